@@ -1,0 +1,108 @@
+"""The ``safetydesk`` command: database migrations, the development server, the local wiki.
+
+Each subcommand reads the settings first, so a bad setting stops it with one
+line that names the setting (exit status 1) instead of a traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from tools import db
+from tools.config import SettingsError, load_settings
+from tools.devwiki.cli import devwiki
+
+
+class SafetyDeskGroup(click.Group):
+    """Turns the errors an operator can fix into one-line messages."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SettingsError as err:
+            raise click.ClickException(str(err)) from None
+        except OperationalError as err:
+            raise click.ClickException(
+                f"cannot use the database {_database_for_message()}: {err.orig}"
+            ) from None
+
+
+def _database_for_message() -> str:
+    """The database URL without its password, for error messages."""
+    try:
+        return load_settings().database.render_as_string(hide_password=True)
+    except SettingsError:
+        return "(unknown)"
+
+
+def _engine() -> Engine:
+    return db.engine_from_settings(load_settings())
+
+
+@click.group(cls=SafetyDeskGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Safety Desk: the Trust & Safety desk of the Wikimedia projects."""
+
+
+@cli.group("db")
+def db_group() -> None:
+    """Database migrations (SQLite or MariaDB, from SAFETYDESK_DATABASE_URL)."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: the latest)."""
+    engine = _engine()
+    db.upgrade(engine, revision)
+    click.echo(f"database at revision {db.current_revision(engine)}")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Undo migrations down to REVISION ("base" empties the database)."""
+    engine = _engine()
+    db.downgrade(engine, revision)
+    click.echo(f"database at revision {db.current_revision(engine) or 'base'}")
+
+
+@db_group.command("current")
+def db_current() -> None:
+    """Show the database's revision and whether it is the latest."""
+    engine = _engine()
+    current = db.current_revision(engine) or "base"
+    state = "latest" if db.is_current(engine) else f"behind {db.head_revision()}"
+    click.echo(f"{current} ({state})")
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--debug/--no-debug", default=False, help="Reload on change, show tracebacks.")
+def serve(host: str, port: int, debug: bool) -> None:
+    """Run the development server (Toolforge runs gunicorn instead)."""
+    from flaskapp import create_app
+
+    settings = load_settings()
+    engine = db.engine_from_settings(settings)
+    if not db.is_current(engine):
+        raise click.ClickException(
+            "the database is not at the latest migration: run `safetydesk db upgrade` first"
+        )
+    create_app(settings).run(host=host, port=port, debug=debug)
+
+
+cli.add_command(devwiki)
+
+
+def main() -> None:
+    cli(prog_name="safetydesk")
+
+
+if __name__ == "__main__":
+    main()

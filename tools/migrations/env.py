@@ -1,0 +1,23 @@
+"""Alembic environment: the engine comes from tools.db (or the settings), never from an ini file."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from tools.config import load_settings
+from tools.db import engine_from_settings
+from tools.models import Base
+
+config = context.config
+engine = config.attributes.get("engine") or engine_from_settings(load_settings())
+
+with engine.connect() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        # SQLite cannot ALTER most things: batch mode copies the table instead.
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
