@@ -4,27 +4,42 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import timedelta
 
 from flask import Flask
-from sqlalchemy.orm import Session, sessionmaker
+from flask_wtf import CSRFProtect
 
+from flaskapp import security
 from tools.config import Settings, load_settings
-from tools.db import engine_from_settings, session_factory
 
 log = logging.getLogger(__name__)
+
+csrf = CSRFProtect()
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app from checked settings (read from the environment when none are given)."""
+    from flaskapp import access, auth, context, errors, home
+
     settings = settings or load_settings()
     app = Flask(__name__, instance_path=str(settings.instance_path.resolve()))
-    app.config["SETTINGS"] = settings
-    app.config["SECRET_KEY"] = settings.secret_key.get_secret_value() or _development_key()
-    app.extensions["safetydesk.sessions"] = session_factory(engine_from_settings(settings))
-
-    from flaskapp import home
+    security.init_app(app)
+    app.config.update(
+        SECRET_KEY=settings.secret_key.get_secret_value() or _development_key(),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.environment == "production",
+        SESSION_COOKIE_NAME="safetydesk_session",
+    )
+    context.init_app(app, settings)
+    csrf.init_app(app)
+    access.init_app(app)
+    errors.init_app(app)
+    auth.init_app(app)
 
     app.register_blueprint(home.bp)
+    app.register_blueprint(auth.bp)
     return app
 
 
@@ -32,8 +47,3 @@ def _development_key() -> str:
     """A per-process key, so a missing SAFETYDESK_SECRET_KEY never means a guessable one."""
     log.warning("SAFETYDESK_SECRET_KEY is not set: sessions will not survive a restart")
     return secrets.token_hex(32)
-
-
-def db_sessions(app: Flask) -> sessionmaker[Session]:
-    """The app's session factory (one engine per app, shared by its threads)."""
-    return app.extensions["safetydesk.sessions"]

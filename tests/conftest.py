@@ -105,19 +105,24 @@ def migrated(engine: Engine) -> Engine:
 
 @pytest.fixture(scope="session")
 def devwiki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevWiki]:
-    """A real MediaWiki for the whole session, in a temporary folder on a free port.
+    """A real MediaWiki for the whole session, with its OAuth provider, on free ports.
 
     Yields a started :class:`tools.devwiki.DevWiki`: ``devwiki.api_url``,
     ``devwiki.credentials`` (``.steward``, ``.checkuser``, ``.oversighter``,
-    ``.admin``, ``.plain``, ``.bot``), ``devwiki.write_log_entry(...)``.
-    Installing and starting it takes about two seconds; it is stopped at the end.
+    ``.admin``, ``.plain``, ``.blocked``, ``.locked``, ``.bot``),
+    ``devwiki.write_log_entry(...)``; the OAuth 2.0 provider that stands in for
+    Meta-Wiki: ``devwiki.oauth_base_url``, ``devwiki.central_api_url``,
+    ``devwiki.default_consumer`` (or ``devwiki.oauth_environment()``),
+    ``devwiki.register_consumer(...)``, ``devwiki.global_users`` (global groups and
+    locks). Installing and starting it takes about two seconds; it is stopped at the end.
     """
-    from tools.devwiki import DevWiki, free_port, missing_requirements
+    from tools.devwiki import DevWiki, free_ports, missing_requirements
 
     problem = missing_requirements()
     if problem:
         unavailable(problem)
-    wiki = DevWiki(tmp_path_factory.mktemp("devwiki"), port=free_port())
+    port, oauth_port = free_ports(2)
+    wiki = DevWiki(tmp_path_factory.mktemp("devwiki"), port=port, oauth_port=oauth_port)
     wiki.start()
     try:
         yield wiki
@@ -147,3 +152,208 @@ def devwiki_site(devwiki: DevWiki, pywikibot_workdir: Path) -> APISite:
         BotPassword(bot.app_id, bot.bot_password),
         workdir=pywikibot_workdir,
     )
+
+
+# --- the web tool and a browser ------------------------------------------------
+# Imports stay inside the functions below so that this section only appends to the file.
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from flask import Flask
+    from playwright.sync_api import Browser, Page
+    from werkzeug.serving import BaseWSGIServer
+
+    from tools.config import Settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Quiet, offline, reproducible: no first-run page, no update checks, no QUIC, no sync.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+class LiveServer:
+    """Safety Desk serving real HTTP in a background thread, on its own migrated database."""
+
+    def __init__(self, app: Flask, settings: Settings) -> None:
+        import threading
+
+        from werkzeug.serving import make_server
+
+        self.app = app
+        self.settings = settings
+        self._server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name=f"live-server {self.url}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join()
+        self._server.server_close()
+
+
+@pytest.fixture(scope="session")
+def live_server_factory(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[..., LiveServer]]:
+    """Start Safety Desks: ``live_server_factory(setup=None, **settings_overrides)``.
+
+    Each call builds ``create_app()`` on a fresh migrated SQLite database in a folder of
+    its own, with a random secret key; ``settings_overrides`` go to
+    ``tools.config.load_settings`` (OAuth URLs, …) and win over those. ``setup(app)`` runs
+    before the first request, e.g. to register a test blueprint. Returns a
+    :class:`LiveServer` (``.url`` without trailing slash, ``.app``, ``.settings``,
+    ``.stop()``); whatever is still running stops at the end of the session.
+    """
+    servers: list[LiveServer] = []
+
+    def start(setup: Callable[[Flask], object] | None = None, **overrides: object) -> LiveServer:
+        import secrets
+
+        from flaskapp import create_app
+        from tools.config import load_settings
+
+        folder = tmp_path_factory.mktemp("live-server")
+        values: dict[str, object] = {
+            "database_url": f"sqlite:///{folder / 'safetydesk.sqlite3'}",
+            "secret_key": secrets.token_hex(32),
+            "instance_path": folder,
+        }
+        values.update(overrides)
+        settings = load_settings(**values)
+        engine = make_engine(settings.database)
+        upgrade(engine)
+        engine.dispose()
+        app = create_app(settings)
+        if setup is not None:
+            setup(app)
+        servers.append(LiveServer(app, settings))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_server_factory: Callable[..., LiveServer]) -> str:
+    """Base URL (``http://127.0.0.1:PORT``) of a Safety Desk with default settings.
+
+    One for the whole session: tests that change its data must not count on a fresh one.
+    """
+    return live_server_factory().url
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium, headless, driven by Playwright: one browser for the whole session.
+
+    Playwright gives every launch a fresh temporary profile (user data dir) and removes it
+    on close; each test gets its own context from :func:`page`.
+    """
+    if not CHROMIUM.exists():
+        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("the playwright package is not installed (pip install -e '.[test]')")
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+    except Exception:
+        playwright.stop()
+        raise
+    try:
+        yield browser
+    finally:
+        browser.close()
+        playwright.stop()
+
+
+# Runs in every page before its own content: reports what the Content-Security-Policy refused.
+_REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+    window.__safetydeskCspViolation(
+        `${event.effectiveDirective} refused ${event.blockedURI || "inline code"}`
+        + ` on ${event.documentURI}`
+    );
+});
+"""
+
+
+class PageLog:
+    """What went wrong in a test's pages: console errors, uncaught errors, CSP violations.
+
+    Also every URL requested (``requests``) and any request that left 127.0.0.1
+    (``foreign_requests``: the tool must load nothing from another host).
+    """
+
+    def __init__(self) -> None:
+        self.console_errors: list[str] = []
+        self.page_errors: list[str] = []
+        self.csp_violations: list[str] = []
+        self.requests: list[str] = []
+        self.page: Page | None = None
+
+    @property
+    def foreign_requests(self) -> list[str]:
+        from urllib.parse import urlsplit
+
+        local = ("127.0.0.1", "localhost")
+        return [
+            url
+            for url in self.requests
+            if urlsplit(url).scheme in ("http", "https", "ws", "wss")
+            and urlsplit(url).hostname not in local
+        ]
+
+    def problems(self) -> list[str]:
+        """Everything above that should not happen, after the page's pending events ran."""
+        if self.page is not None and not self.page.is_closed():
+            self.page.evaluate("() => new Promise((done) => setTimeout(done, 0))")
+        return [
+            *(f"console: {text}" for text in self.console_errors),
+            *(f"uncaught: {text}" for text in self.page_errors),
+            *(f"CSP: {text}" for text in self.csp_violations),
+            *(f"foreign request: {url}" for url in self.foreign_requests),
+        ]
+
+
+@pytest.fixture
+def page_log() -> PageLog:
+    """The :class:`PageLog` of this test's :func:`page`: ``assert page_log.problems() == []``."""
+    return PageLog()
+
+
+@pytest.fixture
+def page(chromium: Browser, page_log: PageLog) -> Iterator[Page]:
+    """A Playwright page in a new browser context (own cookies and storage) for each test.
+
+    Console errors, uncaught exceptions, CSP violations and requests go to :func:`page_log`.
+    """
+    context = chromium.new_context(locale="en-US", viewport={"width": 1280, "height": 800})
+    context.expose_binding(
+        "__safetydeskCspViolation", lambda _source, text: page_log.csp_violations.append(text)
+    )
+    context.add_init_script(_REPORT_CSP_VIOLATIONS)
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and page_log.console_errors.append(m.text))
+    page.on("pageerror", lambda error: page_log.page_errors.append(str(error)))
+    page.on("request", lambda request: page_log.requests.append(request.url))
+    page_log.page = page
+    try:
+        yield page
+    finally:
+        context.close()

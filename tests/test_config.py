@@ -90,3 +90,49 @@ def test_missing_or_broken_toml_file_is_a_clear_error(
     monkeypatch.setenv("SAFETYDESK_CONFIG", str(broken))
     with pytest.raises(SettingsError, match="is not TOML"):
         load_settings()
+
+
+PRODUCTION = {
+    "environment": "production",
+    "secret_key": "k" * 40,
+    "oauth_client_id": "abc",
+    "oauth_client_secret": "def",
+}
+
+
+def test_production_settings_are_accepted_when_complete() -> None:
+    settings = load_settings(**PRODUCTION)
+    assert settings.oauth_configured and not settings.development_sign_in
+
+
+def test_development_sign_in_cannot_be_enabled_in_production() -> None:
+    with pytest.raises(SettingsError, match="SAFETYDESK_DEV_LOGIN: development sign-in cannot"):
+        load_settings(**PRODUCTION, dev_login=True)
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"secret_key": ""}, "SAFETYDESK_SECRET_KEY"),
+        ({"oauth_client_secret": ""}, "SAFETYDESK_OAUTH_CLIENT_ID"),
+        ({"oauth_base_url": "http://meta.example/w/rest.php"}, "SAFETYDESK_OAUTH_BASE_URL"),
+    ],
+)
+def test_production_refuses_development_conveniences(change: dict[str, str], named: str) -> None:
+    with pytest.raises(SettingsError, match=f"^bad setting {named}: "):
+        load_settings(**(PRODUCTION | change))
+
+
+def test_development_sign_in_gives_way_to_a_configured_consumer() -> None:
+    assert load_settings(dev_login=True).development_sign_in
+    assert not load_settings(
+        dev_login=True, oauth_client_id="a", oauth_client_secret="b"
+    ).development_sign_in
+
+
+def test_list_settings_read_comma_separated_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAFETYDESK_FUNCTIONARY_GROUPS", "steward, ombuds")
+    monkeypatch.setenv("SAFETYDESK_BOOTSTRAP_ADMINS", "Lead One")
+    settings = load_settings()
+    assert settings.functionary_groups == ("steward", "ombuds")
+    assert settings.bootstrap_admins == ("Lead One",)

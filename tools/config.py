@@ -12,11 +12,13 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
@@ -27,6 +29,12 @@ ENV_PREFIX = "SAFETYDESK_"
 CONFIG_FILE_VARIABLE = f"{ENV_PREFIX}CONFIG"
 DEFAULT_DATABASE_URL = "sqlite:///instance/safetydesk.sqlite3"
 SUPPORTED_DRIVERS = ("sqlite", "mysql+pymysql")
+META_WIKI = "https://meta.wikimedia.org/w"
+# Wikimedia's groups of people entrusted with private data or global rights.
+DEFAULT_FUNCTIONARY_GROUPS = ("steward", "checkuser", "suppress", "oversight", "ombuds", "sysadmin")
+
+# A list setting reads "a, b, c" from the environment (not only JSON) and a list from TOML.
+NameList = Annotated[tuple[str, ...], NoDecode]
 
 
 class SettingsError(Exception):
@@ -55,6 +63,41 @@ class Settings(BaseSettings):
         description="Folder for local state: the SQLite file, the development wiki.",
     )
     debug: bool = False
+    environment: Literal["development", "production"] = Field(
+        "development",
+        description="production: secure cookies, OAuth required, development sign-in refused.",
+    )
+
+    # --- sign-in and roles ---
+    oauth_client_id: str = Field(
+        "", description="OAuth 2.0 consumer key (Special:OAuthConsumerRegistration)."
+    )
+    oauth_client_secret: SecretStr = Field(SecretStr(""), description="OAuth 2.0 consumer secret.")
+    oauth_base_url: str = Field(
+        f"{META_WIKI}/rest.php", description="rest.php of the wiki that runs OAuth (Meta-Wiki)."
+    )
+    central_api_url: str = Field(
+        f"{META_WIKI}/api.php",
+        description="api.php answering list=users and meta=globaluserinfo (Meta-Wiki).",
+    )
+    functionary_groups: NameList = Field(
+        DEFAULT_FUNCTIONARY_GROUPS,
+        description="Wiki groups (local on any wiki, or global) that make someone a functionary.",
+    )
+    bootstrap_specialists: NameList = Field((), description="Specialists before any grant exists.")
+    bootstrap_restricted_specialists: NameList = ()
+    bootstrap_admins: NameList = Field((), description="Admins who can grant roles in the tool.")
+    session_hours: int = Field(12, ge=1, le=168, description="A sign-in lasts this long.")
+    roles_refresh_minutes: int = Field(
+        15, ge=1, le=1440, description="Wiki groups, blocks and locks are checked again this often."
+    )
+    dev_login: bool = Field(
+        False, description="Sign in as any account of the local wiki, without a password."
+    )
+    user_agent: str = Field(
+        "SafetyDesk/0.1 (https://safetydesk.toolforge.org)",
+        description="User-Agent of every request to the wikis, as Wikimedia's policy asks.",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -73,6 +116,52 @@ class Settings(BaseSettings):
                 + ", ".join(f"{d}://" for d in SUPPORTED_DRIVERS)
             )
         return value
+
+    @field_validator(
+        "functionary_groups",
+        "bootstrap_specialists",
+        "bootstrap_restricted_specialists",
+        "bootstrap_admins",
+        mode="before",
+    )
+    @classmethod
+    def _split_names(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("oauth_base_url", "central_api_url")
+    @classmethod
+    def _check_http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _check_production(self) -> Settings:
+        """Production never runs on development conveniences; each gap is named."""
+        if self.environment != "production":
+            return self
+        if self.dev_login:
+            raise ValueError("dev_login: development sign-in cannot be enabled in production")
+        if len(self.secret_key.get_secret_value()) < 32:
+            raise ValueError("secret_key: production needs a random key of 32 characters or more")
+        if not (self.oauth_client_id and self.oauth_client_secret.get_secret_value()):
+            raise ValueError("oauth_client_id: production needs an OAuth consumer (id and secret)")
+        for name in ("oauth_base_url", "central_api_url"):
+            if not getattr(self, name).startswith("https://"):
+                raise ValueError(f"{name}: production talks to the wiki over https only")
+        return self
+
+    @property
+    def oauth_configured(self) -> bool:
+        return bool(self.oauth_client_id and self.oauth_client_secret.get_secret_value())
+
+    @property
+    def development_sign_in(self) -> bool:
+        """The password-less local sign-in: development only, and only without OAuth."""
+        return self.dev_login and self.environment == "development" and not self.oauth_configured
 
     @property
     def database(self) -> URL:
@@ -129,8 +218,10 @@ def load_settings(**overrides: Any) -> Settings:
 def _describe(err: ValidationError) -> str:
     """One line per the house rule: which setting, and what is wrong with it."""
     first = err.errors()[0]
-    name = ".".join(str(part) for part in first["loc"]) or "settings"
+    name = ".".join(str(part) for part in first["loc"])
     message = first["msg"].removeprefix("Value error, ")
+    if not name:  # a check across settings says which one it is about: "name: message"
+        name, _, message = message.partition(": ")
     if first["type"] == "extra_forbidden":
         message = "unknown setting"
     more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""

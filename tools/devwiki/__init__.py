@@ -1,10 +1,15 @@
-"""The local development wiki: a real MediaWiki (Debian's package, SQLite, ``php -S``).
+"""The local development wiki: a real MediaWiki (Debian's package, SQLite, ``php -S``),
+and beside it a local OAuth 2.0 provider that speaks Meta-Wiki's protocol.
 
-:class:`DevWiki` installs, starts and stops it; ``tools.devwiki.cli`` is its
-``devwiki`` command group. Nothing here imports Flask or Pywikibot.
+:class:`DevWiki` installs, starts and stops both; ``tools.devwiki.cli`` is its
+``devwiki`` command group; :mod:`tools.devwiki.oauth` is the provider. Nothing here
+imports Flask or Pywikibot.
 """
 
+from tools.devwiki.oauth_central import GlobalAccount, GlobalUsers
+from tools.devwiki.oauth_store import OAuthConsumer
 from tools.devwiki.wiki import (
+    BLOCK_REASON,
     Account,
     BotAccount,
     Credentials,
@@ -14,18 +19,24 @@ from tools.devwiki.wiki import (
     LogEntry,
     Status,
     free_port,
+    free_ports,
     missing_requirements,
 )
 
 __all__ = [
+    "BLOCK_REASON",
     "Account",
     "BotAccount",
     "Credentials",
     "DevWiki",
     "DevWikiError",
     "DevWikiUnavailable",
+    "GlobalAccount",
+    "GlobalUsers",
     "LogEntry",
+    "OAuthConsumer",
     "Status",
     "free_port",
+    "free_ports",
     "missing_requirements",
 ]

@@ -4,9 +4,12 @@
  *
  * Reads JSON on standard input:
  *   {"users": [{"name": ..., "password": ..., "groups": [...]}],
- *    "botPasswords": [{"user": ..., "appId": ..., "password": ..., "grants": [...]}]}
+ *    "botPasswords": [{"user": ..., "appId": ..., "password": ..., "grants": [...]}],
+ *    "blocks": [{"target": ..., "performer": ..., "reason": ..., "expiry": "infinity"}]}
  * Existing accounts get the given password and groups added; an existing bot
- * password of the same appId is replaced. Prints {"users": {name: id}} as JSON.
+ * password of the same appId is replaced; an account already blocked keeps its
+ * block. Blocks never autoblock: every account of the development wiki comes from
+ * 127.0.0.1, which an autoblock would block for all. Prints {"users": {name: id}}.
  *
  * Run through MediaWiki's runScript.php, with MW_CONFIG_FILE naming the working
  * folder's LocalSettings.php:
@@ -16,6 +19,7 @@
  */
 
 use MediaWiki\Auth\AuthManager;
+use MediaWiki\Block\DatabaseBlock;
 use MediaWiki\MediaWikiServices;
 
 require_once ( getenv( 'MW_INSTALL_PATH' ) ?: '/usr/share/mediawiki' ) . '/maintenance/Maintenance.php';
@@ -39,6 +43,9 @@ class SafetyDeskSetupDevWiki extends Maintenance {
 		}
 		foreach ( $spec['botPasswords'] ?? [] as $botPassword ) {
 			$this->ensureBotPassword( $botPassword );
+		}
+		foreach ( $spec['blocks'] ?? [] as $block ) {
+			$this->ensureBlock( $block );
 		}
 		$this->output( json_encode( [ 'users' => $ids ] ) . "\n" );
 	}
@@ -109,6 +116,30 @@ class SafetyDeskSetupDevWiki extends Maintenance {
 		$status = $botPassword->save( 'insert', $hash );
 		if ( !$status->isGood() ) {
 			$this->fatalError( 'Cannot save the bot password: '
+				. $status->getWikiText( false, false, 'en' ) );
+		}
+	}
+
+	private function ensureBlock( array $spec ): void {
+		$services = MediaWikiServices::getInstance();
+		$userFactory = $services->getUserFactory();
+		$target = $userFactory->newFromName( $spec['target'] );
+		$performer = $userFactory->newFromName( $spec['performer'] );
+		if ( !$target || !$target->isRegistered() || !$performer || !$performer->isRegistered() ) {
+			$this->fatalError( "Cannot block {$spec['target']} as {$spec['performer']}" );
+		}
+		if ( DatabaseBlock::newFromTarget( $target ) ) {
+			return;
+		}
+		$status = $services->getBlockUserFactory()->newBlockUser(
+			$target,
+			$performer,
+			$spec['expiry'] ?? 'infinity',
+			$spec['reason'] ?? '',
+			[ 'isAutoblocking' => false ]
+		)->placeBlockUnsafe();
+		if ( !$status->isGood() ) {
+			$this->fatalError( "Cannot block {$spec['target']}: "
 				. $status->getWikiText( false, false, 'en' ) );
 		}
 	}

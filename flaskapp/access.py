@@ -1,0 +1,161 @@
+"""Access control of every route: who is signed in, and whether they may open this page.
+
+Each view declares its rule with one decorator: :func:`public`, :func:`signed_in`
+or :func:`requires`. A view without a rule is refused to everyone (deny by
+default), so a new route cannot be opened by forgetting to protect it; the
+route x role test in the suite fails for it as well.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
+from werkzeug.wrappers import Response
+
+from flaskapp.context import db, settings
+from tools import clock
+from tools.accounts import granted_roles
+from tools.roles import (
+    Permission,
+    Role,
+    bootstrap_roles,
+    effective_roles,
+    permissions_for,
+    wiki_roles,
+)
+from tools.wikiapi import WikiApiError, api_session, lookup_account
+
+log = logging.getLogger(__name__)
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+# Keys of the signed session cookie. It holds who the person is and when the
+# wikis were last asked about them, never a token.
+USER_ID, USERNAME, WIKI_ROLES, CHECKED_AT, SIGNED_IN_AT = "uid", "name", "wiki", "checked", "since"
+
+
+@dataclass(frozen=True)
+class AccessRule:
+    """What a view asks of its visitor: nothing, a sign-in, or one permission."""
+
+    sign_in: bool
+    permission: Permission | None = None
+
+    def describe(self) -> str:
+        if not self.sign_in:
+            return "public"
+        return self.permission.value if self.permission else "signed-in"
+
+
+PUBLIC = AccessRule(sign_in=False)
+SIGNED_IN = AccessRule(sign_in=True)
+
+
+def _declare(rule: AccessRule) -> Callable[[View], View]:
+    def decorate(view: View) -> View:
+        view.access_rule = rule  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+public = _declare(PUBLIC)
+signed_in = _declare(SIGNED_IN)
+
+
+def requires(permission: Permission) -> Callable[[View], View]:
+    return _declare(AccessRule(sign_in=True, permission=permission))
+
+
+def rule_of(app: Flask, endpoint: str) -> AccessRule | None:
+    """The rule declared by an endpoint's view (static files are public)."""
+    if endpoint == "static" or endpoint.endswith(".static"):
+        return PUBLIC
+    view = app.view_functions.get(endpoint)
+    return getattr(view, "access_rule", None)
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    id: int
+    username: str
+    roles: frozenset[Role]
+    permissions: frozenset[Permission]
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+
+def current_user() -> CurrentUser | None:
+    return g.get("user")
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_load_current_user)
+    app.before_request(_enforce_rule)
+    app.context_processor(lambda: {"current_user": current_user(), "Permission": Permission})
+
+
+def _load_current_user() -> None:
+    g.user = None
+    if USER_ID not in session:
+        return
+    now = clock.now().timestamp()
+    if now - session.get(SIGNED_IN_AT, 0) > settings().session_hours * 3600:
+        session.clear()
+        flash("Your session has ended. Please sign in again.", "notice")
+        return
+    if now - session.get(CHECKED_AT, 0) > settings().roles_refresh_minutes * 60:
+        _refresh_wiki_roles(session[USERNAME])
+        if USER_ID not in session:
+            return
+    g.user = load_user(session[USER_ID], session[USERNAME], session.get(WIKI_ROLES, ()))
+
+
+def _refresh_wiki_roles(username: str) -> None:
+    """Ask the wikis again; a block, a lock or a removed group takes effect here."""
+    config = settings()
+    try:
+        account = lookup_account(api_session(config), config.central_api_url, username)
+    except WikiApiError as err:
+        # The wiki is unreachable: keep the roles checked last time, try again next request.
+        log.warning("could not refresh roles: %s", err)
+        return
+    refusal = account.refusal()
+    if refusal:
+        session.clear()
+        flash(f"You have been signed out. {refusal}", "error")
+        return
+    session[WIKI_ROLES] = sorted(wiki_roles(account, config.functionary_groups))
+    session[CHECKED_AT] = clock.now().timestamp()
+
+
+def load_user(user_id: int, username: str, wiki_roles: Any) -> CurrentUser:
+    """Roles now: those from the wikis (checked at most every N minutes) and the tool's grants."""
+    granted = granted_roles(db(), user_id)
+    roles = effective_roles(
+        (Role(name) for name in wiki_roles), granted, bootstrap_roles(username, settings())
+    )
+    return CurrentUser(user_id, username, roles, permissions_for(roles))
+
+
+def _enforce_rule() -> Response | None:
+    endpoint = request.endpoint
+    if endpoint is None:
+        return None  # no such route: Flask answers 404
+    rule = rule_of(current_app, endpoint)
+    if rule is None:
+        log.error("route %s declares no access rule: refused", endpoint)
+        abort(403)
+    if not rule.sign_in:
+        return None
+    user = current_user()
+    if user is None:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if rule.permission is not None and not user.can(rule.permission):
+        abort(403)
+    return None

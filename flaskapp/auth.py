@@ -1,0 +1,253 @@
+"""Sign-in with Wikimedia OAuth 2.0 (authorization code + PKCE), sign-out, and who am I.
+
+The flow is MediaWiki's: ``/login`` -> ``rest.php/oauth2/authorize`` on the wiki ->
+``/oauth-callback`` -> ``oauth2/access_token`` -> ``oauth2/resource/profile``. The
+access token is used once, to learn who signed in, and then dropped: the session
+cookie holds the identity and the roles, never a token. Groups, blocks and locks
+come from ``api.php`` (``list=users`` + ``meta=globaluserinfo``), which is also
+how they are refreshed during a session without any token.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import os
+import secrets
+from ipaddress import ip_address
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_wtf import FlaskForm
+from oauthlib.oauth2 import OAuth2Error
+from requests import RequestException
+from requests_oauthlib import OAuth2Session
+from werkzeug.wrappers import Response
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+from flaskapp import access
+from flaskapp.access import public, signed_in
+from flaskapp.context import db, settings
+from tools import clock
+from tools.accounts import record_sign_in
+from tools.roles import WikiAccount, permissions_for, wiki_roles
+from tools.wikiapi import AccountNotFound, WikiApiError, api_session, lookup_account
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("auth", __name__)
+
+PENDING = "oauth"  # session key of a sign-in under way: state, PKCE verifier, next
+
+
+class SignInError(Exception):
+    """A sign-in that cannot go on; the message is shown to the person."""
+
+
+def init_app(app: Flask) -> None:
+    """Allow plain http to an OAuth server on this machine (the development wiki) only."""
+    config = app.config["SETTINGS"]
+    host = urlsplit(config.oauth_base_url).hostname or ""
+    if config.oauth_base_url.startswith("http://") and _is_loopback(host):
+        os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+# --- where to go after signing in --------------------------------------------
+
+
+def safe_next(target: str | None) -> str:
+    """A path on this tool to return to; anything pointing elsewhere becomes the front page."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return url_for("home.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(ord(char) < 32 for char in target):
+        return url_for("home.index")
+    return target
+
+
+# --- OAuth 2.0 ------------------------------------------------------------------
+
+
+def _client() -> OAuth2Session:
+    return OAuth2Session(
+        client_id=settings().oauth_client_id,
+        redirect_uri=url_for("auth.callback", _external=True),
+    )
+
+
+def _pkce_pair() -> tuple[str, str]:
+    """A fresh PKCE verifier and its S256 challenge (RFC 7636)."""
+    verifier = secrets.token_urlsafe(64)
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+@bp.get("/login")
+@public
+def login() -> Response | tuple[str, int]:
+    config = settings()
+    next_path = safe_next(request.args.get("next"))
+    if not config.oauth_configured:
+        if config.development_sign_in:
+            return redirect(url_for("auth.dev_login", next=next_path))
+        return render_template("error.html", reason="Sign-in is not configured."), 503
+    verifier, challenge = _pkce_pair()
+    url, state = _client().authorization_url(
+        f"{config.oauth_base_url}/oauth2/authorize",
+        code_challenge=challenge,
+        code_challenge_method="S256",
+    )
+    session[PENDING] = {"state": state, "verifier": verifier, "next": next_path}
+    return redirect(url)
+
+
+@bp.get("/oauth-callback")
+@public
+def callback() -> Response | tuple[str, int]:
+    pending = session.pop(PENDING, None)
+    try:
+        if not pending or not secrets.compare_digest(
+            request.args.get("state", ""), pending["state"]
+        ):
+            raise SignInError(
+                "This sign-in link is stale or was altered (its state does not match). "
+                "Please sign in again."
+            )
+        if "error" in request.args:
+            raise SignInError(f"The wiki did not sign you in: {request.args['error']}.")
+        username, blocked = _identify(pending["verifier"])
+        account = _look_up(username)
+    except SignInError as err:
+        return render_template("error.html", title="Sign-in failed", reason=str(err)), 400
+    if blocked and not account.blocked:
+        account = WikiAccount(username=account.username, blocked=True)
+    return _finish_sign_in(account, pending["next"])
+
+
+def _identify(verifier: str) -> tuple[str, bool]:
+    """Trade the code for a token, read the profile with it, and forget the token."""
+    config = settings()
+    client = _client()
+    try:
+        client.fetch_token(
+            f"{config.oauth_base_url}/oauth2/access_token",
+            code=request.args.get("code", ""),
+            client_secret=config.oauth_client_secret.get_secret_value(),
+            code_verifier=verifier,
+            timeout=10,
+        )
+        response = client.get(f"{config.oauth_base_url}/oauth2/resource/profile", timeout=10)
+        if response.status_code == 401:
+            raise SignInError("The wiki did not accept its own token (expired or revoked).")
+        response.raise_for_status()
+        profile = response.json()
+    except OAuth2Error as err:
+        log.info("OAuth token request refused: %s", err.error)
+        raise SignInError(
+            f"The wiki refused the sign-in ({err.error}). Please sign in again."
+        ) from err
+    except (RequestException, ValueError) as err:
+        log.warning("OAuth exchange with %s failed: %s", config.oauth_base_url, err)
+        raise SignInError("The wiki could not be reached to sign you in. Try again.") from err
+    return str(profile["username"]), bool(profile.get("blocked"))
+
+
+def _look_up(username: str) -> WikiAccount:
+    config = settings()
+    try:
+        return lookup_account(api_session(config), config.central_api_url, username)
+    except AccountNotFound as err:
+        raise SignInError(f"The wiki knows no account named {username}.") from err
+    except WikiApiError as err:
+        log.warning("account lookup failed: %s", err)
+        raise SignInError("The wiki could not tell your groups. Try again.") from err
+
+
+def _finish_sign_in(account: WikiAccount, next_path: str) -> Response | tuple[str, int]:
+    """Refuse a blocked or locked account; otherwise start a fresh session for it."""
+    refusal = account.refusal()
+    if refusal:
+        session.clear()
+        return render_template("auth/refused.html", username=account.username, reason=refusal), 403
+    with db().begin():
+        user = record_sign_in(db(), account)
+    session.clear()  # nothing from before the sign-in carries over
+    session.permanent = True
+    now = clock.now().timestamp()
+    session.update(
+        {
+            access.USER_ID: user.id,
+            access.USERNAME: user.username,
+            access.WIKI_ROLES: sorted(wiki_roles(account, settings().functionary_groups)),
+            access.CHECKED_AT: now,
+            access.SIGNED_IN_AT: now,
+        }
+    )
+    return redirect(safe_next(next_path))
+
+
+# --- development sign-in -----------------------------------------------------
+
+
+class DevLoginForm(FlaskForm):
+    username = StringField("Account on the development wiki", [DataRequired(), Length(max=255)])
+
+
+@bp.route("/dev-login", methods=["GET", "POST"])
+@public
+def dev_login() -> Response | str | tuple[str, int]:
+    """Sign in as any account of the local wiki, for development; never in production."""
+    if not settings().development_sign_in:
+        abort(404)
+    form = DevLoginForm()
+    if form.validate_on_submit():
+        try:
+            account = _look_up(form.username.data or "")
+        except SignInError as err:
+            form.username.errors.append(str(err))
+        else:
+            return _finish_sign_in(account, safe_next(request.args.get("next")))
+    return render_template("auth/dev_login.html", form=form)
+
+
+# --- signed in ---------------------------------------------------------------
+
+
+@bp.post("/logout")
+@public
+def logout() -> Response:
+    """Sign out: a POST, checked for its CSRF token, so no other site can sign anyone out."""
+    session.clear()
+    flash("You are signed out.", "success")
+    return redirect(url_for("home.index"))
+
+
+@bp.get("/me")
+@signed_in
+def me() -> str:
+    user = access.current_user()
+    assert user is not None
+    return render_template(
+        "auth/me.html", user=user, permissions=sorted(permissions_for(user.roles))
+    )

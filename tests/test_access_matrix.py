@@ -1,0 +1,135 @@
+"""Every route x every role: allowed or denied exactly as the permission table says.
+
+``EXPECTED`` names the rule of every route. A new route fails here until it is
+listed, and a route whose decorator drifts from this list fails too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.routing import Rule
+
+from flaskapp import create_app
+from flaskapp.access import PUBLIC, SIGNED_IN, AccessRule, rule_of
+from tools import clock
+from tools.config import load_settings
+from tools.db import make_engine, transaction, upgrade
+from tools.models import RoleGrant, User
+from tools.roles import ROLE_PERMISSIONS, Role
+
+EXPECTED: dict[str, AccessRule] = {
+    "static": PUBLIC,
+    "home.index": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.callback": PUBLIC,
+    "auth.dev_login": PUBLIC,
+    "auth.logout": PUBLIC,
+    "auth.me": SIGNED_IN,
+}
+
+# Who visits: (wiki roles in the session, roles granted in the tool); None is anonymous.
+VISITORS: dict[str, tuple[list[Role], list[Role]] | None] = {
+    "anonymous": None,
+    "plain user": ([Role.USER], []),
+    "functionary": ([Role.USER, Role.FUNCTIONARY], []),
+    "specialist": ([Role.USER], [Role.SPECIALIST]),
+    "restricted specialist": ([Role.USER], [Role.RESTRICTED_SPECIALIST]),
+    "admin": ([Role.USER], [Role.ADMIN]),
+}
+
+SAMPLE_ARGUMENTS = {"filename": "safetydesk.css"}
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    folder: Path = tmp_path_factory.mktemp("matrix")
+    settings = load_settings(
+        database_url=f"sqlite:///{folder / 'matrix.sqlite3'}",
+        secret_key="matrix-test-key",
+        instance_path=folder,
+        dev_login=True,
+    )
+    upgrade(make_engine(settings.database))
+    app = create_app(settings)
+    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    from flaskapp.context import sessions
+
+    with transaction(sessions(app)) as session:
+        for name, visitor in VISITORS.items():
+            if visitor is None:
+                continue
+            user = User(username=name.capitalize())
+            user.grants = [RoleGrant(role=role.value) for role in visitor[1]]
+            session.add(user)
+    yield app
+
+
+def _client_for(app: Flask, visitor: str) -> FlaskClient:
+    client = app.test_client()
+    roles = VISITORS[visitor]
+    if roles is not None:
+        from flaskapp import access
+        from flaskapp.context import sessions
+
+        with sessions(app)() as session:
+            user_id = session.query(User.id).filter_by(username=visitor.capitalize()).scalar()
+        now = clock.now().timestamp()
+        with client.session_transaction() as cookie:
+            cookie[access.USER_ID] = user_id
+            cookie[access.USERNAME] = visitor.capitalize()
+            cookie[access.WIKI_ROLES] = [role.value for role in roles[0]]
+            cookie[access.CHECKED_AT] = now
+            cookie[access.SIGNED_IN_AT] = now
+    return client
+
+
+def _allowed(rule: AccessRule, visitor: str) -> bool:
+    roles = VISITORS[visitor]
+    if not rule.sign_in:
+        return True
+    if roles is None:
+        return False
+    if rule.permission is None:
+        return True
+    held = set(roles[0]) | set(roles[1])
+    return any(rule.permission in ROLE_PERMISSIONS[role] for role in held)
+
+
+def _url(rule: Rule) -> str:
+    return rule.build({name: SAMPLE_ARGUMENTS[name] for name in rule.arguments})[1]
+
+
+def test_every_route_has_an_expected_rule(app: Flask) -> None:
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints == set(EXPECTED), "list each new route in EXPECTED with its access rule"
+    for endpoint, expected in EXPECTED.items():
+        assert rule_of(app, endpoint) == expected, endpoint
+
+
+@pytest.mark.parametrize("visitor", list(VISITORS))
+def test_route_by_role_matrix(app: Flask, visitor: str) -> None:
+    for rule in app.url_map.iter_rules():
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            # A fresh client for each request: one route (logout) must not affect the next.
+            response = _client_for(app, visitor).open(_url(rule), method=method)
+            denied = response.status_code == 403 or (
+                response.status_code == 302 and response.location.startswith("/login")
+            )
+            assert response.status_code < 500, (rule.endpoint, method, response.status_code)
+            expected = _allowed(EXPECTED[rule.endpoint], visitor)
+            assert denied != expected, f"{visitor} {method} {rule.rule}: {response.status_code}"
+
+
+def test_a_route_without_a_rule_is_refused_to_everyone(app: Flask) -> None:
+    bare = create_app(app.config["SETTINGS"])
+    bare.config.update(TESTING=True)
+    bare.add_url_rule("/forgotten", "forgotten", lambda: "secret data")
+    for visitor in VISITORS:
+        response = _client_for(bare, visitor).get("/forgotten")
+        assert response.status_code == 403
+        assert b"secret data" not in response.data

@@ -1,0 +1,256 @@
+"""Sign-in through the real OAuth 2.0 flow: the tool, the local provider and the local wiki.
+
+The tool's side runs in Flask's test client; the person's side (the wiki's
+authorization form) runs in a ``requests`` session. Between them, the tool's
+own OAuth client talks over HTTP to the provider and to the wiki's API, exactly
+as it talks to Meta-Wiki in production.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from oauth_pages import browser, read_form
+from werkzeug.test import TestResponse
+
+from flaskapp import create_app
+from tools import clock
+from tools.config import Settings, load_settings
+from tools.db import make_engine, upgrade
+from tools.devwiki import Account, DevWiki, OAuthConsumer
+
+pytestmark = pytest.mark.integration
+
+CALLBACK = "http://localhost/oauth-callback"  # where Flask's test client says it lives
+
+
+@pytest.fixture(scope="module")
+def consumer(devwiki: DevWiki) -> OAuthConsumer:
+    return devwiki.register_consumer(CALLBACK)
+
+
+def _settings(folder: Path, wiki: DevWiki, consumer: OAuthConsumer, **extra: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": f"sqlite:///{folder / 'auth.sqlite3'}",
+        "secret_key": "auth-flow-test-key",
+        "instance_path": folder,
+        "oauth_client_id": consumer.client_id,
+        "oauth_client_secret": consumer.client_secret,
+        "oauth_base_url": wiki.oauth_base_url,
+        "central_api_url": wiki.central_api_url,
+        "bootstrap_specialists": "Plain User",
+    }
+    return load_settings(**(values | extra))
+
+
+def _app(settings: Settings) -> Flask:
+    upgrade(make_engine(settings.database))
+    app = create_app(settings)
+    app.config.update(TESTING=True)
+    return app
+
+
+@pytest.fixture
+def app(tmp_path: Path, devwiki: DevWiki, consumer: OAuthConsumer) -> Flask:
+    return _app(_settings(tmp_path, devwiki, consumer))
+
+
+@dataclass
+class Visit:
+    """One person's browser: the tool (test client) and the wiki (requests)."""
+
+    tool: FlaskClient
+
+    def start(self, next_path: str | None = None) -> str:
+        """Open /login; return the wiki's authorization URL it sends the browser to."""
+        query = {"next": next_path} if next_path else {}
+        response = self.tool.get("/login", query_string=query)
+        assert response.status_code == 302, response.text
+        return response.location
+
+    def approve(self, authorize_url: str, account: Account) -> str:
+        """Sign in on the wiki's form and press Allow; return the callback URL it sends back."""
+        wiki = browser()
+        page = wiki.get(authorize_url)
+        form = read_form(page)
+        answer = wiki.post(
+            urljoin(page.url, form.action),
+            data={
+                "csrf_token": form.fields["csrf_token"],
+                "username": account.name,
+                "password": account.password,
+                "approval": "allow",
+            },
+            allow_redirects=False,
+        )
+        assert answer.status_code == 302, answer.text
+        return answer.headers["Location"]
+
+    def come_back(self, callback_url: str) -> TestResponse:
+        parts = urlsplit(callback_url)
+        return self.tool.get(f"{parts.path}?{parts.query}")
+
+    def sign_in(self, account: Account, next_path: str | None = None) -> TestResponse:
+        return self.come_back(self.approve(self.start(next_path), account))
+
+
+@pytest.fixture
+def visit(app: Flask) -> Iterator[Visit]:
+    yield Visit(app.test_client())
+
+
+def _roles_on_me_page(visit: Visit) -> set[str]:
+    page = visit.tool.get("/me")
+    assert page.status_code == 200, page.status_code
+    text = page.get_data(as_text=True)
+    return {
+        role
+        for role in ("user", "functionary", "specialist", "admin")
+        if f'data-role="{role}"' in text
+    }
+
+
+def test_steward_signs_in_and_is_a_functionary(visit: Visit, devwiki: DevWiki) -> None:
+    response = visit.sign_in(devwiki.credentials.steward, next_path="/me")
+    assert response.status_code == 302 and response.location == "/me"
+    assert _roles_on_me_page(visit) == {"user", "functionary"}
+    assert "Steward One" in visit.tool.get("/me").get_data(as_text=True)
+
+
+def test_checkuser_is_a_functionary_through_a_local_group(visit: Visit, devwiki: DevWiki) -> None:
+    visit.sign_in(devwiki.credentials.checkuser)
+    assert _roles_on_me_page(visit) == {"user", "functionary"}
+
+
+def test_specialist_role_comes_from_the_tool_not_the_wiki(visit: Visit, devwiki: DevWiki) -> None:
+    visit.sign_in(devwiki.credentials.plain)  # listed in bootstrap_specialists
+    assert _roles_on_me_page(visit) == {"user", "specialist"}
+
+
+def test_blocked_account_is_refused_with_the_reason(visit: Visit, devwiki: DevWiki) -> None:
+    response = visit.sign_in(devwiki.credentials.blocked)
+    assert response.status_code == 403
+    assert "blocked" in response.text and "Vandalism" in response.text
+    assert visit.tool.get("/me").status_code == 302  # no session was made
+
+
+def test_locked_account_is_refused_with_the_reason(visit: Visit, devwiki: DevWiki) -> None:
+    response = visit.sign_in(devwiki.credentials.locked)
+    assert response.status_code == 403
+    assert "globally locked" in response.text
+
+
+def test_tampered_state_is_refused(visit: Visit, devwiki: DevWiki) -> None:
+    callback = visit.approve(visit.start(), devwiki.credentials.steward)
+    response = visit.come_back(callback.replace("state=", "state=x"))
+    assert response.status_code == 400
+    assert "state does not match" in response.text
+    assert visit.tool.get("/me").status_code == 302
+
+
+def test_replayed_code_is_refused_by_the_wiki(visit: Visit, devwiki: DevWiki) -> None:
+    first = visit.approve(visit.start(), devwiki.credentials.steward)
+    assert visit.come_back(first).status_code == 302
+    # A second sign-in under way, answered with the first (already used) code.
+    second = visit.approve(visit.start(), devwiki.credentials.steward)
+    old_code = parse_qs(urlsplit(first).query)["code"][0]
+    new_state = parse_qs(urlsplit(second).query)["state"][0]
+    response = visit.tool.get(
+        "/oauth-callback", query_string={"code": old_code, "state": new_state}
+    )
+    assert response.status_code == 400
+    assert "refused the sign-in (invalid_grant)" in response.text
+
+
+def test_wrong_client_secret_is_refused(
+    tmp_path: Path, devwiki: DevWiki, consumer: OAuthConsumer
+) -> None:
+    wrong = OAuthConsumer(**{**consumer.__dict__, "client_secret": "not-the-secret"})
+    visit = Visit(_app(_settings(tmp_path, devwiki, wrong)).test_client())
+    response = visit.sign_in(devwiki.credentials.steward)
+    assert response.status_code == 400
+    assert "refused the sign-in (invalid_client)" in response.text
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"],
+)
+def test_off_site_next_is_replaced_by_the_front_page(
+    visit: Visit, devwiki: DevWiki, target: str
+) -> None:
+    response = visit.sign_in(devwiki.credentials.steward, next_path=target)
+    assert response.status_code == 302
+    assert response.location == "/"
+
+
+def test_expired_session_asks_to_sign_in_again(visit: Visit, devwiki: DevWiki) -> None:
+    visit.sign_in(devwiki.credentials.steward)
+    later = clock.now() + timedelta(hours=13)
+    with clock.frozen_at(later):
+        response = visit.tool.get("/me")
+    assert response.status_code == 302 and response.location.startswith("/login")
+    assert "Your session has ended" in visit.tool.get("/").get_data(as_text=True)
+
+
+def test_lock_during_a_session_signs_out_at_the_next_role_check(
+    visit: Visit, devwiki: DevWiki
+) -> None:
+    visit.sign_in(devwiki.credentials.checkuser)
+    with devwiki.global_users.changed("Checkuser One", locked=True):
+        with clock.frozen_at(clock.now() + timedelta(minutes=5)):
+            assert visit.tool.get("/me").status_code == 200  # not yet time to ask again
+        with clock.frozen_at(clock.now() + timedelta(minutes=16)):
+            assert visit.tool.get("/me").status_code == 302
+    assert "globally locked" in visit.tool.get("/").get_data(as_text=True)
+
+
+def test_logout_needs_its_csrf_token_and_ends_the_session(visit: Visit, devwiki: DevWiki) -> None:
+    visit.sign_in(devwiki.credentials.steward)
+    refused = visit.tool.post("/logout")
+    assert refused.status_code == 400 and "Form expired" in refused.text
+    assert visit.tool.get("/me").status_code == 200
+    page = visit.tool.get("/").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    assert visit.tool.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert visit.tool.get("/me").status_code == 302
+
+
+def test_session_cookie_holds_no_token(visit: Visit, devwiki: DevWiki) -> None:
+    visit.sign_in(devwiki.credentials.steward)
+    with visit.tool.session_transaction() as session:
+        assert set(session) <= {"uid", "name", "wiki", "checked", "since", "_permanent", "_flashes"}
+
+
+# --- development sign-in -----------------------------------------------------
+
+
+def test_development_sign_in_uses_the_wiki_for_roles(tmp_path: Path, devwiki: DevWiki) -> None:
+    settings = load_settings(
+        database_url=f"sqlite:///{tmp_path / 'dev.sqlite3'}",
+        secret_key="dev-login-test-key",
+        central_api_url=devwiki.central_api_url,
+        dev_login=True,
+    )
+    client = _app(settings).test_client()
+    assert client.get("/login").location.startswith("/dev-login")
+    page = client.get("/dev-login").get_data(as_text=True)
+    assert "development sign-in" in page.lower()
+    token = page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
+    unknown = client.post("/dev-login", data={"csrf_token": token, "username": "Nobody Here"})
+    assert "no account named Nobody Here" in unknown.text
+    assert 'value="Nobody Here"' in unknown.text  # what was typed is kept
+    signed = client.post("/dev-login", data={"csrf_token": token, "username": "Steward One"})
+    assert signed.status_code == 302
+    assert "functionary" in client.get("/me").text
+
+
+def test_development_sign_in_is_off_when_oauth_is_configured(app: Flask) -> None:
+    assert app.test_client().get("/dev-login").status_code == 404
