@@ -28,6 +28,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, object_session, relationship
 
@@ -170,6 +171,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=now)
     last_login_at: Mapped[datetime | None]
     roles_checked_at: Mapped[datetime | None]
+    # Mail about replies to their requests (to ``email``, when the wiki shared one).
+    notify_by_email: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", cascade="all, delete-orphan", foreign_keys="RoleGrant.user_id"
@@ -194,6 +197,23 @@ class RoleGrant(Base):
     user: Mapped[User] = relationship(back_populates="grants", foreign_keys=[user_id])
 
 
+class AdminEvent(Base):
+    """An administrative change (role granted or revoked, rota or canned response edited)."""
+
+    __tablename__ = "admin_events"
+    __table_args__ = table_args(Index("ix_admin_events_created_at", "created_at"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(32))  # role-granted, role-revoked…
+    subject_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    data: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    subject_user: Mapped[User | None] = relationship(foreign_keys=[subject_user_id])
+
+
 # --- cases ----------------------------------------------------------------------
 
 
@@ -211,6 +231,8 @@ class Case(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # TS-2026-00042; given once the row has an id.
     reference: Mapped[str | None] = mapped_column(String(20), unique=True)
+    # One key per filled-in form (or API Idempotency-Key): a second submission finds this case.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     category: Mapped[Category] = mapped_column(vocabulary(Category))
     severity: Mapped[Severity] = mapped_column(vocabulary(Severity))
     status: Mapped[CaseStatus] = mapped_column(vocabulary(CaseStatus), default=CaseStatus.NEW)
