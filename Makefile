@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint clean
+.PHONY: run test lint clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,16 @@ lint: $(VENV)/.test-installed
 
 test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Extract every message of the code into build/messages.pot and merge it into each language's
+# .po (README: Translations). The keywords are also those of tests/test_i18n.py.
+translations: $(VENV)/.run-installed
+	mkdir -p build
+	$(BIN)/pybabel extract --mapping-file=flaskapp/babel.cfg --keywords=lazy_gettext \
+		--keywords=lazy_ngettext:1,2 --add-comments=TRANSLATORS: --add-location=file \
+		--project="Safety Desk" --output-file=build/messages.pot .
+	$(BIN)/pybabel update --input-file=build/messages.pot --output-dir=flaskapp/translations \
+		--ignore-obsolete --ignore-pot-creation-date
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -9,7 +9,7 @@ from datetime import timedelta
 from flask import Flask
 from flask_wtf import CSRFProtect
 
-from flaskapp import security
+from flaskapp import i18n, security
 from tools.config import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -19,10 +19,11 @@ csrf = CSRFProtect()
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app from checked settings (read from the environment when none are given)."""
-    from flaskapp import access, auth, context, errors, home
+    from flaskapp import access, admin, auth, context, errors, home, locks, requests
 
     settings = settings or load_settings()
     app = Flask(__name__, instance_path=str(settings.instance_path.resolve()))
+    i18n.init_app(app)  # before security: Flask-Babel's _() is there before any fallback
     security.init_app(app)
     app.config.update(
         SECRET_KEY=settings.secret_key.get_secret_value() or _development_key(),
@@ -37,9 +38,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     access.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
+    requests.init_app(app)
 
     app.register_blueprint(home.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(requests.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(locks.bp)
     return app
 
 

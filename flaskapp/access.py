@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from flaskapp.context import db, settings
+from flaskapp.i18n import clear_session_keeping_language
 from tools import clock
 from tools.accounts import granted_roles
 from tools.roles import (
@@ -106,8 +108,8 @@ def _load_current_user() -> None:
         return
     now = clock.now().timestamp()
     if now - session.get(SIGNED_IN_AT, 0) > settings().session_hours * 3600:
-        session.clear()
-        flash("Your session has ended. Please sign in again.", "notice")
+        clear_session_keeping_language()
+        flash(gettext("Your session has ended. Please sign in again."), "notice")
         return
     if now - session.get(CHECKED_AT, 0) > settings().roles_refresh_minutes * 60:
         _refresh_wiki_roles(session[USERNAME])
@@ -127,8 +129,9 @@ def _refresh_wiki_roles(username: str) -> None:
         return
     refusal = account.refusal()
     if refusal:
-        session.clear()
-        flash(f"You have been signed out. {refusal}", "error")
+        clear_session_keeping_language()
+        reason = gettext(refusal.message, **refusal.variables)
+        flash(gettext("You have been signed out. %(reason)s", reason=reason), "error")
         return
     session[WIKI_ROLES] = sorted(wiki_roles(account, config.functionary_groups))
     session[CHECKED_AT] = clock.now().timestamp()

@@ -29,6 +29,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from oauthlib.oauth2 import OAuth2Error
 from requests import RequestException
@@ -40,6 +41,7 @@ from wtforms.validators import DataRequired, Length
 from flaskapp import access
 from flaskapp.access import public, signed_in
 from flaskapp.context import db, settings
+from flaskapp.i18n import clear_session_keeping_language
 from tools import clock
 from tools.accounts import record_sign_in
 from tools.roles import WikiAccount, permissions_for, wiki_roles
@@ -53,7 +55,7 @@ PENDING = "oauth"  # session key of a sign-in under way: state, PKCE verifier, n
 
 
 class SignInError(Exception):
-    """A sign-in that cannot go on; the message is shown to the person."""
+    """A sign-in that cannot go on; the message (translated) is shown to the person."""
 
 
 def init_app(app: Flask) -> None:
@@ -111,7 +113,7 @@ def login() -> Response | tuple[str, int]:
     if not config.oauth_configured:
         if config.development_sign_in:
             return redirect(url_for("auth.dev_login", next=next_path))
-        return render_template("error.html", reason="Sign-in is not configured."), 503
+        return render_template("error.html", reason=gettext("Sign-in is not configured.")), 503
     verifier, challenge = _pkce_pair()
     url, state = _client().authorization_url(
         f"{config.oauth_base_url}/oauth2/authorize",
@@ -131,15 +133,20 @@ def callback() -> Response | tuple[str, int]:
             request.args.get("state", ""), pending["state"]
         ):
             raise SignInError(
-                "This sign-in link is stale or was altered (its state does not match). "
-                "Please sign in again."
+                gettext(
+                    "This sign-in link is stale or was altered (its state does not match). "
+                    "Please sign in again."
+                )
             )
         if "error" in request.args:
-            raise SignInError(f"The wiki did not sign you in: {request.args['error']}.")
+            raise SignInError(
+                gettext("The wiki did not sign you in: %(error)s.", error=request.args["error"])
+            )
         username, blocked = _identify(pending["verifier"])
         account = _look_up(username)
     except SignInError as err:
-        return render_template("error.html", title="Sign-in failed", reason=str(err)), 400
+        title = gettext("Sign-in failed")
+        return render_template("error.html", title=title, reason=str(err)), 400
     if blocked and not account.blocked:
         account = WikiAccount(username=account.username, blocked=True)
     return _finish_sign_in(account, pending["next"])
@@ -159,17 +166,23 @@ def _identify(verifier: str) -> tuple[str, bool]:
         )
         response = client.get(f"{config.oauth_base_url}/oauth2/resource/profile", timeout=10)
         if response.status_code == 401:
-            raise SignInError("The wiki did not accept its own token (expired or revoked).")
+            raise SignInError(
+                gettext("The wiki did not accept its own token (expired or revoked).")
+            )
         response.raise_for_status()
         profile = response.json()
     except OAuth2Error as err:
         log.info("OAuth token request refused: %s", err.error)
         raise SignInError(
-            f"The wiki refused the sign-in ({err.error}). Please sign in again."
+            gettext(
+                "The wiki refused the sign-in (%(error)s). Please sign in again.", error=err.error
+            )
         ) from err
     except (RequestException, ValueError) as err:
         log.warning("OAuth exchange with %s failed: %s", config.oauth_base_url, err)
-        raise SignInError("The wiki could not be reached to sign you in. Try again.") from err
+        raise SignInError(
+            gettext("The wiki could not be reached to sign you in. Try again.")
+        ) from err
     return str(profile["username"]), bool(profile.get("blocked"))
 
 
@@ -178,21 +191,23 @@ def _look_up(username: str) -> WikiAccount:
     try:
         return lookup_account(api_session(config), config.central_api_url, username)
     except AccountNotFound as err:
-        raise SignInError(f"The wiki knows no account named {username}.") from err
+        raise SignInError(
+            gettext("The wiki knows no account named %(name)s.", name=username)
+        ) from err
     except WikiApiError as err:
         log.warning("account lookup failed: %s", err)
-        raise SignInError("The wiki could not tell your groups. Try again.") from err
+        raise SignInError(gettext("The wiki could not tell your groups. Try again.")) from err
 
 
 def _finish_sign_in(account: WikiAccount, next_path: str) -> Response | tuple[str, int]:
     """Refuse a blocked or locked account; otherwise start a fresh session for it."""
     refusal = account.refusal()
     if refusal:
-        session.clear()
+        clear_session_keeping_language()
         return render_template("auth/refused.html", username=account.username, reason=refusal), 403
     with db().begin():
         user = record_sign_in(db(), account)
-    session.clear()  # nothing from before the sign-in carries over
+    clear_session_keeping_language()  # nothing from before the sign-in carries over but that
     session.permanent = True
     now = clock.now().timestamp()
     session.update(
@@ -211,7 +226,9 @@ def _finish_sign_in(account: WikiAccount, next_path: str) -> Response | tuple[st
 
 
 class DevLoginForm(FlaskForm):
-    username = StringField("Account on the development wiki", [DataRequired(), Length(max=255)])
+    username = StringField(
+        lazy_gettext("Account on the development wiki"), [DataRequired(), Length(max=255)]
+    )
 
 
 @bp.route("/dev-login", methods=["GET", "POST"])
@@ -238,8 +255,8 @@ def dev_login() -> Response | str | tuple[str, int]:
 @public
 def logout() -> Response:
     """Sign out: a POST, checked for its CSRF token, so no other site can sign anyone out."""
-    session.clear()
-    flash("You are signed out.", "success")
+    clear_session_keeping_language()
+    flash(gettext("You are signed out."), "success")
     return redirect(url_for("home.index"))
 
 

@@ -97,6 +97,21 @@ def serve(host: str, port: int, debug: bool) -> None:
     create_app(settings).run(host=host, port=port, debug=debug)
 
 
+@cli.group("locks")
+def locks_group() -> None:
+    """The global lock log that bots/lock_logger.py keeps."""
+
+
+@locks_group.command("recategorise")
+def locks_recategorise() -> None:
+    """Apply tools/data/lock_reasons.toml again to every stored entry's reason."""
+    from tools import locks
+
+    with db.transaction(db.session_factory(_engine())) as session:
+        changed = locks.recategorise(session)
+    click.echo(f"{changed} entries changed category")
+
+
 cli.add_command(devwiki)
 
 

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 from flask import Flask, render_template
+from flask_babel import gettext, lazy_gettext
+from flask_babel.speaklater import LazyString
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-MESSAGES = {
-    403: ("Not allowed", "Your account does not have the role this page needs."),
-    404: ("Not found", "There is nothing at this address."),
-    405: ("Not allowed", "This address does not accept that kind of request."),
-    413: ("Too large", "What was sent is larger than this tool accepts."),
+# Lazy: the module is read once, each page is shown in its own reader's language.
+MESSAGES: dict[int, tuple[LazyString, LazyString]] = {
+    403: (
+        lazy_gettext("Not allowed"),
+        lazy_gettext("Your account does not have the role this page needs."),
+    ),
+    404: (lazy_gettext("Not found"), lazy_gettext("There is nothing at this address.")),
+    405: (
+        lazy_gettext("Not allowed"),
+        lazy_gettext("This address does not accept that kind of request."),
+    ),
+    413: (
+        lazy_gettext("Too large"),
+        lazy_gettext("What was sent is larger than this tool accepts."),
+    ),
 }
 
 
@@ -20,8 +32,10 @@ def init_app(app: Flask) -> None:
 
 
 def _csrf_error(error: CSRFError) -> tuple[str, int]:
-    reason = "This form has expired or did not come from this tool. Reload the page and try again."
-    return render_template("error.html", title="Form expired", reason=reason), 400
+    reason = gettext(
+        "This form has expired or did not come from this tool. Reload the page and try again."
+    )
+    return render_template("error.html", title=gettext("Form expired"), reason=reason), 400
 
 
 def _http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
@@ -29,4 +43,4 @@ def _http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
     if code not in MESSAGES:
         return error
     title, reason = MESSAGES[code]
-    return render_template("error.html", title=title, reason=reason), code
+    return render_template("error.html", title=str(title), reason=str(reason)), code

@@ -4,8 +4,8 @@ Cases hold the most sensitive data the movement has, so the browser is told to r
 script but ours, load nothing from another host and never frame the tool. Templates
 stay within that policy with a few globals registered here: :func:`asset_url` (our own
 static files, versioned so they can be cached for a year), ``has_endpoint`` (render a
-control only once its blueprint exists) and a stand-in for ``_`` until Flask-Babel
-provides the real translation function.
+control only once its blueprint exists) and a stand-in for ``_`` in an app without
+Flask-Babel (``flaskapp.i18n`` installs the real one first; the stand-in never replaces it).
 """
 
 from __future__ import annotations
@@ -121,5 +121,5 @@ def has_endpoint(endpoint: str) -> bool:
 
 
 def gettext_fallback(text: str, **variables: Any) -> str:
-    """``_()`` until Flask-Babel installs the real one: the text itself, with its variables."""
+    """``_()`` where Flask-Babel is not set up (bare test apps): the text, with its variables."""
     return text % variables if variables else text

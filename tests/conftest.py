@@ -8,11 +8,13 @@ with the reason on a developer's machine and fails in CI, where
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import Engine, MetaData, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -357,3 +359,98 @@ def page(chromium: Browser, page_log: PageLog) -> Iterator[Page]:
         yield page
     finally:
         context.close()
+
+
+# --- the web tool in Flask's test client -------------------------------------------
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> Callable[..., Flask]:
+    """``make_app(**settings_overrides)``: the tool on a fresh migrated SQLite database."""
+
+    def build(**overrides: object) -> Flask:
+        from flaskapp import create_app
+        from tools.config import load_settings
+
+        values: dict[str, object] = {
+            "database_url": f"sqlite:///{tmp_path / 'app.sqlite3'}",
+            "secret_key": "test-secret-key",
+            "instance_path": tmp_path,
+        }
+        settings = load_settings(**(values | overrides))
+        engine = make_engine(settings.database)
+        upgrade(engine)
+        engine.dispose()
+        app = create_app(settings)
+        app.config.update(TESTING=True)
+        return app
+
+    return build
+
+
+def signed_in_client(
+    app: Flask, username: str, wiki_roles: Iterable[str] = ("user",), grants: Iterable[str] = ()
+) -> FlaskClient:
+    """A test client signed in as ``username`` (created if new), as the OAuth flow leaves it.
+
+    ``wiki_roles`` are the roles the wikis gave at sign-in ("user", "functionary");
+    ``grants`` are tool roles stored in the database ("specialist", "admin"…).
+    """
+    from flaskapp import access
+    from flaskapp.context import sessions
+    from tools import clock
+    from tools.models import RoleGrant, User
+
+    with sessions(app)() as session, session.begin():
+        user = session.query(User).filter_by(username=username).one_or_none()
+        if user is None:
+            user = User(username=username)
+            session.add(user)
+        known = {grant.role for grant in user.grants}
+        user.grants.extend(RoleGrant(role=role) for role in grants if role not in known)
+        session.flush()
+        user_id = user.id
+    client = app.test_client()
+    now = clock.now().timestamp()
+    with client.session_transaction() as cookie:
+        cookie[access.USER_ID] = user_id
+        cookie[access.USERNAME] = username
+        cookie[access.WIKI_ROLES] = list(wiki_roles)
+        cookie[access.CHECKED_AT] = now
+        cookie[access.SIGNED_IN_AT] = now
+    return client
+
+
+# --- a real SMTP server ------------------------------------------------------------
+
+
+class Mailbox:
+    """What the local SMTP server received: ``messages`` as parsed e-mails."""
+
+    def __init__(self) -> None:
+        import email
+        import email.policy
+
+        self.messages: list[email.message.EmailMessage] = []
+        self._parse = lambda data: email.message_from_bytes(data, policy=email.policy.default)
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        self.messages.append(self._parse(envelope.content))  # type: ignore[attr-defined]
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[str, int, Mailbox]]:
+    """An aiosmtpd server on a free local port: ``(host, port, mailbox)``."""
+    from aiosmtpd.controller import Controller
+
+    from tools.devwiki import free_port
+
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield "127.0.0.1", port, mailbox
+    finally:
+        controller.stop()

@@ -10,17 +10,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import signed_in_client
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from flaskapp import create_app
 from flaskapp.access import PUBLIC, SIGNED_IN, AccessRule, rule_of
-from tools import clock
 from tools.config import load_settings
-from tools.db import make_engine, transaction, upgrade
-from tools.models import RoleGrant, User
-from tools.roles import ROLE_PERMISSIONS, Role
+from tools.db import make_engine, upgrade
+from tools.roles import ROLE_PERMISSIONS, Permission, Role
 
 EXPECTED: dict[str, AccessRule] = {
     "static": PUBLIC,
@@ -30,6 +29,17 @@ EXPECTED: dict[str, AccessRule] = {
     "auth.dev_login": PUBLIC,
     "auth.logout": PUBLIC,
     "auth.me": SIGNED_IN,
+    "requests.choose_category": AccessRule(True, Permission.FILE_REQUEST),
+    "requests.file": AccessRule(True, Permission.FILE_REQUEST),
+    "requests.mine": AccessRule(True, Permission.VIEW_OWN_REQUESTS),
+    "requests.show": AccessRule(True, Permission.VIEW_OWN_REQUESTS),
+    "requests.answer": AccessRule(True, Permission.VIEW_OWN_REQUESTS),
+    "admin.roles": AccessRule(True, Permission.MANAGE_ROLES),
+    "admin.grant": AccessRule(True, Permission.MANAGE_ROLES),
+    "admin.revoke": AccessRule(True, Permission.MANAGE_ROLES),
+    "locks.search": AccessRule(True, Permission.VIEW_LOCK_LOG),
+    "locks.account": AccessRule(True, Permission.VIEW_LOCK_LOG),
+    "locks.export": AccessRule(True, Permission.VIEW_LOCK_LOG),
 }
 
 # Who visits: (wiki roles in the session, roles granted in the tool); None is anonymous.
@@ -42,7 +52,7 @@ VISITORS: dict[str, tuple[list[Role], list[Role]] | None] = {
     "admin": ([Role.USER], [Role.ADMIN]),
 }
 
-SAMPLE_ARGUMENTS = {"filename": "safetydesk.css"}
+SAMPLE_ARGUMENTS = {"filename": "safetydesk.css", "reference": "TS-2026-00001", "name": "Example"}
 
 
 @pytest.fixture(scope="module")
@@ -57,35 +67,14 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     upgrade(make_engine(settings.database))
     app = create_app(settings)
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
-    from flaskapp.context import sessions
-
-    with transaction(sessions(app)) as session:
-        for name, visitor in VISITORS.items():
-            if visitor is None:
-                continue
-            user = User(username=name.capitalize())
-            user.grants = [RoleGrant(role=role.value) for role in visitor[1]]
-            session.add(user)
     yield app
 
 
 def _client_for(app: Flask, visitor: str) -> FlaskClient:
-    client = app.test_client()
     roles = VISITORS[visitor]
-    if roles is not None:
-        from flaskapp import access
-        from flaskapp.context import sessions
-
-        with sessions(app)() as session:
-            user_id = session.query(User.id).filter_by(username=visitor.capitalize()).scalar()
-        now = clock.now().timestamp()
-        with client.session_transaction() as cookie:
-            cookie[access.USER_ID] = user_id
-            cookie[access.USERNAME] = visitor.capitalize()
-            cookie[access.WIKI_ROLES] = [role.value for role in roles[0]]
-            cookie[access.CHECKED_AT] = now
-            cookie[access.SIGNED_IN_AT] = now
-    return client
+    if roles is None:
+        return app.test_client()
+    return signed_in_client(app, visitor.capitalize(), roles[0], roles[1])
 
 
 def _allowed(rule: AccessRule, visitor: str) -> bool:

@@ -52,9 +52,10 @@ def test_blocked_or_locked_account_gets_no_role_and_a_reason() -> None:
     assert wiki_roles(blocked, FUNCTIONARY_GROUPS) == frozenset()
     assert wiki_roles(locked, FUNCTIONARY_GROUPS) == frozenset()
     assert (
-        blocked.refusal() == "This account is blocked on the central wiki. The reason given: Vandal"
+        str(blocked.refusal())
+        == "This account is blocked on the central wiki. The reason given: Vandal"
     )
-    assert locked.refusal() == "This account is globally locked."
+    assert str(locked.refusal()) == "This account is globally locked."
 
 
 def test_granted_roles_count_only_for_an_account_in_good_standing() -> None:

@@ -94,6 +94,39 @@ class Settings(BaseSettings):
     dev_login: bool = Field(
         False, description="Sign in as any account of the local wiki, without a password."
     )
+    # --- requests and replies ---
+    public_url: str = Field(
+        "http://127.0.0.1:8000", description="The tool's address, for links in e-mails."
+    )
+    sla_first_response_minutes: dict[str, int] = Field(
+        {"emergency": 60, "high": 240, "normal": 1440, "low": 4320},
+        description="First answer promised within, per severity (JSON object).",
+    )
+    sla_resolution_hours: dict[str, int] = Field(
+        {"emergency": 24, "high": 72, "normal": 168, "low": 336},
+        description="Resolution promised within, per severity (JSON object).",
+    )
+    requests_per_hour: int = Field(
+        10, ge=1, description="Requests one person may file per hour (emergencies never limited)."
+    )
+    ratelimit_storage_url: str = Field(
+        "memory://", description="Flask-Limiter storage: memory:// (one process) or redis://…"
+    )
+
+    # --- mail ---
+    smtp_host: str = Field("", description="Mail server; empty sends no mail.")
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    mail_from: str = "Safety Desk <safetydesk@toolforge.org>"
+
+    # --- bots ---
+    bot_username: str = Field(
+        "", description="The bots' login as Special:BotPasswords shows it: 'Name@appid'."
+    )
+    bot_password: SecretStr = Field(SecretStr(""), description="That bot password's secret.")
+
     user_agent: str = Field(
         "SafetyDesk/0.1 (https://safetydesk.toolforge.org)",
         description="User-Agent of every request to the wikis, as Wikimedia's policy asks.",
@@ -130,7 +163,17 @@ class Settings(BaseSettings):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
-    @field_validator("oauth_base_url", "central_api_url")
+    @field_validator("sla_first_response_minutes", "sla_resolution_hours")
+    @classmethod
+    def _check_every_severity(cls, value: dict[str, int]) -> dict[str, int]:
+        missing = {"emergency", "high", "normal", "low"} - set(value)
+        if missing:
+            raise ValueError("needs a value for " + ", ".join(sorted(missing)))
+        if any(amount <= 0 for amount in value.values()):
+            raise ValueError("every value must be positive")
+        return value
+
+    @field_validator("oauth_base_url", "central_api_url", "public_url")
     @classmethod
     def _check_http_url(cls, value: str) -> str:
         parts = urlsplit(value)

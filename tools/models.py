@@ -28,6 +28,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, object_session, relationship
@@ -124,6 +125,16 @@ class SubjectKind(StrEnum):
     ACCOUNT = "account"
     IP = "ip"
     RANGE = "range"
+
+
+class LockTargetKind(StrEnum):
+    """What a lock event acts on: a global account, an IP, a range, or a global block by its id."""
+
+    ACCOUNT = "account"
+    IP = "ip"
+    RANGE = "range"
+    BLOCK_ID = "block-id"  # "#123": GlobalBlocking's global autoblocks have no other name
+    UNKNOWN = "unknown"  # the wiki hid it, or the entry could not be understood
 
 
 class EvidenceKind(StrEnum):
@@ -387,7 +398,15 @@ class Alert(Base):
 
 
 class LockEvent(Base):
-    """One entry of the global lock / global block log, normalised (raw parameters kept)."""
+    """One entry of the global lock / global block log, normalised (raw parameters kept).
+
+    ``action`` is one word of :class:`tools.locks.Action`, or several joined by ``+``
+    when one status change did more than one thing (``lock+hide``). ``parsed`` is false
+    when part of the entry could not be understood: the row is kept and counted.
+    ``suppressed`` rows come from the suppression log (or were suppressed on the wiki)
+    and are shown only to those allowed to see them. For a block, no ``expiry`` means
+    infinite.
+    """
 
     __tablename__ = "lock_events"
     __table_args__ = table_args(
@@ -396,6 +415,7 @@ class LockEvent(Base):
         Index("ix_lock_events_performer", "performer", "timestamp"),
         Index("ix_lock_events_action", "action", "timestamp"),
         Index("ix_lock_events_timestamp", "timestamp"),
+        Index("ix_lock_events_reason_category", "reason_category", "timestamp"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -407,11 +427,15 @@ class LockEvent(Base):
     timestamp: Mapped[datetime]
     performer: Mapped[str | None] = mapped_column(String(NAME))
     target: Mapped[str] = mapped_column(String(NAME))
-    target_kind: Mapped[SubjectKind] = mapped_column(vocabulary(SubjectKind))
+    target_kind: Mapped[LockTargetKind] = mapped_column(vocabulary(LockTargetKind))
     reason: Mapped[str | None] = mapped_column(Text)
     expiry: Mapped[datetime | None]
     flags: Mapped[list[Any] | None]
     params: Mapped[dict[str, Any] | None]
+    # Added in 0003: what normalisation made of the entry, and who may see it.
+    reason_category: Mapped[str | None] = mapped_column(String(32))
+    parsed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    suppressed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class BotCheckpoint(Base):

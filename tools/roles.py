@@ -18,12 +18,25 @@ from typing import Any
 from tools.config import Settings
 
 
+def N_(message: str) -> str:
+    """Mark a message for translation, unchanged: ``tools/`` has no Flask and no locale.
+
+    ``make translations`` extracts it; the web tool translates it where it shows it.
+    """
+    return message
+
+
 class Role(StrEnum):
     USER = "user"  # any signed-in account in good standing
     FUNCTIONARY = "functionary"
     SPECIALIST = "specialist"
     RESTRICTED_SPECIALIST = "restricted-specialist"  # also sees child-protection cases
     ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        """Its name for people, in English: translate it where it is shown."""
+        return ROLE_LABELS[self]
 
 
 #: Roles an admin can give or take in the tool; the others follow from the wikis.
@@ -37,9 +50,37 @@ class Permission(StrEnum):
     ACT_ON_CASES = "act-on-cases"
     VIEW_RESTRICTED_CASES = "view-restricted-cases"
     VIEW_LOCK_LOG = "view-lock-log"
+    VIEW_SUPPRESSED_LOCKS = "view-suppressed-locks"  # hidden accounts: the suppress log
     MANAGE_ROTA = "manage-rota"
     MANAGE_ROLES = "manage-roles"
     MANAGE_CANNED_RESPONSES = "manage-canned-responses"
+
+    @property
+    def label(self) -> str:
+        """What it lets someone do, in English: translate it where it is shown."""
+        return PERMISSION_LABELS[self]
+
+
+ROLE_LABELS: Mapping[Role, str] = {
+    Role.USER: N_("user"),
+    Role.FUNCTIONARY: N_("functionary"),
+    Role.SPECIALIST: N_("specialist"),
+    Role.RESTRICTED_SPECIALIST: N_("restricted specialist"),
+    Role.ADMIN: N_("tool admin"),  # not a wiki's admin (sysop)
+}
+
+PERMISSION_LABELS: Mapping[Permission, str] = {
+    Permission.FILE_REQUEST: N_("File requests"),
+    Permission.VIEW_OWN_REQUESTS: N_("Follow your own requests"),
+    Permission.VIEW_QUEUE: N_("See the queue of cases"),
+    Permission.ACT_ON_CASES: N_("Work on cases"),
+    Permission.VIEW_RESTRICTED_CASES: N_("See restricted (child protection) cases"),
+    Permission.VIEW_LOCK_LOG: N_("Search the global lock log"),
+    Permission.VIEW_SUPPRESSED_LOCKS: N_("See hidden accounts in the global lock log"),
+    Permission.MANAGE_ROTA: N_("Manage the on-call rota"),
+    Permission.MANAGE_ROLES: N_("Give and take roles"),
+    Permission.MANAGE_CANNED_RESPONSES: N_("Manage canned responses"),
+}
 
 
 _SPECIALIST = frozenset(
@@ -48,6 +89,8 @@ _SPECIALIST = frozenset(
         Permission.ACT_ON_CASES,
         Permission.FILE_REQUEST,
         Permission.VIEW_OWN_REQUESTS,
+        # Cases name hidden accounts; on the wikis only oversighters see the suppress log.
+        Permission.VIEW_SUPPRESSED_LOCKS,
     }
 )
 
@@ -63,6 +106,21 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
         {Permission.MANAGE_ROTA, Permission.MANAGE_ROLES, Permission.MANAGE_CANNED_RESPONSES}
     ),
 }
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an account may not sign in: an English message marked with :func:`N_` and its values.
+
+    The web tool shows it translated, ``_(refusal.message, **refusal.variables)``;
+    ``str()`` gives the English text (logs, tests).
+    """
+
+    message: str
+    variables: Mapping[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.message % self.variables if self.variables else self.message
 
 
 @dataclass(frozen=True)
@@ -84,13 +142,17 @@ class WikiAccount:
             groups |= wiki_groups
         return frozenset(groups)
 
-    def refusal(self) -> str | None:
+    def refusal(self) -> Refusal | None:
         """Why this account may not sign in, in words for the person; None when it may."""
         if self.locked:
-            return "This account is globally locked."
+            return Refusal(N_("This account is globally locked."))
+        if self.blocked and self.block_reason:
+            return Refusal(
+                N_("This account is blocked on the central wiki. The reason given: %(reason)s"),
+                {"reason": self.block_reason},
+            )
         if self.blocked:
-            reason = f" The reason given: {self.block_reason}" if self.block_reason else ""
-            return f"This account is blocked on the central wiki.{reason}"
+            return Refusal(N_("This account is blocked on the central wiki."))
         return None
 
 

@@ -166,3 +166,7 @@ class SafetyDeskGlobalBlockLogFormatter extends LogFormatter {
 		];
 	}
 }
+
+// Users may load their own common.js, as on the Wikimedia wikis: Safety Desk's
+// "Report to Trust & Safety" user script is tested that way.
+$wgAllowUserJs = true;

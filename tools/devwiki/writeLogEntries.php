@@ -55,7 +55,10 @@ class SafetyDeskWriteLogEntries extends Maintenance {
 		if ( !in_array( $spec['type'], LogPage::validTypes(), true ) ) {
 			$this->fatalError( "Unknown log type {$spec['type']} (register it in DevWikiSettings.php)." );
 		}
-		$target = Title::newFromText( $spec['target'] );
+		// GlobalBlocking names a global autoblock "User:#123", which is no valid title.
+		$target = preg_match( '/^User:(#\d+)$/', $spec['target'], $blockId )
+			? Title::newFromLinkTarget( new TitleValue( NS_USER, $blockId[1] ) )
+			: Title::newFromText( $spec['target'] );
 		if ( !$target ) {
 			$this->fatalError( "Invalid target title: {$spec['target']}" );
 		}

@@ -1,0 +1,315 @@
+"""Benchmark of the lock log: ingest beside its floor, search beside a raw indexed query.
+
+Prints two ratios per database backend, each measured in one run:
+
+- ingest/floor: entries per second through :func:`tools.locks.store_page` (JSON
+  parsing, normalisation, upsert, checkpoint, one transaction per page), divided by
+  the floor: the same pages parsed with plain ``json.loads`` and the same rows put in
+  with a plain bulk ``INSERT``. Goal: at least 0.5.
+- search/raw: time of :func:`tools.locks.search` for one account in the full table,
+  divided by the same indexed ``SELECT`` sent straight to the database driver.
+  Goal: at most 2.
+
+The entries are synthetic but in the API's real JSON shape (``list=logevents``,
+``formatversion=2``, pages of 5,000 as a bot with apihighlimits gets them), in the
+mix of shapes CentralAuth and GlobalBlocking write; the network is left out. Making
+the pages is not timed.
+
+    python bench/locks_bench.py                      # 1,000,000 entries, SQLite and MariaDB
+    python bench/locks_bench.py --rows 100000 --backend sqlite     # a quick look
+
+MariaDB: ``--mariadb-url`` (default ``mysql+pymysql://root@127.0.0.1:3306``); a
+database ``safetydesk_bench`` is created there and dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, insert, text
+from sqlalchemy.engine import make_url
+
+from tools import locks
+from tools.db import make_engine, session_factory, transaction, upgrade
+from tools.models import LockEvent
+
+WIKI = "metawiki"
+PAGE = 5000
+REASONS = (
+    "Spambot",
+    "Spam-only account",
+    "Long-term abuse",
+    "[[m:LTA|Long-term abuse]]: cross-wiki vandalism",
+    "Cross-wiki abuse",
+    "Abusive user name",
+    "Compromised account",
+    "[[m:NOP|Open proxy]]: webhost",
+    "Sockpuppetry, block evasion",
+    "Harassment",
+    "Vandalism-only account",
+    "Per request",
+)
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str
+    url: str
+    cleanup: Callable[[], None]
+
+
+# --- synthetic API pages -------------------------------------------------------------
+
+
+def entry(logid: int, when: datetime, rng: random.Random, accounts: int) -> dict[str, Any]:
+    """One log entry as api.php returns it, in a realistic mix of shapes."""
+    name = f"Spambot {rng.randrange(accounts)}"
+    ip = f"198.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(256)}"
+    roll = rng.random()
+    log_type, action, title = "globalauth", "setstatus", f"User:{name}@global"
+    if roll < 0.55:
+        params: Any = {"added": ["locked"], "removed": []}
+    elif roll < 0.63:
+        params = {"added": [], "removed": ["locked"]}
+    elif roll < 0.66:
+        log_type, params = "suppress", {"added": ["locked", "hidden"], "removed": []}
+    elif roll < 0.74:
+        params = {"0": rng.choice(["locked", "locked, hidden"]), "1": "(none)"}
+    elif roll < 0.78:
+        action, params = rng.choice(["lock", "unlock", "lockandhid"]), {}
+    elif roll < 0.93:
+        log_type, action, title = "gblblock", "gblock", f"User:{ip}"
+        expiry = rng.choice(["infinity", "20300101000000", "2031-06-01T00:00:00Z"])
+        params = {"expiry": expiry, "flags": rng.choice([[], ["anon-only"]])}
+    elif roll < 0.97:
+        log_type, action, title, params = "gblblock", "gunblock", f"User:{ip}", {}
+    else:
+        log_type, action, title = "gblblock", "gblock2", f"User:{ip}"
+        params = {"0": "anonymous only, expiration 12:00, 1 January 2011", "1": ip}
+    return {
+        "logid": logid,
+        "ns": 2,
+        "title": title,
+        "pageid": 0,
+        "logpage": 0,
+        "params": params,
+        "type": log_type,
+        "action": action,
+        "user": f"Steward {rng.randrange(40)}",
+        "timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "comment": rng.choice(REASONS),
+    }
+
+
+def pages(rows: int, seed: int = 7) -> Iterator[str]:
+    """The API responses, as JSON text, oldest first; the same for every run of one seed."""
+    rng = random.Random(seed)
+    accounts = max(rows // 3, 1)
+    start = datetime(2008, 1, 1, tzinfo=UTC)
+    for first in range(0, rows, PAGE):
+        count = min(PAGE, rows - first)
+        entries = [
+            entry(logid, start + timedelta(minutes=7 * logid), rng, accounts)
+            for logid in range(first + 1, first + count + 1)
+        ]
+        body: dict[str, Any] = {"batchcomplete": True, "query": {"logevents": entries}}
+        if first + count < rows:
+            body["continue"] = {"lecontinue": f"x|{first + count + 1}", "continue": "-||"}
+        yield json.dumps(body)
+
+
+# --- the measures ---------------------------------------------------------------------
+
+
+def fresh(url: str) -> Engine:
+    """An engine on an empty, migrated database."""
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        if engine.dialect.name == "mysql":
+            connection.execute(text("SET FOREIGN_KEY_CHECKS = 0"))
+            for table in ("lock_events", "bot_checkpoints"):
+                connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    if engine.dialect.name == "mysql":
+        _drop_everything(engine)
+    upgrade(engine)
+    return engine
+
+
+def _drop_everything(engine: Engine) -> None:
+    with engine.begin() as connection:
+        names = [row[0] for row in connection.execute(text("SHOW TABLES"))]
+        connection.execute(text("SET FOREIGN_KEY_CHECKS = 0"))
+        for name in names:
+            connection.execute(text(f"DROP TABLE `{name}`"))
+
+
+def measure_floor(url: str, rows: int) -> float:
+    """Seconds for json.loads + a plain bulk INSERT of the very rows ingest stores."""
+    engine = fresh(url)
+    table = LockEvent.__table__
+    elapsed = 0.0
+    for page in pages(rows):
+        prepared = [locks.normalise(item, WIKI) for item in json.loads(page)["query"]["logevents"]]
+        started = time.perf_counter()
+        json.loads(page)
+        with engine.begin() as connection:
+            connection.execute(insert(table), prepared)
+        elapsed += time.perf_counter() - started
+    engine.dispose()
+    return elapsed
+
+
+def measure_ingest(url: str, rows: int) -> tuple[float, Engine]:
+    """Seconds for what the bot does with each page once the API answered."""
+    engine = fresh(url)
+    sessions = session_factory(engine)
+    stream = locks.stream_name(WIKI, "globalauth")
+    position = None
+    elapsed = 0.0
+    for page in pages(rows):
+        started = time.perf_counter()
+        entries = json.loads(page)["query"]["logevents"]
+        with transaction(sessions) as session:
+            position = locks.store_page(session, WIKI, stream, entries, after=position).position
+        elapsed += time.perf_counter() - started
+    return elapsed, engine
+
+
+def measure_search(engine: Engine, rows: int, searches: int) -> tuple[float, float]:
+    """Seconds per account search, the tool's and the raw indexed query's (best of 3 rounds).
+
+    Every name is searched once by both before timing, so neither pays for reading the
+    index from disk; the rounds alternate which of the two goes first.
+    """
+    rng = random.Random(11)
+    names = [f"Spambot {rng.randrange(max(rows // 3, 1))}" for _ in range(searches)]
+    columns = ", ".join(column.name for column in locks._ROW_COLUMNS)
+    placeholder = "?" if engine.dialect.name == "sqlite" else "%s"
+    raw_sql = (
+        f"SELECT {columns} FROM lock_events WHERE target = {placeholder} AND suppressed = 0"
+        " ORDER BY timestamp DESC, id DESC LIMIT 51"
+    )
+    sessions = session_factory(engine)
+    with sessions() as session, engine.raw_connection() as connection:
+        cursor = connection.cursor()
+
+        def raw() -> float:
+            started = time.perf_counter()
+            for name in names:
+                cursor.execute(raw_sql, (name,))
+                cursor.fetchall()
+            return (time.perf_counter() - started) / len(names)
+
+        def ours() -> float:
+            started = time.perf_counter()
+            for name in names:
+                locks.search(session, locks.LockQuery(target=name))
+            return (time.perf_counter() - started) / len(names)
+
+        for name in names:  # the same answers, and everything read once
+            cursor.execute(raw_sql, (name,))
+            found = cursor.fetchall()
+            assert len(locks.search(session, locks.LockQuery(target=name)).rows) == len(found)
+        timings = [(raw(), ours()) if rep % 2 else (ours(), raw())[::-1] for rep in range(3)]
+        cursor.close()
+    return min(t[1] for t in timings), min(t[0] for t in timings)
+
+
+# --- backends and report ---------------------------------------------------------------
+
+
+def sqlite_backend(folder: Path) -> Backend:
+    return Backend("SQLite", f"sqlite:///{folder / 'bench.sqlite3'}", lambda: None)
+
+
+def mariadb_backend(server_url: str) -> Backend:
+    server = make_url(server_url)
+    admin = make_engine(server.set(database=None))
+    with admin.begin() as connection:
+        connection.execute(text("DROP DATABASE IF EXISTS safetydesk_bench"))
+        connection.execute(text("CREATE DATABASE safetydesk_bench CHARACTER SET utf8mb4"))
+
+    def cleanup() -> None:
+        with admin.begin() as connection:
+            connection.execute(text("DROP DATABASE IF EXISTS safetydesk_bench"))
+        admin.dispose()
+
+    url = server.set(database="safetydesk_bench").render_as_string(hide_password=False)
+    return Backend("MariaDB", url, cleanup)
+
+
+def run(backend: Backend, rows: int, searches: int) -> dict[str, float]:
+    print(f"{backend.name}: floor…", end="", flush=True)
+    floor = measure_floor(backend.url, rows)
+    print(" ingest…", end="", flush=True)
+    ingest, engine = measure_ingest(backend.url, rows)
+    print(" search…", flush=True)
+    ours, raw = measure_search(engine, rows, searches)
+    engine.dispose()
+    return {
+        "floor_rate": rows / floor,
+        "ingest_rate": rows / ingest,
+        "ingest_ratio": floor / ingest,
+        "search_us": ours * 1e6,
+        "raw_us": raw * 1e6,
+        "search_ratio": ours / raw,
+    }
+
+
+def report(rows: int, results: dict[str, dict[str, float]]) -> None:
+    print()
+    print(f"Lock log benchmark: {rows:,} entries in API pages of {PAGE:,}, network excluded")
+    header = (
+        f"{'backend':<8} {'floor/s':>9} {'ingest/s':>9} {'ingest/floor':>12} (goal ≥ 0.5)"
+        f"   {'raw µs':>7} {'search µs':>9} {'search/raw':>10} (goal ≤ 2)"
+    )
+    print(header)
+    for name, result in results.items():
+        ingest_ok = "ok" if result["ingest_ratio"] >= 0.5 else "MISSED"
+        search_ok = "ok" if result["search_ratio"] <= 2 else "MISSED"
+        print(
+            f"{name:<8} {result['floor_rate']:>9,.0f} {result['ingest_rate']:>9,.0f}"
+            f" {result['ingest_ratio']:>12.2f} {ingest_ok:<12}"
+            f"   {result['raw_us']:>7.1f} {result['search_us']:>9.1f}"
+            f" {result['search_ratio']:>10.2f} {search_ok}"
+        )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="entries (default 1M)")
+    parser.add_argument("--searches", type=int, default=2000, help="accounts searched")
+    parser.add_argument(
+        "--backend",
+        action="append",
+        choices=("sqlite", "mariadb"),
+        help="repeat for several (default: both)",
+    )
+    parser.add_argument("--mariadb-url", default="mysql+pymysql://root@127.0.0.1:3306")
+    args = parser.parse_args(argv)
+    results: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="safetydesk-bench-") as folder:
+        for choice in args.backend or ("sqlite", "mariadb"):
+            if choice == "sqlite":
+                backend = sqlite_backend(Path(folder))
+            else:
+                backend = mariadb_backend(args.mariadb_url)
+            try:
+                results[backend.name] = run(backend, args.rows, args.searches)
+            finally:
+                backend.cleanup()
+    report(args.rows, results)
+
+
+if __name__ == "__main__":
+    main()

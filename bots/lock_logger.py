@@ -1,0 +1,517 @@
+"""Follow the global lock and global block logs into Safety Desk's database.
+
+The lock logger reads list=logevents of the central wiki (Meta-Wiki): the
+globalauth log (CentralAuth's locks), the gblblock log (GlobalBlocking), and the
+global-account entries of the suppress log, where hiding an account is logged,
+when its account may read that log. It reads each log oldest to newest from its
+checkpoint, one API page at a time; each page is stored and the checkpoint moved
+in one transaction, so a bot killed at any moment restarts where it stopped with
+no gap and no duplicate. The first run reads the whole history and shows its
+progress; after that it polls and stays current.
+
+Its settings come from Safety Desk's configuration, not from user-config.py:
+SAFETYDESK_DATABASE_URL, SAFETYDESK_BOT_USERNAME ('Name@appid', as
+Special:BotPasswords shows it), SAFETYDESK_BOT_PASSWORD, SAFETYDESK_CENTRAL_API_URL
+and SAFETYDESK_INSTANCE_PATH (Pywikibot keeps its cookies in its pywikibot folder).
+
+    python -m bots.lock_logger -poll:60
+
+These options are specific to this script:
+
+-api:URL          api.php of the wiki whose logs to read (default: the central
+                  wiki, SAFETYDESK_CENTRAL_API_URL).
+
+-wiki:NAME        The wiki's database name stored with each row (default: what the
+                  wiki says, e.g. metawiki).
+
+-backfill         Read the whole history again from the start, whatever the
+                  checkpoint says; stored rows are rewritten, none is duplicated.
+
+-once             Stop once every log is caught up instead of polling.
+
+-poll:SECONDS     Wait this long between polls once caught up (default: 60).
+
+-batch:N          Log entries per API request (default: the most the account may
+                  ask, 500 or 5000 with the apihighlimits right).
+
+-suppress         Require the suppress log: stop if the account may not read it.
+                  By default it is read where the account may, and the bot says
+                  plainly when it may not.
+
+-nosuppress       Never read the suppress log.
+
+-report:PAGE      Once a day, publish a table of locks and blocks per day of the
+                  last 30 days to PAGE on the wiki (never in -simulate mode). The
+                  table never includes what the suppress log holds.
+
+Pywikibot's global options apply too, among them:
+
+-simulate         Read the logs and say what would be stored, but write nothing
+                  anywhere: not to the database, not to the wiki.
+
+-read_maxlag:N    Wait while the wiki's database replicas lag more than N seconds
+                  (Pywikibot's default: 30).
+
+-max_retries:N -retry_wait:N -retry_max:N
+                  How often and how long Pywikibot retries after a server error or
+                  a timeout; when it gives up, the bot backs off and tries again,
+                  doubling its pause up to 15 minutes.
+
+-help             This text.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, ClassVar, TextIO
+
+import pywikibot
+import requests
+from pywikibot import config as pywikibot_config
+from pywikibot.bot import SingleSiteBot, show_help, suggest_help
+from pywikibot.exceptions import ApiTimeoutError, NoUsernameError, ServerError
+from pywikibot.exceptions import Error as PywikibotError
+from pywikibot.site import APISite
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bots.site import BotPassword, connect, family_name, use_workdir
+from tools import clock, db, locks
+from tools.config import Settings, SettingsError, load_settings
+
+#: What each entry should carry (``details`` are the parameters).
+LOG_PROPERTIES = "ids|title|type|user|timestamp|comment|details"
+#: Days in the on-wiki report.
+REPORT_DAYS = 30
+#: The longest pause after failures, in seconds.
+MAX_BACKOFF = 900
+#: With -once, give up after this many failed rounds in a row.
+ONCE_ATTEMPTS = 5
+#: A stream further behind than this shows a progress bar while it catches up.
+BACKFILL_LAG = timedelta(days=1)
+#: Errors that pass: the wiki or the database is down, slow or lagged for a while.
+TRANSIENT_ERRORS = (
+    ServerError,
+    ApiTimeoutError,
+    ConnectionError,
+    requests.RequestException,
+    OperationalError,
+)
+
+
+class LoggerError(Exception):
+    """The bot cannot go on; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One log read in order: a log type, or one action of it (``suppress/setstatus``)."""
+
+    log_type: str
+    log_action: str | None = None
+
+    def checkpoint(self, wiki: str) -> str:
+        return locks.stream_name(wiki, self.log_type, self.log_action)
+
+    def request(self) -> dict[str, str]:
+        if self.log_action is None:
+            return {"letype": self.log_type}
+        return {"leaction": f"{self.log_type}/{self.log_action}"}
+
+
+PUBLIC_STREAMS = (Stream("globalauth"), Stream("gblblock"))
+SUPPRESS_STREAMS = tuple(Stream("suppress", action) for action in locks.SUPPRESS_ACTIONS)
+
+
+class LockLogger(SingleSiteBot):
+    """Reads the lock and block logs of one wiki into ``lock_events``, then keeps polling."""
+
+    update_options: ClassVar[dict[str, Any]] = {
+        "backfill": False,
+        "once": False,
+        "poll": 60.0,
+        "batch": "max",
+        "suppress": "auto",  # auto: where the account may; require; skip
+        "report": "",
+        "wiki": "",
+    }
+
+    def __init__(self, site: APISite, sessions: sessionmaker[Session], **kwargs: Any) -> None:
+        super().__init__(site=site, **kwargs)
+        self.sessions = sessions
+        self.simulate = bool(pywikibot_config.simulate)
+        self.wiki: str = self.opt.wiki or site.siteinfo["wikiid"]
+        self.streams: list[Stream] = []
+        self.positions: dict[Stream, locks.Position | None] = {}
+        self.failures = 0
+        self.failed = False
+        self.simulated_report: date | None = None
+
+    # Setting up
+
+    def setup(self) -> None:
+        """Which logs to read, from where; stop now if the account lacks a right it needs."""
+        self.streams = [stream for stream in self._wanted_streams() if self._known(stream)]
+        if self.opt.report and not self.simulate and not self.site.has_right("edit"):
+            raise LoggerError(
+                f"{self.site.username()} may not edit {self.site}, so it cannot publish the "
+                f"report to {self.opt.report}: give its bot password the edit grants"
+            )
+        with self.sessions() as session:
+            self.positions = {
+                stream: None
+                if self.opt.backfill
+                else locks.load_checkpoint(session, stream.checkpoint(self.wiki))
+                for stream in self.streams
+            }
+        mode = "simulation: nothing will be written" if self.simulate else "storing"
+        pywikibot.info(
+            f"Reading {', '.join(s.checkpoint(self.wiki) for s in self.streams)} ({mode})"
+        )
+
+    def _wanted_streams(self) -> list[Stream]:
+        streams = list(PUBLIC_STREAMS)
+        if self.opt.suppress == "skip":
+            return streams
+        if self.site.has_right("suppressionlog"):
+            return streams + list(SUPPRESS_STREAMS)
+        message = (
+            f"{self.site.username()} may not read the suppress log of {self.site}, where "
+            "hiding a global account is logged: those hidings will be missing. It needs the "
+            "suppressionlog right (the suppress or steward group) and a bot password with the "
+            "'viewrestrictedlogs' grant."
+        )
+        if self.opt.suppress == "require":
+            raise LoggerError(message)
+        pywikibot.warning(message)
+        return streams
+
+    def _known(self, stream: Stream) -> bool:
+        if stream.log_type in self.site.logtypes:
+            return True
+        pywikibot.warning(f"{self.site} has no {stream.log_type} log: skipping it")
+        return False
+
+    # The loop
+
+    def run(self) -> None:
+        """Catch up, publish the report when due, wait, again; until stopped or -once."""
+        self._start_ts = pywikibot.Timestamp.now()
+        try:
+            while True:
+                caught_up = self._round()
+                if caught_up:
+                    self._report_if_due()
+                    if self.opt.once:
+                        break
+                elif self.opt.once and self.failures >= ONCE_ATTEMPTS:
+                    raise LoggerError(f"{self.site} did not answer; the checkpoint is kept")
+                time.sleep(self._pause(caught_up))
+        except KeyboardInterrupt:
+            pywikibot.info("Stopped. The next run starts after the last page stored.")
+        except LoggerError as err:
+            pywikibot.error(str(err))
+            self.failed = True
+        finally:
+            self.exit()
+
+    def _round(self) -> bool:
+        """Read every stream to its end; False when the wiki or the database failed."""
+        try:
+            for stream in self.streams:
+                self._catch_up(stream)
+        except TRANSIENT_ERRORS as err:
+            self.failures += 1
+            pywikibot.warning(
+                f"Reading {self.site} failed ({type(err).__name__}: {err}); "
+                f"trying again in {self._pause(False):.0f} s"
+            )
+            return False
+        self.failures = 0
+        return True
+
+    def _pause(self, caught_up: bool) -> float:
+        return float(self.opt.poll) if caught_up else backoff(self.opt.poll, self.failures)
+
+    def _catch_up(self, stream: Stream) -> None:
+        after = self.positions[stream]
+        progress: Progress | None = None
+        for entries in self._pages(stream, after):
+            if progress is None and entries and self._far_behind(after, entries):
+                first = locks.Position.of(entries[0]).timestamp
+                progress = Progress(stream.checkpoint(self.wiki), first, clock.now())
+            result = self._store(stream, entries, after)
+            after = self.positions[stream] = result.position or after
+            if progress is not None and after is not None:
+                progress.update(after.timestamp, result.stored)
+        if progress is not None:
+            progress.finish()
+
+    @staticmethod
+    def _far_behind(after: locks.Position | None, entries: Sequence[Mapping[str, Any]]) -> bool:
+        reached = locks.Position.of(entries[0]).timestamp
+        return after is None or clock.now() - reached > BACKFILL_LAG
+
+    def _pages(self, stream: Stream, after: locks.Position | None) -> Iterator[list[Any]]:
+        """The stream's entries from ``after`` on, one API response at a time (at least one)."""
+        params: dict[str, Any] = {
+            "action": "query",
+            "list": "logevents",
+            "ledir": "newer",
+            "lelimit": self.opt.batch,
+            "leprop": LOG_PROPERTIES,
+            "formatversion": "2",
+            **stream.request(),
+        }
+        if after is not None:
+            # From the checkpoint's second: entries of that second are filtered when stored.
+            params["lestart"] = after.timestamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+        while True:
+            data = self.site.simple_request(**params).submit()
+            yield list(data.get("query", {}).get("logevents", []))
+            if "continue" not in data:
+                return
+            params.update(data["continue"])
+
+    def _store(
+        self, stream: Stream, entries: Sequence[Mapping[str, Any]], after: locks.Position | None
+    ) -> locks.PageResult:
+        if self.simulate:
+            _, result = locks.read_page(self.wiki, entries, after=after)
+        else:
+            with db.transaction(self.sessions) as session:
+                result = locks.store_page(
+                    session, self.wiki, stream.checkpoint(self.wiki), entries, after=after
+                )
+        self.counter["read"] += result.read
+        self.counter["store"] += result.stored
+        if result.unparsed:
+            self.counter["unparsed"] += result.unparsed
+            pywikibot.warning(
+                f"{result.unparsed} entries of {stream.checkpoint(self.wiki)} were not fully "
+                "understood: stored raw and counted as unparsed"
+            )
+        return result
+
+    # The on-wiki report
+
+    def _report_if_due(self) -> None:
+        """Publish the table of the last days once a day, after the day has ended (UTC)."""
+        if not self.opt.report:
+            return
+        last_day = clock.now().date() - timedelta(days=1)
+        with self.sessions() as session:
+            reported = locks.last_reported_day(session, self.wiki) or self.simulated_report
+            if reported is not None and reported >= last_day:
+                return
+            first_day = last_day - timedelta(days=REPORT_DAYS - 1)
+            summaries = locks.daily_summaries(session, self.wiki, first_day, last_day)
+        text = locks.summary_wikitext(summaries, generated=clock.now())
+        page = pywikibot.Page(self.site, self.opt.report)
+        if self.simulate:
+            pywikibot.info(f"Would publish to {page.title(as_link=True)}:\n{text}")
+            self.simulated_report = last_day
+            return
+        page.text = text
+        try:
+            page.save(
+                summary=f"Global locks and blocks per day, up to {last_day.isoformat()}",
+                bot=True,
+                minor=False,
+            )
+        except PywikibotError as err:
+            pywikibot.warning(f"Could not publish the report to {page}: {err}; trying later")
+            return
+        self.counter["write"] += 1
+        with db.transaction(self.sessions) as session:
+            locks.mark_reported(session, self.wiki, last_day)
+
+
+def backoff(poll: float, failures: int) -> float:
+    """Seconds to wait after ``failures`` failed rounds in a row: doubling, at most 15 min."""
+    return min(max(float(poll), 1.0) * 2 ** max(failures - 1, 0), MAX_BACKOFF)
+
+
+class Progress:
+    """How far a long read has come through the log's time span.
+
+    A bar redrawn in place on a terminal; in a job's log, a line every half minute.
+    """
+
+    WIDTH = 30
+    LOG_EVERY = 30.0
+
+    def __init__(self, label: str, start: datetime, end: datetime, out: TextIO | None = None):
+        self.label = label
+        self.start, self.end = start, end
+        self.out = out or sys.stderr
+        self.terminal = self.out.isatty()
+        self.stored = 0
+        self.started = self.logged = time.monotonic()
+
+    def update(self, reached: datetime, stored: int) -> None:
+        self.stored += stored
+        line = self._line(reached)
+        if self.terminal:
+            self.out.write("\r" + line)
+            self.out.flush()
+        elif time.monotonic() - self.logged >= self.LOG_EVERY:
+            self.logged = time.monotonic()
+            pywikibot.info(line)
+
+    def finish(self) -> None:
+        line = self._line(self.end)
+        if self.terminal:
+            self.out.write("\r" + line + "\n")
+            self.out.flush()
+        else:
+            pywikibot.info(line)
+
+    def _line(self, reached: datetime) -> str:
+        span = (self.end - self.start).total_seconds() or 1.0
+        fraction = min(max((reached - self.start).total_seconds() / span, 0.0), 1.0)
+        done = round(fraction * self.WIDTH)
+        rate = self.stored / max(time.monotonic() - self.started, 1e-3)
+        return (
+            f"{self.label} [{'#' * done}{'-' * (self.WIDTH - done)}] {fraction:4.0%} "
+            f"up to {reached:%Y-%m-%d} · {self.stored:,} stored · {rate:,.0f}/s"
+        )
+
+
+# --- command line ------------------------------------------------------------------
+
+
+def parse_options(args: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
+    """The script's own options (see the module docstring) and the arguments it did not know."""
+    options: dict[str, Any] = {}
+    unknown: list[str] = []
+    for arg in args:
+        name, _, value = arg.partition(":")
+        if name in ("-api", "-wiki", "-report"):
+            if not value:
+                raise LoggerError(f"{name} needs a value: {name}:...")
+            options[name[1:]] = value
+        elif name in ("-backfill", "-once"):
+            options[name[1:]] = True
+        elif name == "-poll":
+            # At least a second: a bot must not hammer a wiki, even one on this machine.
+            options["poll"] = _number(name, value, float, 1, 86400)
+        elif name == "-batch":
+            options["batch"] = _number(name, value, int, 1, 5000)
+        elif name == "-suppress":
+            options["suppress"] = "require"
+        elif name == "-nosuppress":
+            options["suppress"] = "skip"
+        else:
+            unknown.append(arg)
+    return options, unknown
+
+
+def _number(name: str, value: str, kind: type, low: float, high: float) -> Any:
+    try:
+        number = kind(value)
+    except ValueError:
+        number = None
+    if number is None or not low <= number <= high:
+        raise LoggerError(f"{name} needs a number from {low:g} to {high:g}, not {value!r}")
+    return number
+
+
+def log_in(settings: Settings, api_url: str) -> APISite:
+    """The wiki, logged in with the bot password of the settings; a clear error if not."""
+    name, _, app_id = settings.bot_username.rpartition("@")
+    secret = settings.bot_password.get_secret_value()
+    if not (name and app_id and secret):
+        raise LoggerError(
+            "set SAFETYDESK_BOT_USERNAME ('Name@appid', as Special:BotPasswords shows it) "
+            "and SAFETYDESK_BOT_PASSWORD"
+        )
+    try:
+        return connect(
+            api_url, name, BotPassword(app_id, secret), workdir=settings.instance_path / "pywikibot"
+        )
+    except NoUsernameError:
+        raise LoggerError(
+            f"{api_url} refused the bot password {settings.bot_username}: check "
+            "SAFETYDESK_BOT_USERNAME and SAFETYDESK_BOT_PASSWORD against Special:BotPasswords"
+        ) from None
+    except (ValueError, *TRANSIENT_ERRORS) as err:
+        raise LoggerError(f"cannot log in to {api_url}: {err}") from None
+
+
+def open_database(settings: Settings) -> sessionmaker[Session]:
+    engine = db.engine_from_settings(settings)
+    try:
+        current = db.is_current(engine)
+    except OperationalError as err:
+        raise LoggerError(f"cannot use the database: {err.orig}") from None
+    if not current:
+        raise LoggerError("the database is not migrated: run `safetydesk db upgrade` first")
+    return db.session_factory(engine)
+
+
+def _stop(_signum: int, _frame: Any) -> None:
+    """SIGTERM (Toolforge stopping the job) ends the run as Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
+def main(*args: str) -> None:
+    """Check settings, database and account, then run (see the module docstring)."""
+    args = args or tuple(pywikibot.argvu[1:])
+    if any(arg.partition(":")[0] == "-help" for arg in args):
+        # Pywikibot finds the help of scripts by file name; this one is a package module.
+        show_help("bots.lock_logger")
+        return
+    try:
+        settings = load_settings()
+        sessions = open_database(settings)
+        api_url = _api_url(args, settings)
+        make_default_site(api_url, settings)
+        local_args = pywikibot.handle_args(args, do_help=False)
+        options, unknown = parse_options(local_args)
+        if unknown:
+            suggest_help(unknown_parameters=unknown)
+            sys.exit(2)
+        options.pop("api", None)
+        bot = LockLogger(log_in(settings, api_url), sessions, **options)
+        bot.setup()
+    except (SettingsError, LoggerError) as err:
+        pywikibot.error(str(err))
+        sys.exit(1)
+    except TRANSIENT_ERRORS as err:
+        pywikibot.error(f"cannot reach the wiki: {err}")
+        sys.exit(1)
+    signal.signal(signal.SIGTERM, _stop)
+    bot.run()
+    if bot.failed:
+        sys.exit(1)
+
+
+def _api_url(args: Sequence[str], settings: Settings) -> str:
+    for arg in args:
+        name, _, value = arg.partition(":")
+        if name == "-api" and value:
+            return value
+    return settings.central_api_url
+
+
+def make_default_site(api_url: str, settings: Settings) -> None:
+    """Make the wiki Pywikibot's default site before Pywikibot creates one of its own.
+
+    ``handle_args`` opens the default site, which without a user-config.py would be
+    test.wikipedia.org: a request to a wiki this bot never reads.
+    """
+    use_workdir(settings.instance_path / "pywikibot")
+    name = family_name(api_url)
+    pywikibot_config.family_files.setdefault(name, api_url)
+    pywikibot_config.family = pywikibot_config.mylang = name
+    pywikibot_config.user_agent_description = settings.user_agent
+
+
+if __name__ == "__main__":
+    main()
