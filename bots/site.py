@@ -21,7 +21,6 @@ code what those files do:
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 from pathlib import Path
@@ -35,6 +34,8 @@ from pywikibot import config
 from pywikibot.login import BotPassword
 from pywikibot.site import APISite
 from pywikibot.tools import normalize_username
+
+from tools.wikiapi import on_this_machine
 
 __all__ = ["BotPassword", "connect", "family_name", "use_workdir"]
 
@@ -108,7 +109,7 @@ def connect(
     _remember_password(name, username, bot_password)
 
     site = pywikibot.Site(name, name, user=username)
-    if _is_local(api_url):
+    if on_this_machine(api_url):
         site.throttle.set_delays(delay=LOCAL_DELAY, writedelay=LOCAL_DELAY, absolute=True)
     site.login()
     return site
@@ -140,14 +141,3 @@ def _remember_password(family: str, username: str, bot_password: BotPassword) ->
         handle.write("\n".join(lines) + "\n")
     partial.replace(path)
     config.password_file = str(path)
-
-
-def _is_local(api_url: str) -> bool:
-    """Whether the wiki runs on this machine (loopback address or localhost)."""
-    host = urlsplit(api_url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

@@ -19,7 +19,7 @@ csrf = CSRFProtect()
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app from checked settings (read from the environment when none are given)."""
-    from flaskapp import access, admin, auth, context, errors, home, locks, requests
+    from flaskapp import access, admin, auth, context, errors, home, locks, queue, requests
 
     settings = settings or load_settings()
     app = Flask(__name__, instance_path=str(settings.instance_path.resolve()))
@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(requests.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(locks.bp)
+    app.register_blueprint(queue.bp)
     return app
 
 

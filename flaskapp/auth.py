@@ -15,7 +15,6 @@ import hashlib
 import logging
 import os
 import secrets
-from ipaddress import ip_address
 from urllib.parse import urlsplit
 
 from flask import (
@@ -45,7 +44,13 @@ from flaskapp.i18n import clear_session_keeping_language
 from tools import clock
 from tools.accounts import record_sign_in
 from tools.roles import WikiAccount, permissions_for, wiki_roles
-from tools.wikiapi import AccountNotFound, WikiApiError, api_session, lookup_account
+from tools.wikiapi import (
+    AccountNotFound,
+    WikiApiError,
+    api_session,
+    lookup_account,
+    on_this_machine,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,18 +66,8 @@ class SignInError(Exception):
 def init_app(app: Flask) -> None:
     """Allow plain http to an OAuth server on this machine (the development wiki) only."""
     config = app.config["SETTINGS"]
-    host = urlsplit(config.oauth_base_url).hostname or ""
-    if config.oauth_base_url.startswith("http://") and _is_loopback(host):
+    if config.oauth_base_url.startswith("http://") and on_this_machine(config.oauth_base_url):
         os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 # --- where to go after signing in --------------------------------------------

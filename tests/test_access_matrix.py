@@ -40,6 +40,13 @@ EXPECTED: dict[str, AccessRule] = {
     "locks.search": AccessRule(True, Permission.VIEW_LOCK_LOG),
     "locks.account": AccessRule(True, Permission.VIEW_LOCK_LOG),
     "locks.export": AccessRule(True, Permission.VIEW_LOCK_LOG),
+    "queue.index": AccessRule(True, Permission.VIEW_QUEUE),
+    "queue.show": AccessRule(True, Permission.VIEW_QUEUE),
+    "queue.assign": AccessRule(True, Permission.ACT_ON_CASES),
+    "queue.release": AccessRule(True, Permission.ACT_ON_CASES),
+    "queue.move": AccessRule(True, Permission.ACT_ON_CASES),
+    "queue.note": AccessRule(True, Permission.ACT_ON_CASES),
+    "queue.reply": AccessRule(True, Permission.ACT_ON_CASES),
 }
 
 # Who visits: (wiki roles in the session, roles granted in the tool); None is anonymous.

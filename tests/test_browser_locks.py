@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pytest
+from lock_samples import SAMPLE
 from playwright.sync_api import Page, expect
-from test_locks_store import SAMPLE
 
 from flaskapp.context import sessions
 from tools import locks

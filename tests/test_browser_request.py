@@ -16,13 +16,11 @@ from typing import TYPE_CHECKING
 import pytest
 import requests
 from conftest import Mailbox
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from flaskapp.context import sessions
 from tools import cases
 from tools.devwiki import Account, DevWiki
-from tools.models import User
-from tools.notify import notify_requester_of_reply
 
 if TYPE_CHECKING:
     from conftest import LiveServer, PageLog
@@ -83,6 +81,7 @@ def tool(
         oauth_client_secret=consumer.client_secret,
         oauth_base_url=devwiki.oauth_base_url,
         central_api_url=devwiki.central_api_url,
+        bootstrap_specialists="Plain User",
         smtp_host=host,
         smtp_port=port,
     )
@@ -130,15 +129,27 @@ def _file_harassment(page: Page, title: str, description: str) -> str:
     return reference
 
 
-def _specialist_replies(tool: LiveServer, reference: str, text: str) -> None:
-    with sessions(tool.app)() as session, session.begin():
-        case = cases.find_by_reference(session, reference)
-        assert case is not None
-        cases.reply(session, case, User(username="Specialist One"), text)
-        assert notify_requester_of_reply(tool.settings, case)
+def _specialist_replies(
+    chromium: Browser, tool: LiveServer, devwiki: DevWiki, reference: str, text: str
+) -> None:
+    """A specialist, in a browser of their own, answers from the case page of the queue."""
+    context = chromium.new_context(locale="en-US")
+    try:
+        page = context.new_page()
+        specialist = devwiki.credentials.plain  # a specialist through bootstrap_specialists
+        page.goto(f"{tool.url}/queue/{reference}")
+        page.get_by_label("Username").fill(specialist.name)
+        page.get_by_label("Password").fill(specialist.password)
+        page.get_by_role("button", name="Allow").click()
+        page.locator("#reply-body").fill(text)
+        page.get_by_role("button", name="Send reply").click()
+        expect(page.locator("body")).to_contain_text(text)
+    finally:
+        context.close()
 
 
 def test_checkuser_reports_a_diff_and_follows_the_request(
+    chromium: Browser,
     page: Page,
     page_log: PageLog,
     devwiki: DevWiki,
@@ -155,7 +166,7 @@ def test_checkuser_reports_a_diff_and_follows_the_request(
     page.goto(tool.url + "/requests")
     expect(page.locator(f'tr[data-reference="{reference}"]')).to_be_visible()
 
-    _specialist_replies(tool, reference, "Thank you, we are on it.")
+    _specialist_replies(chromium, tool, devwiki, reference, "Thank you, we are on it.")
     page.goto(f"{tool.url}/requests/{reference}")
     expect(page.locator(".sd-thread")).to_contain_text("Thank you, we are on it.")
     (mail,) = smtp_server[2].messages
@@ -172,13 +183,13 @@ def test_checkuser_reports_a_diff_and_follows_the_request(
 
 
 def test_the_same_flow_in_arabic_reads_right_to_left(
-    page: Page, devwiki: DevWiki, tool: LiveServer, diff: tuple[int, int]
+    chromium: Browser, page: Page, devwiki: DevWiki, tool: LiveServer, diff: tuple[int, int]
 ) -> None:
     _report_from_the_diff(page, devwiki, diff, language="ar")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     expect(page.locator("html")).to_have_attribute("lang", "ar")
     reference = _file_harassment(page, "ردود عدائية", "انظر الفرق.")
-    _specialist_replies(tool, reference, "شكرًا لك، نحن نعمل على ذلك.")
+    _specialist_replies(chromium, tool, devwiki, reference, "شكرًا لك، نحن نعمل على ذلك.")
     page.goto(f"{tool.url}/requests/{reference}")
     expect(page.locator(".sd-thread")).to_contain_text("شكرًا لك")
     title = page.locator("h1").bounding_box()

@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from conftest import DEFAULT_MARIADB_URL, MARIADB_URL_VARIABLE, unavailable
+from lock_samples import SAMPLE, api_entry, lock
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from tools.db import session_factory, transaction
+from tools.db import make_engine, session_factory, transaction, upgrade
 from tools.locks import (
     Action,
     HiddenLevel,
@@ -41,70 +47,51 @@ WIKI = "metawiki"
 STREAM = stream_name(WIKI, "globalauth")
 
 
-def api_entry(
-    logid: int,
-    log_type: str,
-    action: str,
-    title: str,
-    params: Any = None,
-    *,
-    timestamp: str = "2024-05-01T10:00:00Z",
-    comment: str = "Spambot",
-    user: str = "Steward One",
-) -> dict[str, Any]:
-    return {
-        "logid": logid,
-        "ns": 2,
-        "title": title,
-        "params": params or {},
-        "type": log_type,
-        "action": action,
-        "user": user,
-        "timestamp": timestamp,
-        "comment": comment,
-    }
-
-
-def lock(logid: int, name: str, day: int = 1, **kwargs: Any) -> dict[str, Any]:
-    params = kwargs.pop("params", {"added": ["locked"], "removed": []})
-    stamp = f"2024-05-{day:02d}T10:00:{logid % 60:02d}Z"
-    return api_entry(
-        logid, "globalauth", "setstatus", f"User:{name}@global", params, timestamp=stamp, **kwargs
-    )
-
-
-SAMPLE = [
-    lock(1, "Spambot 1", 1),
-    lock(2, "Spambot 2", 1, user="Steward Two"),
-    lock(3, "Vandal", 2, comment="Long-term abuse"),
-    lock(4, "Vandal", 3, params={"added": [], "removed": ["locked"]}, comment="Appeal granted"),
-    api_entry(
-        5,
-        "gblblock",
-        "gblock",
-        "User:192.0.2.7",
-        {"expiry": "20300101000000", "flags": ["anon-only"]},
-        timestamp="2024-05-03T11:00:00Z",
-        comment="[[m:NOP|Open proxy]]",
-    ),
-    api_entry(
-        6,
-        "suppress",
-        "setstatus",
-        "User:Doxxer@global",
-        {"added": ["locked", "oversighted"], "removed": []},
-        timestamp="2024-05-04T12:00:00Z",
-        comment="=HYPERLINK(evil)",
-    ),
-    api_entry(
-        7, "globalauth", "rename", "User:Odd@global", {"0": "x"}, timestamp="2024-05-05T00:00:00Z"
-    ),
-]
-
-
 @pytest.fixture
 def sessions(migrated: Engine) -> sessionmaker[Session]:
     return session_factory(migrated)
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("mariadb", marks=pytest.mark.integration)]
+)
+def shared(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[sessionmaker[Session]]:
+    """SAMPLE stored once per backend, for the tests that only read it (quicker than each)."""
+    if request.param == "sqlite":
+        url, drop = f"sqlite:///{tmp_path_factory.mktemp('locks') / 'shared.sqlite3'}", None
+    else:
+        url, drop = _mariadb_database_of_this_module()
+    engine = make_engine(url)
+    upgrade(engine)
+    sessions = session_factory(engine)
+    with transaction(sessions) as session:
+        store_page(session, WIKI, STREAM, SAMPLE)
+    yield sessions
+    engine.dispose()
+    if drop:
+        drop()
+
+
+def _mariadb_database_of_this_module() -> tuple[str, Callable[[], None]]:
+    """A database of its own: the ``database_url`` fixture empties its own after each test."""
+    server = make_url(os.environ.get(MARIADB_URL_VARIABLE, DEFAULT_MARIADB_URL))
+    name = f"safetydesk_test_locks_{os.getpid()}"
+    admin = make_engine(server)
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
+    except OperationalError as err:
+        admin.dispose()
+        unavailable(f"MariaDB at {server.render_as_string()} does not answer: {err.orig}")
+
+    def drop() -> None:
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+        admin.dispose()
+
+    return server.set(database=name).render_as_string(hide_password=False), drop
 
 
 @pytest.fixture
@@ -191,44 +178,44 @@ def targets(sessions: sessionmaker[Session], **fields: Any) -> list[tuple[str, i
         return [(row.target, row.log_id) for row in search(session, LockQuery(**fields)).rows]
 
 
-def test_search_by_account_exact_and_prefix(stored: sessionmaker[Session]) -> None:
-    assert targets(stored, target="Vandal") == [("Vandal", 4), ("Vandal", 3)]
-    assert targets(stored, target="User:vandal@global") == [("Vandal", 4), ("Vandal", 3)]
-    assert targets(stored, target="Spambot") == []
-    assert targets(stored, target="spambot", prefix=True) == [("Spambot 2", 2), ("Spambot 1", 1)]
-    assert targets(stored, target="192.0.2.7") == [("192.0.2.7", 5)]
+def test_search_by_account_exact_and_prefix(shared: sessionmaker[Session]) -> None:
+    assert targets(shared, target="Vandal") == [("Vandal", 4), ("Vandal", 3)]
+    assert targets(shared, target="User:vandal@global") == [("Vandal", 4), ("Vandal", 3)]
+    assert targets(shared, target="Spambot") == []
+    assert targets(shared, target="spambot", prefix=True) == [("Spambot 2", 2), ("Spambot 1", 1)]
+    assert targets(shared, target="192.0.2.7") == [("192.0.2.7", 5)]
 
 
 def test_search_by_performer_reason_action_category_and_dates(
-    stored: sessionmaker[Session],
+    shared: sessionmaker[Session],
 ) -> None:
-    assert targets(stored, performer="Steward_Two") == [("Spambot 2", 2)]
-    assert targets(stored, reason="term ABUSE") == [("Vandal", 3)]
-    assert targets(stored, reason="50%") == []
-    assert targets(stored, action=Action.UNLOCK) == [("Vandal", 4)]
-    assert targets(stored, action=Action.BLOCK) == [("192.0.2.7", 5)]
-    assert targets(stored, category="proxy") == [("192.0.2.7", 5)]
-    assert targets(stored, since=date(2024, 5, 2), until=date(2024, 5, 3)) == [
+    assert targets(shared, performer="Steward_Two") == [("Spambot 2", 2)]
+    assert targets(shared, reason="term ABUSE") == [("Vandal", 3)]
+    assert targets(shared, reason="50%") == []
+    assert targets(shared, action=Action.UNLOCK) == [("Vandal", 4)]
+    assert targets(shared, action=Action.BLOCK) == [("192.0.2.7", 5)]
+    assert targets(shared, category="proxy") == [("192.0.2.7", 5)]
+    assert targets(shared, since=date(2024, 5, 2), until=date(2024, 5, 3)) == [
         ("192.0.2.7", 5),
         ("Vandal", 4),
         ("Vandal", 3),
     ]
-    assert targets(stored, wiki="enwiki") == []
+    assert targets(shared, wiki="enwiki") == []
 
 
-def test_suppressed_events_only_for_those_allowed(stored: sessionmaker[Session]) -> None:
-    assert targets(stored, target="Doxxer") == []
-    assert targets(stored, target="Doxxer", include_suppressed=True) == [("Doxxer", 6)]
-    assert targets(stored, action=Action.SUPPRESS, include_suppressed=True) == [("Doxxer", 6)]
-    assert targets(stored, action=Action.LOCK) == [
+def test_suppressed_events_only_for_those_allowed(shared: sessionmaker[Session]) -> None:
+    assert targets(shared, target="Doxxer") == []
+    assert targets(shared, target="Doxxer", include_suppressed=True) == [("Doxxer", 6)]
+    assert targets(shared, action=Action.SUPPRESS, include_suppressed=True) == [("Doxxer", 6)]
+    assert targets(shared, action=Action.LOCK) == [
         ("Vandal", 3),
         ("Spambot 2", 2),
         ("Spambot 1", 1),
     ]
 
 
-def test_search_pages_and_export_everything(stored: sessionmaker[Session]) -> None:
-    with stored() as session:
+def test_search_pages_and_export_everything(shared: sessionmaker[Session]) -> None:
+    with shared() as session:
         first = search(session, LockQuery(), per_page=4)
         second = search(session, LockQuery(), page=2, per_page=4)
         everything = list(iter_events(session, LockQuery(), batch=2))
@@ -272,8 +259,8 @@ def test_search_form_fields_become_a_query() -> None:
 # --- statistics, statuses, reports ---------------------------------------------------------
 
 
-def test_statistics_of_a_search(stored: sessionmaker[Session]) -> None:
-    with stored() as session:
+def test_statistics_of_a_search(shared: sessionmaker[Session]) -> None:
+    with shared() as session:
         stats = statistics(session, LockQuery())
         everything = statistics(session, LockQuery(include_suppressed=True))
     assert (stats.total, stats.unparsed) == (6, 1)
@@ -290,9 +277,9 @@ def test_statistics_of_a_search(stored: sessionmaker[Session]) -> None:
     assert dict(stats.top_categories) == {"spam": 3, "lta": 1, "other": 1, "proxy": 1}
 
 
-def test_lock_statuses_of_a_case_s_accounts(stored: sessionmaker[Session]) -> None:
+def test_lock_statuses_of_a_case_s_accounts(shared: sessionmaker[Session]) -> None:
     now = datetime(2025, 1, 1, tzinfo=UTC)
-    with stored() as session:
+    with shared() as session:
         statuses = lock_statuses(
             session,
             ["Spambot 1", "User:Vandal", "192.0.2.7", "Doxxer", "Nobody"],
@@ -310,13 +297,13 @@ def test_lock_statuses_of_a_case_s_accounts(stored: sessionmaker[Session]) -> No
     doxxer = allowed["Doxxer"]
     assert doxxer.locked and doxxer.hidden is HiddenLevel.SUPPRESSED
     later = datetime(2031, 1, 1, tzinfo=UTC)
-    with stored() as session:
+    with shared() as session:
         expired = lock_statuses(session, ["192.0.2.7"], include_suppressed=False, now=later)
     assert not expired["192.0.2.7"].blocked
 
 
-def test_daily_report_never_shows_suppressed_events(stored: sessionmaker[Session]) -> None:
-    with stored() as session:
+def test_daily_report_never_shows_suppressed_events(shared: sessionmaker[Session]) -> None:
+    with shared() as session:
         days = daily_summaries(session, WIKI, date(2024, 5, 1), date(2024, 5, 4))
     assert [(day.day.day, day.total) for day in days] == [(1, 2), (2, 1), (3, 2), (4, 0)]
     text = summary_wikitext(days, generated=datetime(2024, 5, 5, tzinfo=UTC))
@@ -325,8 +312,8 @@ def test_daily_report_never_shows_suppressed_events(stored: sessionmaker[Session
     assert "Doxxer" not in text and text.index("2024-05-04") < text.index("2024-05-01")
 
 
-def test_csv_export_is_safe_to_open_in_a_spreadsheet(stored: sessionmaker[Session]) -> None:
-    with stored() as session:
+def test_csv_export_is_safe_to_open_in_a_spreadsheet(shared: sessionmaker[Session]) -> None:
+    with shared() as session:
         rows = list(iter_events(session, LockQuery(include_suppressed=True)))
     parsed = list(csv.DictReader(io.StringIO("".join(csv_lines(rows)))))
     assert len(parsed) == 7
@@ -375,3 +362,19 @@ def test_recategorise_command(stored: sessionmaker[Session], database_url: str) 
     )
     assert result.exit_code == 0, result.output
     assert result.output == "5 entries changed category\n"
+
+
+def test_export_in_batches_keeps_entries_of_the_same_second(
+    sessions: sessionmaker[Session],
+) -> None:
+    same = [
+        api_entry(
+            100 + n, "globalauth", "lock", f"User:Wave {n}@global", timestamp="2024-06-01T00:00:00Z"
+        )
+        for n in range(5)
+    ]
+    with transaction(sessions) as session:
+        store_page(session, WIKI, STREAM, same)
+    with sessions() as session:
+        exported = [row.log_id for row in iter_events(session, LockQuery(), batch=2)]
+    assert exported == [104, 103, 102, 101, 100]

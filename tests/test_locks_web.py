@@ -16,7 +16,7 @@ import pytest
 from conftest import signed_in_client
 from flask import Flask
 from flask.testing import FlaskClient
-from test_locks_store import SAMPLE, api_entry
+from lock_samples import SAMPLE, api_entry
 
 from flaskapp import charts
 from flaskapp.context import sessions

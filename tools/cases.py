@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -25,6 +26,7 @@ from tools.models import (
     Case,
     CaseEvent,
     CaseSource,
+    CaseStatus,
     CaseSubject,
     CaseWiki,
     Category,
@@ -32,6 +34,7 @@ from tools.models import (
     Severity,
     User,
 )
+from tools.roles import N_
 from tools.subjects import Subject
 
 #: Categories where a life may be at stake: the form shows the emergency guidance first.
@@ -56,7 +59,17 @@ MESSAGE_MAX = 20_000
 
 
 class CaseError(Exception):
-    """A request or an action on a case that cannot be done; the message says why."""
+    """A request or an action on a case that cannot be done; the message says why.
+
+    ``message`` may be marked with :func:`tools.roles.N_` and hold ``%(name)s``
+    placeholders filled from ``variables``, so the web tool can translate it;
+    ``str()`` gives the English text.
+    """
+
+    def __init__(self, message: str, **variables: str) -> None:
+        self.message = message
+        self.variables = variables
+        super().__init__(message % variables if variables else message)
 
 
 @dataclass(frozen=True)
@@ -259,10 +272,221 @@ def _add_event(
     actor: User | None,
     audience: Audience,
     body: str | None = None,
+    data: dict[str, Any] | None = None,
 ) -> CaseEvent:
-    event = CaseEvent(kind=kind, actor=actor, audience=audience, body=body, created_at=now())
+    event = CaseEvent(
+        kind=kind, actor=actor, audience=audience, body=body, data=data, created_at=now()
+    )
     case.events.append(event)
     if kind != "viewed":  # looking is recorded, but it is not a change
         case.updated_at = event.created_at
     session.flush()
     return event
+
+
+# --- life cycle -------------------------------------------------------------------
+# A case moves only along these edges. Reopening is the way back from resolved or
+# closed; everything else is refused with both states named.
+
+S = CaseStatus
+TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
+    S.NEW: frozenset({S.TRIAGED}),
+    S.TRIAGED: frozenset({S.IN_PROGRESS}),
+    S.IN_PROGRESS: frozenset({S.WAITING, S.ESCALATED, S.RESOLVED}),
+    S.WAITING: frozenset({S.IN_PROGRESS, S.ESCALATED}),
+    S.ESCALATED: frozenset({S.IN_PROGRESS, S.RESOLVED}),
+    S.RESOLVED: frozenset({S.CLOSED, S.IN_PROGRESS}),  # in progress again: reopened
+    S.CLOSED: frozenset({S.IN_PROGRESS}),  # reopened
+}
+#: Cases still to be worked: the queue shows these unless asked for others.
+OPEN_STATUSES = frozenset({S.NEW, S.TRIAGED, S.IN_PROGRESS, S.WAITING, S.ESCALATED})
+#: Moves into these states are news for the requester; the rest is internal work.
+REQUESTER_STATUSES = frozenset({S.IN_PROGRESS, S.WAITING, S.RESOLVED, S.CLOSED})
+
+
+def allowed_moves(status: CaseStatus) -> list[CaseStatus]:
+    """Where a case in ``status`` may go next, in the order of the life cycle."""
+    return [target for target in CaseStatus if target in TRANSITIONS[status]]
+
+
+def move(session: Session, case: Case, actor: User, target: CaseStatus) -> CaseEvent:
+    """Move a case to ``target`` if the table allows it and nobody moved it meanwhile."""
+    current = case.status
+    if target not in TRANSITIONS[current]:
+        raise CaseError(
+            N_("A case cannot move from %(current)s to %(target)s."),
+            current=current.value,
+            target=target.value,
+        )
+    at = now()
+    values: dict[str, Any] = {"status": target, "updated_at": at}
+    if target == S.RESOLVED:
+        values["resolved_at"] = at
+    elif target == S.CLOSED:
+        values["closed_at"] = at
+    elif current in (S.RESOLVED, S.CLOSED):  # reopened: the resolution clock runs again
+        values |= {"resolved_at": None, "closed_at": None}
+    # Compare-and-set on the status: of two people moving the same case, one wins.
+    _compare_and_set(session, case, Case.status == current, values)
+    audience = Audience.REQUESTER if target in REQUESTER_STATUSES else Audience.INTERNAL
+    data = {"from": current.value, "to": target.value}
+    return _add_event(session, case, "moved", actor, audience, data=data)
+
+
+def claim(session: Session, case: Case, specialist: User) -> CaseEvent:
+    """Take an unassigned case; a case someone else holds needs :func:`take_over`."""
+    return assign(session, case, specialist, specialist, expected_assignee_id=None)
+
+
+def take_over(
+    session: Session, case: Case, specialist: User, expected_assignee_id: int | None
+) -> CaseEvent:
+    """Take a case from the specialist the page showed; refused if it changed hands since."""
+    return assign(session, case, specialist, specialist, expected_assignee_id)
+
+
+def release(session: Session, case: Case, specialist: User) -> CaseEvent:
+    """Give one's own case back to the queue."""
+    if case.assignee_id != specialist.id:
+        raise CaseError(N_("Only the specialist who holds this case can release it."))
+    return assign(session, case, specialist, None, expected_assignee_id=specialist.id)
+
+
+def assign(
+    session: Session,
+    case: Case,
+    actor: User,
+    assignee: User | None,
+    expected_assignee_id: int | None,
+) -> CaseEvent:
+    """Give the case to ``assignee`` (None: to nobody) if it is still held by the expected one.
+
+    ``expected_assignee_id`` is who held the case when the actor decided: the UPDATE
+    only succeeds if that is still true, so two specialists claiming at the same
+    moment cannot both win, and a claim never silently takes a case from someone.
+    """
+    if case.assignee_id != expected_assignee_id:
+        raise _held_by_someone_else(case)
+    previous = case.assignee
+    new_id = assignee.id if assignee is not None else None
+    if new_id == expected_assignee_id:
+        raise CaseError(N_("Nothing to change: the case is already assigned that way."))
+    holder = (
+        Case.assignee_id.is_(None)
+        if expected_assignee_id is None
+        else (Case.assignee_id == expected_assignee_id)
+    )
+    _compare_and_set(session, case, holder, {"assignee_id": new_id, "updated_at": now()})
+    kind = "released" if assignee is None else "assigned"
+    data = {
+        "from": previous.username if previous else None,
+        "to": assignee.username if assignee else None,
+    }
+    return _add_event(session, case, kind, actor, Audience.INTERNAL, data=data)
+
+
+def _held_by_someone_else(case: Case) -> CaseError:
+    if case.assignee is None:
+        return CaseError(N_("This case was released meanwhile. Reload the page."))
+    return CaseError(
+        N_("This case is held by %(assignee)s. Take it over explicitly if you mean to."),
+        assignee=case.assignee.username,
+    )
+
+
+def _compare_and_set(session: Session, case: Case, condition: Any, values: dict[str, Any]) -> None:
+    """UPDATE the case's row only if ``condition`` still holds in the database."""
+    session.flush()
+    result = session.execute(
+        update(Case)
+        .where(Case.id == case.id, condition)
+        .values(values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        # A locking read sees the latest commit, not this transaction's snapshot.
+        session.refresh(case, with_for_update=True)
+        if "assignee_id" in values:
+            raise _held_by_someone_else(case)
+        raise CaseError(N_("Someone else changed this case meanwhile. Reload the page."))
+    session.refresh(case)
+
+
+def viewers_since(session: Session, case: Case, viewer: User, since: datetime) -> list[str]:
+    """Who else looked at this case since ``since``: "also open by …" on the case page."""
+    rows = session.execute(
+        select(User.username)
+        .join(CaseEvent, CaseEvent.actor_id == User.id)
+        .where(
+            CaseEvent.case_id == case.id,
+            CaseEvent.kind == "viewed",
+            CaseEvent.created_at >= since,
+            User.id != viewer.id,
+        )
+        .distinct()
+        .order_by(User.username)
+    )
+    return list(rows.scalars())
+
+
+# --- SLA clocks -------------------------------------------------------------------
+
+
+class ClockState(StrEnum):
+    OK = "ok"
+    WARNING = "warning"  # most of the target has passed
+    BREACHED = "breached"  # past due, still running, or stopped too late
+    MET = "met"  # stopped in time
+
+
+@dataclass(frozen=True)
+class SlaClock:
+    """One promise of the SLA for one case, as it stands at a moment."""
+
+    name: str  # "first_response" or "resolution"
+    due_at: datetime
+    state: ClockState
+    stopped_at: datetime | None  # the first reply, or the resolution
+    left: timedelta  # negative when overdue; up to the stop for a stopped clock
+
+
+def sla_clocks(case: Case, at: datetime, warning_share: float = 0.75) -> list[SlaClock]:
+    """The state of a case's SLA clocks at ``at``: a pure function of the case and the time.
+
+    A clock warns once ``warning_share`` of the time from filing to its due time has
+    passed, so a specialist hears of a breach before it happens.
+    """
+    clocks = []
+    for name, due, stopped in (
+        ("first_response", case.first_response_due_at, case.first_response_at),
+        ("resolution", case.resolution_due_at, case.resolved_at or case.closed_at),
+    ):
+        if due is not None:
+            clocks.append(_clock(name, case.created_at, due, stopped, at, warning_share))
+    return clocks
+
+
+def _clock(
+    name: str,
+    started: datetime,
+    due: datetime,
+    stopped: datetime | None,
+    at: datetime,
+    warning_share: float,
+) -> SlaClock:
+    end = stopped or at
+    if stopped is not None:
+        state = ClockState.MET if stopped <= due else ClockState.BREACHED
+    elif at >= due:
+        state = ClockState.BREACHED
+    elif at >= started + (due - started) * warning_share:
+        state = ClockState.WARNING
+    else:
+        state = ClockState.OK
+    return SlaClock(name, due, state, stopped, due - end)
+
+
+def nearest_running_clock(clocks: Sequence[SlaClock]) -> SlaClock | None:
+    """The running clock due first: what the queue sorts and shows by."""
+    running = [clock for clock in clocks if clock.stopped_at is None]
+    return min(running, key=lambda clock: clock.due_at, default=None)

@@ -106,6 +106,12 @@ class Settings(BaseSettings):
         {"emergency": 24, "high": 72, "normal": 168, "low": 336},
         description="Resolution promised within, per severity (JSON object).",
     )
+    sla_warning_share: float = Field(
+        0.75,
+        gt=0,
+        lt=1,
+        description="An SLA clock warns once this share of its target has passed (0.75: 75%).",
+    )
     requests_per_hour: int = Field(
         10, ge=1, description="Requests one person may file per hour (emergencies never limited)."
     )

@@ -45,6 +45,7 @@ from sqlalchemy import (
     bindparam,
     func,
     literal_column,
+    or_,
     select,
     type_coerce,
     update,
@@ -736,9 +737,6 @@ class LockRow(NamedTuple):
 
 _ROW_FIELDS = LockRow._fields
 _ROW_COLUMNS = tuple(LockEvent.__table__.c[name] for name in _ROW_FIELDS)
-_TIME_FIELDS = tuple(_ROW_FIELDS.index(name) for name in ("timestamp", "expiry"))
-_BOOL_FIELDS = tuple(_ROW_FIELDS.index(name) for name in ("parsed", "suppressed"))
-_FLAGS_FIELD = _ROW_FIELDS.index("flags")
 
 
 class _Reader:
@@ -781,17 +779,46 @@ _reader = _Reader()
 
 def _row(record: Sequence[Any]) -> LockRow:
     """A row as the backends return it (text or naive times, JSON text, 0/1) made typed."""
-    values = list(record)
-    for index in _TIME_FIELDS:
-        values[index] = _db_time(values[index])
-    for index in _BOOL_FIELDS:
-        values[index] = bool(values[index])
-    flags = values[_FLAGS_FIELD]
-    if flags == "null":
-        values[_FLAGS_FIELD] = None
-    elif isinstance(flags, str | bytes):
-        values[_FLAGS_FIELD] = json.loads(flags)
-    return LockRow._make(values)
+    (
+        id_,
+        wiki,
+        log_id,
+        timestamp,
+        log_type,
+        log_action,
+        action,
+        performer,
+        target,
+        target_kind,
+        reason,
+        reason_category,
+        expiry,
+        flags,
+        parsed,
+        suppressed,
+    ) = record
+    return LockRow(
+        id_,
+        wiki,
+        log_id,
+        _db_time(timestamp),
+        log_type,
+        log_action,
+        action,
+        performer,
+        target,
+        target_kind,
+        reason,
+        reason_category,
+        None if expiry is None else _db_time(expiry),
+        None if flags is None or flags == "null" else _json_list(flags),
+        bool(parsed),
+        bool(suppressed),
+    )
+
+
+def _json_list(value: Any) -> list[str] | None:
+    return json.loads(value) if isinstance(value, str | bytes) else value
 
 
 def _db_time(value: Any) -> datetime | None:
@@ -953,8 +980,7 @@ def _after_prefix(prefix: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class SearchResult:
+class SearchResult(NamedTuple):
     rows: list[LockRow]
     page: int
     per_page: int
@@ -985,14 +1011,43 @@ def search(
 
 
 def iter_events(session: Session, query: LockQuery, *, batch: int = 2000) -> Iterator[LockRow]:
-    """Every matching event, newest first, read in batches (for exports)."""
-    page = 1
+    """Every matching event, newest first, read in batches (for exports of any size).
+
+    Each batch continues below the last row read (keyset, not OFFSET), so the millionth
+    row costs what the first does.
+    """
+    connection = session.connection()
+    dialect = connection.dialect.name
+    shape, values = _filters(query, dialect)
+    table = LockEvent.__table__
+
+    def build(below: bool) -> Select[Any]:
+        statement = select(*_ROW_COLUMNS).where(*_conditions(shape))
+        if below:
+            before = _raw("before_time")
+            statement = statement.where(
+                or_(
+                    table.c.timestamp < before,
+                    and_(table.c.timestamp == before, table.c.id < bindparam("before_id")),
+                )
+            )
+        order = (table.c.timestamp.desc(), table.c.id.desc())
+        # An explicit offset: SQLite's compiler adds one of its own to a bound limit.
+        return statement.order_by(*order).limit(bindparam("limit")).offset(bindparam("offset"))
+
+    last: LockRow | None = None
     while True:
-        result = search(session, query, page=page, per_page=batch)
-        yield from result.rows
-        if not result.has_next:
+        params = values | {"limit": batch, "offset": 0}
+        if last is not None:
+            params |= {"before_time": _db_time_value(last.timestamp, dialect), "before_id": last.id}
+        below = last is not None
+        rows = _reader.rows(
+            connection, ("export", shape, below), functools.partial(build, below), params
+        )
+        yield from rows
+        if len(rows) < batch:
             return
-        page += 1
+        last = rows[-1]
 
 
 # --- reading: status of accounts ---------------------------------------------------------

@@ -6,7 +6,9 @@ account is, in one request, without Pywikibot's start-up and state.
 
 from __future__ import annotations
 
+from ipaddress import ip_address
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -22,6 +24,17 @@ class WikiApiError(Exception):
 
 class AccountNotFound(WikiApiError):
     """No account of that name exists."""
+
+
+def on_this_machine(url: str) -> bool:
+    """Whether a URL points at this machine (localhost or a loopback address): the dev wiki."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def api_session(settings: Settings) -> requests.Session:

@@ -12,7 +12,8 @@
  * "params" as a list (or with "legacy": true) is stored in the legacy form, one
  * value per line, as log entries written before MediaWiki 1.19 are: the API then
  * returns them as {"0": ..., "1": ...}.
- * A performer that does not exist yet is created (without a password).
+ * A target "User:#123" names a global block by its id, as GlobalBlocking does for
+ * global autoblocks. A performer that does not exist yet is created (without a password).
  * Prints the list of new log ids as JSON.
  *
  * Run through MediaWiki's runScript.php, with MW_CONFIG_FILE naming the working

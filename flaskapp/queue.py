@@ -1,0 +1,304 @@
+"""Specialists work the queue: the list of open cases, a case's page and its actions.
+
+Every action is a POST form with its CSRF token, parsed here and done by one
+function of :mod:`tools.cases`. Restricted cases open only for restricted
+specialists; everyone else gets a 403 that says why (the queue shows them that
+such a case exists, never its content). Every look at a case page is an event.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext, lazy_gettext
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import (
+    BooleanField,
+    Form,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+from flaskapp.access import current_user, requires
+from flaskapp.context import db, settings
+from flaskapp.requests import CATEGORY_LABELS, SEVERITY_LABELS
+from tools import cases, clock
+from tools.accounts import user_by_id
+from tools.models import Case, CaseStatus, Category, Severity, User
+from tools.notify import notify_requester_of_reply
+from tools.queue import QueueFilters, queue
+from tools.roles import Permission
+
+bp = Blueprint("queue", __name__, url_prefix="/queue")
+
+#: "Also open by": views of the last few minutes by other people.
+ALSO_OPEN_WINDOW = timedelta(minutes=5)
+
+STATUS_LABELS = {
+    CaseStatus.NEW: lazy_gettext("New"),
+    CaseStatus.TRIAGED: lazy_gettext("Triaged"),
+    CaseStatus.IN_PROGRESS: lazy_gettext("In progress"),
+    CaseStatus.WAITING: lazy_gettext("Waiting on requester"),
+    CaseStatus.ESCALATED: lazy_gettext("Escalated"),
+    CaseStatus.RESOLVED: lazy_gettext("Resolved"),
+    CaseStatus.CLOSED: lazy_gettext("Closed"),
+}
+STATUS_VALUES = frozenset(status.value for status in CaseStatus)
+CLOCK_LABELS = {
+    "first_response": lazy_gettext("First response"),
+    "resolution": lazy_gettext("Resolution"),
+}
+CLOCK_STATE_LABELS = {
+    "ok": lazy_gettext("on time"),
+    "warning": lazy_gettext("due soon"),
+    "breached": lazy_gettext("breached"),
+    "met": lazy_gettext("met"),
+}
+
+
+def _any(labels: dict) -> list[tuple[str, object]]:
+    return [("", lazy_gettext("Any"))] + [(key.value, label) for key, label in labels.items()]
+
+
+class FilterForm(Form):
+    """The queue's filters, read from the query string (a GET form: no CSRF needed)."""
+
+    q = StringField(lazy_gettext("Search"), validators=[Optional(), Length(max=255)])
+    category = SelectField(lazy_gettext("Category"), choices=_any(CATEGORY_LABELS), default="")
+    severity = SelectField(lazy_gettext("Severity"), choices=_any(SEVERITY_LABELS), default="")
+    status = SelectField(lazy_gettext("Status"), choices=_any(STATUS_LABELS), default="")
+    assignee = StringField(lazy_gettext("Assignee"), validators=[Optional(), Length(max=255)])
+    wiki = StringField(lazy_gettext("Wiki"), validators=[Optional(), Length(max=64)])
+    mine = BooleanField(lazy_gettext("Mine"))
+    unassigned = BooleanField(lazy_gettext("Unassigned"))
+    breaching = BooleanField(lazy_gettext("SLA breached"))
+    page = IntegerField(default=1, validators=[Optional()])
+
+    def to_filters(self) -> QueueFilters:
+        return QueueFilters(
+            statuses=[CaseStatus(self.status.data)] if self.status.data else [],
+            category=Category(self.category.data) if self.category.data else None,
+            severity=Severity(self.severity.data) if self.severity.data else None,
+            assignee=(self.assignee.data or "").strip() or None,
+            wiki=(self.wiki.data or "").strip() or None,
+            mine=bool(self.mine.data),
+            unassigned=bool(self.unassigned.data),
+            breaching=bool(self.breaching.data),
+            text=self.q.data or "",
+            page=self.page.data if isinstance(self.page.data, int) else 1,
+        )
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(
+        lazy_gettext("Internal note"), validators=[DataRequired(), Length(max=cases.MESSAGE_MAX)]
+    )
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField(
+        lazy_gettext("Reply to the requester"),
+        validators=[DataRequired(), Length(max=cases.MESSAGE_MAX)],
+    )
+
+
+class MoveForm(FlaskForm):
+    status = SelectField(
+        lazy_gettext("New status"), choices=[(s.value, label) for s, label in STATUS_LABELS.items()]
+    )
+
+
+class AssignForm(FlaskForm):
+    """Claim (nobody held it) or take over (from the one the page showed)."""
+
+    expected = HiddenField()
+
+
+def _me() -> User:
+    user = current_user()
+    assert user is not None
+    return user_by_id(db(), user.id)
+
+
+def _may_see_restricted() -> bool:
+    user = current_user()
+    return user is not None and user.can(Permission.VIEW_RESTRICTED_CASES)
+
+
+@bp.get("")
+@requires(Permission.VIEW_QUEUE)
+def index() -> str:
+    form = FilterForm(request.args)
+    filters = form.to_filters() if form.validate() else QueueFilters()
+    me = current_user()
+    assert me is not None
+    result = queue(
+        db(), filters, me.id, _may_see_restricted(), clock.now(), settings().sla_warning_share
+    )
+    args = {key: value for key, value in request.args.items() if key != "page"}
+    return render_template("queue/index.html", form=form, result=result, args=args, **_labels())
+
+
+def _labels() -> dict[str, object]:
+    return {
+        "statuses": STATUS_LABELS,
+        "categories": CATEGORY_LABELS,
+        "severities": SEVERITY_LABELS,
+        "clock_labels": CLOCK_LABELS,
+        "clock_states": CLOCK_STATE_LABELS,
+    }
+
+
+def _case(reference: str) -> Case:
+    """The case, or 404; a restricted one is a 403 that says why for those who may not see it."""
+    case = cases.find_by_reference(db(), reference)
+    if case is None:
+        abort(404)
+    if case.restricted and not _may_see_restricted():
+        reason = gettext(
+            "This is a restricted case (child protection). Only restricted specialists may "
+            "open it. Ask one of them if you think you should be involved."
+        )
+        page = render_template("error.html", title=gettext("Restricted case"), reason=reason)
+        abort(make_response(page, 403))
+    return case
+
+
+@bp.get("/<reference>")
+@requires(Permission.VIEW_QUEUE)
+def show(reference: str) -> str:
+    case = _case(reference)
+    me = _me()
+    also_open = cases.viewers_since(db(), case, me, clock.now() - ALSO_OPEN_WINDOW)
+    cases.record_view(db(), case, me)
+    db().commit()
+    return _render_case(case, me, also_open)
+
+
+def _render_case(
+    case: Case,
+    me: User,
+    also_open: list[str] | None = None,
+    note_form: NoteForm | None = None,
+    reply_form: ReplyForm | None = None,
+) -> str:
+    move_form = MoveForm(formdata=None)
+    move_form.status.choices = [
+        (s.value, STATUS_LABELS[s]) for s in cases.allowed_moves(case.status)
+    ]
+    return render_template(
+        "queue/show.html",
+        case=case,
+        me=me,
+        also_open=also_open or [],
+        clocks=cases.sla_clocks(case, clock.now(), settings().sla_warning_share),
+        note_form=note_form or NoteForm(formdata=None, prefix="note"),
+        reply_form=reply_form or ReplyForm(formdata=None, prefix="reply"),
+        move_form=move_form,
+        assign_form=AssignForm(formdata=None),
+        **_labels(),
+    )
+
+
+def _back(reference: str, anchor: str = "") -> Response:
+    return redirect(url_for("queue.show", reference=reference) + anchor)
+
+
+def _refused(err: cases.CaseError) -> None:
+    """Flash a refusal in the reader's language, states by their names."""
+    variables = {
+        key: str(STATUS_LABELS[CaseStatus(value)]) if value in STATUS_VALUES else value
+        for key, value in err.variables.items()
+    }
+    flash(gettext(err.message, **variables), "error")
+
+
+@bp.post("/<reference>/assign")
+@requires(Permission.ACT_ON_CASES)
+def assign(reference: str) -> Response:
+    """Claim a free case, or take over from the specialist the page showed."""
+    case = _case(reference)
+    form = AssignForm()
+    if not form.validate_on_submit():
+        abort(400)
+    expected = int(form.expected.data) if (form.expected.data or "").isdigit() else None
+    try:
+        cases.take_over(db(), case, _me(), expected)
+        db().commit()
+    except cases.CaseError as err:
+        db().rollback()
+        _refused(err)
+    return _back(reference)
+
+
+@bp.post("/<reference>/release")
+@requires(Permission.ACT_ON_CASES)
+def release(reference: str) -> Response:
+    case = _case(reference)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        cases.release(db(), case, _me())
+        db().commit()
+    except cases.CaseError as err:
+        db().rollback()
+        _refused(err)
+    return _back(reference)
+
+
+@bp.post("/<reference>/move")
+@requires(Permission.ACT_ON_CASES)
+def move(reference: str) -> Response:
+    case = _case(reference)
+    form = MoveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        cases.move(db(), case, _me(), CaseStatus(form.status.data))
+        db().commit()
+    except cases.CaseError as err:
+        db().rollback()
+        _refused(err)
+    return _back(reference)
+
+
+@bp.post("/<reference>/note")
+@requires(Permission.ACT_ON_CASES)
+def note(reference: str) -> str | Response | tuple[str, int]:
+    case = _case(reference)
+    form = NoteForm(prefix="note")
+    if not form.validate_on_submit():
+        return _render_case(case, _me(), note_form=form), 400
+    cases.note(db(), case, _me(), form.body.data or "")
+    db().commit()
+    flash(gettext("Your note was added to the timeline."), "success")
+    return _back(reference, "#timeline")
+
+
+@bp.post("/<reference>/reply")
+@requires(Permission.ACT_ON_CASES)
+def reply(reference: str) -> str | Response | tuple[str, int]:
+    case = _case(reference)
+    form = ReplyForm(prefix="reply")
+    if not form.validate_on_submit():
+        return _render_case(case, _me(), reply_form=form), 400
+    cases.reply(db(), case, _me(), form.body.data or "")
+    db().commit()
+    notify_requester_of_reply(settings(), case)  # after the commit: the reply stands either way
+    flash(gettext("Your reply was sent to the requester."), "success")
+    return _back(reference, "#timeline")

@@ -1,0 +1,259 @@
+"""Specialists work the queue in the web tool: list, case page, actions, restricted cases."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from conftest import Mailbox, signed_in_client
+from flask import Flask
+from flask.testing import FlaskClient
+from oauth_pages import FormParser
+
+from flaskapp.context import sessions
+from tools import cases, clock
+from tools.evidence import parse_evidence_links
+from tools.models import Category, Severity, User
+from tools.subjects import parse_subjects
+
+STEWARD = ("Steward One", ("user", "functionary"))
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def specialist(app: Flask) -> FlaskClient:
+    return signed_in_client(app, "Specialist One", ("user",), ("specialist",))
+
+
+@pytest.fixture
+def restricted_specialist(app: Flask) -> FlaskClient:
+    return signed_in_client(app, "Restricted One", ("user",), ("restricted-specialist",))
+
+
+def _file(
+    app: Flask,
+    title: str = "Harassment on a talk page",
+    category: Category = Category.HARASSMENT,
+    severity: Severity | None = None,
+    subjects: str = "Example vandal",
+    wikis: tuple[str, ...] = ("enwiki",),
+    requester: str = "Steward One",
+) -> str:
+    evidence, _ = parse_evidence_links("https://en.wikipedia.org/w/index.php?diff=123456")
+    request = cases.NewRequest(
+        category=category,
+        severity=severity,
+        title=title,
+        description=f"Details of {title}",
+        wikis=wikis,
+        subjects=parse_subjects(subjects)[0],
+        evidence=evidence,
+    )
+    with sessions(app)() as session, session.begin():
+        user = session.query(User).filter_by(username=requester).one_or_none()
+        user = user or User(username=requester, email="steward@example.org")
+        case = cases.file_request(session, user, request, app.config["SETTINGS"])
+        return case.reference or ""
+
+
+def _csrf(client: FlaskClient, reference: str) -> str:
+    parser = FormParser()
+    parser.feed(client.get(f"/queue/{reference}").text)
+    return parser.fields["csrf_token"]
+
+
+def _post(client: FlaskClient, reference: str, action: str, **data: str) -> str:
+    token = _csrf(client, reference)
+    if action in ("note", "reply"):  # two text forms on one page: their fields are prefixed
+        data = {f"{action}-{name}": value for name, value in data.items()}
+    response = client.post(f"/queue/{reference}/{action}", data={"csrf_token": token, **data})
+    assert response.status_code == 302, response.status_code
+    return client.get(response.location).text
+
+
+def _events(app: Flask, reference: str) -> list[tuple[str, str | None]]:
+    with sessions(app)() as session:
+        case = cases.find_by_reference(session, reference)
+        return [(e.kind, e.actor.username if e.actor else None) for e in case.events]
+
+
+def _order(page: str, references: list[str]) -> list[str]:
+    return sorted(references, key=lambda ref: page.index(f'data-reference="{ref}"'))
+
+
+def test_queue_puts_the_most_severe_and_then_the_nearest_deadline_first(
+    app: Flask, specialist: FlaskClient
+) -> None:
+    low = _file(app, "Low one", severity=Severity.LOW)
+    high_late = _file(app, "High later", severity=Severity.HIGH)
+    emergency = _file(app, "A threat", category=Category.THREAT)
+    with sessions(app)() as session, session.begin():
+        case = cases.find_by_reference(session, high_late)
+        case.first_response_due_at += timedelta(hours=1)
+    high_soon = _file(app, "High sooner", severity=Severity.HIGH)
+    page = specialist.get("/queue").text
+    assert _order(page, [low, high_late, emergency, high_soon]) == [
+        emergency,
+        high_soon,
+        high_late,
+        low,
+    ]
+    assert 'data-clock="first_response" data-state="ok"' in page
+
+
+def test_queue_filters_and_search(app: Flask, specialist: FlaskClient) -> None:
+    spam = _file(app, "Spambot wave", category=Category.TECHNICAL, subjects="192.0.2.7")
+    talk = _file(app, "Talk page attacks", wikis=("frwiki",), subjects="jean_dupont")
+
+    def listed(query: str) -> set[str]:
+        page = specialist.get(f"/queue?{query}").text
+        return {ref for ref in (spam, talk) if f'data-reference="{ref}"' in page}
+
+    assert listed("") == {spam, talk}
+    assert listed("category=technical") == {spam}
+    assert listed("wiki=frwiki") == {talk}
+    assert listed("q=spambot") == {spam}
+    assert listed("q=Jean_dupont") == {talk}  # as MediaWiki stores the name
+    assert listed("q=192.0.2.7") == {spam}
+    assert listed(f"q={talk.lower()}") == {talk}
+    assert listed("unassigned=y") == {spam, talk}
+    assert listed("mine=y") == set()
+    assert listed("breaching=y") == set()
+    _post(specialist, talk, "assign", expected="")
+    assert listed("mine=y") == {talk}
+    assert listed("assignee=Specialist+One") == {talk}
+    assert listed("status=new") == {spam, talk}
+    assert listed("status=closed") == set()
+    with sessions(app)() as session, session.begin():
+        overdue = cases.find_by_reference(session, spam)
+        overdue.first_response_due_at = clock.now() - timedelta(minutes=1)
+    assert listed("breaching=y") == {spam}
+    assert 'data-clock="first_response" data-state="breached"' in specialist.get("/queue").text
+
+
+def test_queue_pages_through_many_cases(app: Flask, specialist: FlaskClient) -> None:
+    from tools.queue import PAGE_SIZE
+
+    references = [_file(app, f"Case {n}") for n in range(PAGE_SIZE + 1)]
+    first = specialist.get("/queue").text
+    assert "Next page" in first and references[-1] not in first
+    second = specialist.get("/queue?page=2").text
+    assert references[-1] in second and "Previous page" in second
+
+
+def test_case_page_shows_everything_and_records_every_view(
+    app: Flask, specialist: FlaskClient
+) -> None:
+    reference = _file(app, subjects="Example vandal\n192.0.2.7")
+    page = specialist.get(f"/queue/{reference}").text
+    assert "Harassment on a talk page" in page and "Details of" in page
+    assert "Example vandal" in page and "192.0.2.7" in page and "enwiki" in page
+    assert '<a href="https://en.wikipedia.org/w/index.php?diff=123456"' in page
+    specialist.get(f"/queue/{reference}")
+    assert _events(app, reference) == [
+        ("filed", "Steward One"),
+        ("viewed", "Specialist One"),
+        ("viewed", "Specialist One"),
+    ]
+
+
+def test_a_second_specialist_is_told_who_else_has_the_case_open(
+    app: Flask, specialist: FlaskClient
+) -> None:
+    reference = _file(app)
+    other = signed_in_client(app, "Specialist Two", ("user",), ("specialist",))
+    assert "Also open by" not in specialist.get(f"/queue/{reference}").text
+    assert "Also open by Specialist One" in other.get(f"/queue/{reference}").text
+
+
+def test_working_a_case_puts_every_change_on_the_timeline_and_the_requester_sees_only_theirs(
+    make_app: Callable[..., Flask], smtp_server: tuple[str, int, Mailbox]
+) -> None:
+    host, port, mailbox = smtp_server
+    app = make_app(smtp_host=host, smtp_port=port)
+    reference = _file(app)
+    specialist = signed_in_client(app, "Specialist One", ("user",), ("specialist",))
+    _post(specialist, reference, "assign", expected="")
+    _post(specialist, reference, "move", status="triaged")
+    _post(specialist, reference, "move", status="in_progress")
+    _post(specialist, reference, "note", body="INTERNAL: checked the CU log")
+    page = _post(specialist, reference, "reply", body="We are on it.")
+    assert "INTERNAL: checked the CU log" in page and "We are on it." in page
+    kinds = [kind for kind, _ in _events(app, reference) if kind != "viewed"]
+    assert kinds == ["filed", "assigned", "moved", "moved", "noted", "replied"]
+    assert [mail["Subject"] for mail in mailbox.messages] == [f"[{reference}] New reply"]
+
+    requester = signed_in_client(app, *STEWARD)
+    thread = requester.get(f"/requests/{reference}").text
+    assert "We are on it." in thread
+    assert "INTERNAL" not in thread and "Specialist One" not in thread
+
+
+def test_an_illegal_move_is_refused_with_both_states_named(
+    app: Flask, specialist: FlaskClient
+) -> None:
+    reference = _file(app)
+    page = _post(specialist, reference, "move", status="resolved")
+    assert "A case cannot move from New to Resolved." in page
+    assert [kind for kind, _ in _events(app, reference)].count("moved") == 0
+
+
+def test_a_claimed_case_shows_take_over_to_others_and_only_that_takes_it(
+    app: Flask, specialist: FlaskClient
+) -> None:
+    reference = _file(app)
+    _post(specialist, reference, "assign", expected="")
+    other = signed_in_client(app, "Specialist Two", ("user",), ("specialist",))
+    assert "Take over from Specialist One" in other.get(f"/queue/{reference}").text
+    refused = _post(other, reference, "assign", expected="")  # a stale "Claim" button
+    assert "held by Specialist One" in refused
+    with sessions(app)() as session:
+        owner_id = cases.find_by_reference(session, reference).assignee_id
+    taken = _post(other, reference, "assign", expected=str(owner_id))
+    assert "Release" in taken
+    assigned = [who for kind, who in _events(app, reference) if kind == "assigned"]
+    assert assigned == ["Specialist One", "Specialist Two"]
+
+
+def test_restricted_cases_never_show_their_content_to_other_specialists(
+    app: Flask, specialist: FlaskClient, restricted_specialist: FlaskClient
+) -> None:
+    secret = _file(app, "Secret grooming report", Category.CHILD_PROTECTION, subjects="Hidden kid")
+    listing = specialist.get("/queue").text
+    assert f'data-reference="{secret}"' in listing and 'data-restricted="hidden"' in listing
+    assert "Restricted case" in listing
+    for query in ("", "?q=grooming", "?q=Hidden+kid", "?category=child_protection", "?wiki=enwiki"):
+        page = specialist.get(f"/queue{query}").text
+        assert "Secret grooming report" not in page and "Details of" not in page, query
+        assert "Hidden kid" not in page or "Hidden+kid" in query, query  # only the query
+    assert f'data-reference="{secret}"' not in specialist.get("/queue?q=Hidden+kid").text
+    assert f'data-reference="{secret}"' not in specialist.get("/queue?q=grooming").text
+
+    refused = specialist.get(f"/queue/{secret}")
+    assert refused.status_code == 403
+    assert "restricted case" in refused.text and "grooming" not in refused.text.lower()
+    token = _csrf(specialist, _file(app))
+    for action, data in (("note", {"note-body": "x"}), ("assign", {"expected": ""})):
+        response = specialist.post(f"/queue/{secret}/{action}", data={"csrf_token": token, **data})
+        assert response.status_code == 403
+    assert [who for _, who in _events(app, secret)] == ["Steward One"]
+
+    allowed = restricted_specialist.get(f"/queue/{secret}").text
+    assert "Secret grooming report" in allowed and "Hidden kid" in allowed
+    assert "Secret grooming report" in restricted_specialist.get("/queue?q=grooming").text
+
+
+def test_a_case_that_does_not_exist_is_not_found(specialist: FlaskClient) -> None:
+    assert specialist.get("/queue/TS-2026-99999").status_code == 404
+
+
+def test_requesters_cannot_open_the_queue(app: Flask) -> None:
+    reference = _file(app)
+    requester = signed_in_client(app, *STEWARD)
+    assert requester.get("/queue").status_code == 403
+    assert requester.get(f"/queue/{reference}").status_code == 403
