@@ -45,7 +45,6 @@ from sqlalchemy import (
     bindparam,
     func,
     literal_column,
-    or_,
     select,
     type_coerce,
     update,
@@ -765,6 +764,25 @@ class _Reader:
             cursor.close()
         return [_row(record) for record in found]
 
+    def stream(
+        self,
+        connection: Connection,
+        shape: Any,
+        build: Any,
+        values: Mapping[str, Any],
+        batch: int,
+    ) -> Iterator[LockRow]:
+        """Like :meth:`rows`, for results too large to hold: fetched ``batch`` at a time."""
+        sql, order = self._compile(connection.dialect, shape, build)
+        parameters: Any = tuple(values[name] for name in order) if order is not None else values
+        streaming = connection.execution_options(stream_results=True)
+        result = streaming.exec_driver_sql(sql, parameters)
+        try:
+            for records in result.partitions(batch):
+                yield from (_row(record) for record in records)
+        finally:
+            result.close()
+
     def _compile(self, dialect: Any, shape: Any, build: Any) -> tuple[str, tuple[str, ...] | None]:
         key = (dialect.name, shape)
         if key not in self._compiled:
@@ -1011,43 +1029,23 @@ def search(
 
 
 def iter_events(session: Session, query: LockQuery, *, batch: int = 2000) -> Iterator[LockRow]:
-    """Every matching event, newest first, read in batches (for exports of any size).
+    """Every matching event, newest first, streamed from one query (exports of any size).
 
-    Each batch continues below the last row read (keyset, not OFFSET), so the millionth
-    row costs what the first does.
+    One query read in batches, on MariaDB through a server-side cursor: neither paging
+    (which would sort the matches again for each page) nor a million rows in memory.
     """
     connection = session.connection()
-    dialect = connection.dialect.name
-    shape, values = _filters(query, dialect)
+    shape, values = _filters(query, connection.dialect.name)
     table = LockEvent.__table__
 
-    def build(below: bool) -> Select[Any]:
-        statement = select(*_ROW_COLUMNS).where(*_conditions(shape))
-        if below:
-            before = _raw("before_time")
-            statement = statement.where(
-                or_(
-                    table.c.timestamp < before,
-                    and_(table.c.timestamp == before, table.c.id < bindparam("before_id")),
-                )
-            )
-        order = (table.c.timestamp.desc(), table.c.id.desc())
-        # An explicit offset: SQLite's compiler adds one of its own to a bound limit.
-        return statement.order_by(*order).limit(bindparam("limit")).offset(bindparam("offset"))
-
-    last: LockRow | None = None
-    while True:
-        params = values | {"limit": batch, "offset": 0}
-        if last is not None:
-            params |= {"before_time": _db_time_value(last.timestamp, dialect), "before_id": last.id}
-        below = last is not None
-        rows = _reader.rows(
-            connection, ("export", shape, below), functools.partial(build, below), params
+    def build() -> Select[Any]:
+        return (
+            select(*_ROW_COLUMNS)
+            .where(*_conditions(shape))
+            .order_by(table.c.timestamp.desc(), table.c.id.desc())
         )
-        yield from rows
-        if len(rows) < batch:
-            return
-        last = rows[-1]
+
+    yield from _reader.stream(connection, ("export", shape), build, values, batch)
 
 
 # --- reading: status of accounts ---------------------------------------------------------
