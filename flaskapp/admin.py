@@ -1,16 +1,17 @@
-"""Administration of the tool: who holds which role (later: rota, canned responses, retention)."""
+"""Administration of the tool: who holds which role, and the canned responses (later: rota)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import HiddenField, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 from flaskapp.access import current_user, requires
 from flaskapp.context import db, settings
+from tools import canned
 from tools.accounts import RoleGrantError, grant_role, list_grants, revoke_role
 from tools.roles import GRANTABLE_ROLES, Permission, Role
 
@@ -85,3 +86,75 @@ def revoke() -> Response:
             db().rollback()
             flash(str(err), "error")
     return redirect(url_for("admin.roles"))
+
+
+# --- canned responses ---------------------------------------------------------------
+
+
+class CannedForm(FlaskForm):
+    """One canned response: its key, a title for the picker, one text per language."""
+
+    key = StringField(
+        lazy_gettext("Key"),
+        [DataRequired(), Length(max=64)],
+        description=lazy_gettext("Lower-case letters, digits and hyphens, e.g. need-diffs."),
+    )
+    title = StringField(lazy_gettext("Title"), [DataRequired(), Length(max=canned.TITLE_MAX)])
+    en = TextAreaField(
+        lazy_gettext("English text"),
+        [DataRequired(), Length(max=canned.BODY_MAX)],
+        description=lazy_gettext(
+            "Placeholders: {requester}, {reference}, {wiki}. English is used when a "
+            "language has no text."
+        ),
+    )
+    fr = TextAreaField(lazy_gettext("French text"), [Optional(), Length(max=canned.BODY_MAX)])
+    ar = TextAreaField(lazy_gettext("Arabic text"), [Optional(), Length(max=canned.BODY_MAX)])
+    pt = TextAreaField(lazy_gettext("Portuguese text"), [Optional(), Length(max=canned.BODY_MAX)])
+
+    def texts(self) -> dict[str, str]:
+        return {language: self[language].data or "" for language in canned.LANGUAGES}
+
+
+@bp.get("/canned")
+@requires(Permission.MANAGE_CANNED_RESPONSES)
+def canned_list() -> str:
+    return render_template(
+        "admin/canned.html", responses=canned.all_sets(db()), languages=canned.LANGUAGES
+    )
+
+
+@bp.route("/canned/new", methods=["GET", "POST"])
+@requires(Permission.MANAGE_CANNED_RESPONSES)
+def canned_new() -> str | Response | tuple[str, int]:
+    return _canned_form(CannedForm(), creating=True)
+
+
+@bp.route("/canned/<key>", methods=["GET", "POST"])
+@requires(Permission.MANAGE_CANNED_RESPONSES)
+def canned_edit(key: str) -> str | Response | tuple[str, int]:
+    entry = canned.get_set(db(), key)
+    if entry is None:
+        abort(404)
+    form = CannedForm(data={"title": entry.title, **entry.texts})
+    form.key.data = entry.key  # the address names the response, whatever the form says
+    return _canned_form(form, creating=False)
+
+
+def _canned_form(form: CannedForm, creating: bool) -> str | Response | tuple[str, int]:
+    """Show the form, or save it; a refusal is shown beside the field it is about."""
+    if not form.is_submitted():
+        return render_template("admin/canned_edit.html", form=form, creating=creating)
+    if form.validate():
+        try:
+            key, title = form.key.data or "", form.title.data or ""
+            saved = canned.save(db(), _actor_id(), key, title, form.texts(), creating)
+            db().commit()
+        except canned.CannedError as err:
+            db().rollback()
+            field = getattr(form, err.field, None) or form.key
+            field.errors = [*field.errors, gettext(err.message, **err.variables)]
+        else:
+            flash(gettext("The canned response %(key)s was saved.", key=saved.key), "success")
+            return redirect(url_for("admin.canned_list"))
+    return render_template("admin/canned_edit.html", form=form, creating=creating), 400

@@ -112,6 +112,37 @@ def locks_recategorise() -> None:
     click.echo(f"{changed} entries changed category")
 
 
+@cli.group("retention")
+def retention_group() -> None:
+    """Purge personal data of long-closed cases (the retention policy)."""
+
+
+@retention_group.command("run")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Purge cases closed more than this many days ago (default: setting retention_days).",
+)
+@click.option("--dry-run", is_flag=True, help="Only list the cases that would be purged.")
+def retention_run(days: int | None, dry_run: bool) -> None:
+    """Purge subjects, evidence and free text of cases closed long ago; keep the statistics."""
+    from tools import clock, retention
+
+    settings = load_settings()
+    period = days or settings.retention_days
+    with db.transaction(db.session_factory(db.engine_from_settings(settings))) as session:
+        report = retention.purge(session, period, clock.now(), dry_run=dry_run)
+    verb = "would purge" if dry_run else "purged"
+    click.echo(
+        f"{verb} {len(report.references)} cases closed more than {period} days ago "
+        f"({report.subjects} subjects, {report.evidence} evidence links, "
+        f"{report.events} messages)"
+    )
+    for reference in report.references:
+        click.echo(reference)
+
+
 cli.add_command(devwiki)
 
 

@@ -36,8 +36,10 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from flaskapp.access import current_user, requires
 from flaskapp.context import db, settings
+from flaskapp.i18n import LANGUAGES
 from flaskapp.requests import CATEGORY_LABELS, SEVERITY_LABELS
-from tools import cases, clock
+from tools import canned as canned_responses
+from tools import cases, clock, related
 from tools.accounts import user_by_id
 from tools.models import Case, CaseStatus, Category, Severity, User
 from tools.notify import notify_requester_of_reply
@@ -129,6 +131,17 @@ class AssignForm(FlaskForm):
     expected = HiddenField()
 
 
+class CannedPickForm(Form):
+    """Which canned response to put in the reply box: a GET form, the page reloads with it."""
+
+    canned = SelectField(lazy_gettext("Canned response"), choices=[], default="")
+    language = SelectField(
+        lazy_gettext("Language of the reply"),
+        choices=[(code, LANGUAGES[code]) for code in canned_responses.LANGUAGES],
+        default=canned_responses.FALLBACK_LANGUAGE,
+    )
+
+
 def _me() -> User:
     user = current_user()
     assert user is not None
@@ -187,7 +200,20 @@ def show(reference: str) -> str:
     also_open = cases.viewers_since(db(), case, me, clock.now() - ALSO_OPEN_WINDOW)
     cases.record_view(db(), case, me)
     db().commit()
-    return _render_case(case, me, also_open)
+    return _render_case(case, me, also_open, reply_form=_reply_with_canned(case))
+
+
+def _reply_with_canned(case: Case) -> ReplyForm | None:
+    """The reply box filled with the chosen canned response, ready to be edited, if one was."""
+    key = request.args.get("canned", "")
+    if not key:
+        return None
+    try:
+        text = canned_responses.text_for(db(), key, request.args.get("language", ""), case)
+    except canned_responses.CannedError as err:
+        flash(gettext(err.message, **err.variables), "error")
+        return None
+    return ReplyForm(formdata=None, prefix="reply", data={"body": text})
 
 
 def _render_case(
@@ -197,6 +223,10 @@ def _render_case(
     note_form: NoteForm | None = None,
     reply_form: ReplyForm | None = None,
 ) -> str:
+    pick_form = CannedPickForm(request.args)
+    pick_form.canned.choices = [("", gettext("Choose…"))] + [
+        (entry.key, entry.title) for entry in canned_responses.all_sets(db())
+    ]
     move_form = MoveForm(formdata=None)
     move_form.status.choices = [
         (s.value, STATUS_LABELS[s]) for s in cases.allowed_moves(case.status)
@@ -211,6 +241,8 @@ def _render_case(
         reply_form=reply_form or ReplyForm(formdata=None, prefix="reply"),
         move_form=move_form,
         assign_form=AssignForm(formdata=None),
+        pick_form=pick_form,
+        related=related.related_cases(db(), case, _may_see_restricted()),
         **_labels(),
     )
 

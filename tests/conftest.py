@@ -454,3 +454,23 @@ def smtp_server() -> Iterator[tuple[str, int, Mailbox]]:
         yield "127.0.0.1", port, mailbox
     finally:
         controller.stop()
+
+
+# --- a local Phabricator (Conduit) -------------------------------------------------
+
+
+@pytest.fixture
+def conduit_server() -> Iterator[object]:
+    """A local Conduit server (``tests/conduit_server.py``) on a free port, stopped after.
+
+    ``.url`` (the Phabricator base URL), ``.token`` (the API token it accepts),
+    ``.tasks`` (created tasks: ``.fields``, ``.projects``), ``.fail_next(status, times)``.
+    """
+    from conduit_server import ConduitServer
+
+    server = ConduitServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -37,6 +37,9 @@ EXPECTED: dict[str, AccessRule] = {
     "admin.roles": AccessRule(True, Permission.MANAGE_ROLES),
     "admin.grant": AccessRule(True, Permission.MANAGE_ROLES),
     "admin.revoke": AccessRule(True, Permission.MANAGE_ROLES),
+    "admin.canned_list": AccessRule(True, Permission.MANAGE_CANNED_RESPONSES),
+    "admin.canned_new": AccessRule(True, Permission.MANAGE_CANNED_RESPONSES),
+    "admin.canned_edit": AccessRule(True, Permission.MANAGE_CANNED_RESPONSES),
     "locks.search": AccessRule(True, Permission.VIEW_LOCK_LOG),
     "locks.account": AccessRule(True, Permission.VIEW_LOCK_LOG),
     "locks.export": AccessRule(True, Permission.VIEW_LOCK_LOG),
@@ -59,7 +62,12 @@ VISITORS: dict[str, tuple[list[Role], list[Role]] | None] = {
     "admin": ([Role.USER], [Role.ADMIN]),
 }
 
-SAMPLE_ARGUMENTS = {"filename": "safetydesk.css", "reference": "TS-2026-00001", "name": "Example"}
+SAMPLE_ARGUMENTS = {
+    "filename": "safetydesk.css",
+    "reference": "TS-2026-00001",
+    "name": "Example",
+    "key": "need-diffs",
+}
 
 
 @pytest.fixture(scope="module")

@@ -118,6 +118,11 @@ class Settings(BaseSettings):
     ratelimit_storage_url: str = Field(
         "memory://", description="Flask-Limiter storage: memory:// (one process) or redis://…"
     )
+    retention_days: int = Field(
+        90,
+        ge=1,
+        description="`safetydesk retention run` purges cases closed more than this many days ago.",
+    )
 
     # --- mail ---
     smtp_host: str = Field("", description="Mail server; empty sends no mail.")
@@ -136,6 +141,25 @@ class Settings(BaseSettings):
     user_agent: str = Field(
         "SafetyDesk/0.1 (https://safetydesk.toolforge.org)",
         description="User-Agent of every request to the wikis, as Wikimedia's policy asks.",
+    )
+
+    # --- escalation to Phabricator ---
+    phabricator_url: str = Field(
+        "https://phabricator.wikimedia.org",
+        description="Phabricator that receives escalations (its Conduit API is under /api/).",
+    )
+    phabricator_api_token: SecretStr = Field(
+        SecretStr(""), description="Conduit API token (api-…) of the tool's bot account."
+    )
+    phabricator_security_project: str = Field(
+        "", description="Project tag or PHID of escalations to Security (e.g. 'Security-Team')."
+    )
+    phabricator_engineering_project: str = Field(
+        "", description="Project tag or PHID of escalations to Engineering."
+    )
+    phabricator_view_policy: str = Field(
+        "",
+        description="View/edit policy of the tasks (a project or policy PHID); empty: the default.",
     )
 
     @field_validator("database_url")
@@ -179,7 +203,7 @@ class Settings(BaseSettings):
             raise ValueError("every value must be positive")
         return value
 
-    @field_validator("oauth_base_url", "central_api_url", "public_url")
+    @field_validator("oauth_base_url", "central_api_url", "public_url", "phabricator_url")
     @classmethod
     def _check_http_url(cls, value: str) -> str:
         parts = urlsplit(value)
