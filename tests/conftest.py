@@ -45,27 +45,37 @@ MARIADB_URL_VARIABLE = "SAFETYDESK_TEST_MARIADB_URL"
 DEFAULT_MARIADB_URL = "mysql+pymysql://root@127.0.0.1:3306/test"
 
 
-@pytest.fixture(scope="session")
-def mariadb_server_url() -> Iterator[str]:
-    """A database of its own on the MariaDB server, created for this test run and dropped after.
+def new_mariadb_database(label: str) -> tuple[str, Callable[[], None]]:
+    """Create a database of its own on the MariaDB server; return its URL and how to drop it.
 
     The server comes from ``SAFETYDESK_TEST_MARIADB_URL`` (default: root on 127.0.0.1:3306).
     """
     server = make_url(os.environ.get(MARIADB_URL_VARIABLE, DEFAULT_MARIADB_URL))
-    name = f"safetydesk_test_{os.getpid()}"
+    name = f"safetydesk_test_{label}_{os.getpid()}"
     admin = make_engine(server)
     try:
-        with admin.connect() as connection:
+        with admin.begin() as connection:
             connection.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
     except OperationalError as err:
         admin.dispose()
         unavailable(f"MariaDB at {server.render_as_string()} does not answer: {err.orig}")
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
+
+    def drop() -> None:
+        with admin.begin() as connection:
             connection.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
         admin.dispose()
+
+    return server.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session")
+def mariadb_server_url() -> Iterator[str]:
+    """A database of its own on the MariaDB server, created for this test run and dropped after."""
+    url, drop = new_mariadb_database("run")
+    try:
+        yield url
+    finally:
+        drop()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("mariadb", marks=pytest.mark.integration)])

@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from conftest import DEFAULT_MARIADB_URL, MARIADB_URL_VARIABLE, unavailable
+from conftest import new_mariadb_database
 from lock_samples import SAMPLE, api_entry, lock
-from sqlalchemy import Engine, func, select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tools.db import make_engine, session_factory, transaction, upgrade
@@ -62,7 +59,7 @@ def shared(
     if request.param == "sqlite":
         url, drop = f"sqlite:///{tmp_path_factory.mktemp('locks') / 'shared.sqlite3'}", None
     else:
-        url, drop = _mariadb_database_of_this_module()
+        url, drop = new_mariadb_database("locks")
     engine = make_engine(url)
     upgrade(engine)
     sessions = session_factory(engine)
@@ -72,26 +69,6 @@ def shared(
     engine.dispose()
     if drop:
         drop()
-
-
-def _mariadb_database_of_this_module() -> tuple[str, Callable[[], None]]:
-    """A database of its own: the ``database_url`` fixture empties its own after each test."""
-    server = make_url(os.environ.get(MARIADB_URL_VARIABLE, DEFAULT_MARIADB_URL))
-    name = f"safetydesk_test_locks_{os.getpid()}"
-    admin = make_engine(server)
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
-    except OperationalError as err:
-        admin.dispose()
-        unavailable(f"MariaDB at {server.render_as_string()} does not answer: {err.orig}")
-
-    def drop() -> None:
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
-        admin.dispose()
-
-    return server.set(database=name).render_as_string(hide_password=False), drop
 
 
 @pytest.fixture
