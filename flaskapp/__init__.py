@@ -19,7 +19,19 @@ csrf = CSRFProtect()
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app from checked settings (read from the environment when none are given)."""
-    from flaskapp import access, admin, auth, context, errors, home, locks, queue, requests
+    from flaskapp import (
+        access,
+        admin,
+        auth,
+        context,
+        errors,
+        home,
+        locks,
+        metrics,
+        queue,
+        requests,
+        wellness,
+    )
 
     settings = settings or load_settings()
     app = Flask(__name__, instance_path=str(settings.instance_path.resolve()))
@@ -46,6 +58,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(locks.bp)
     app.register_blueprint(queue.bp)
+    app.register_blueprint(metrics.bp)
+    wellness.init_app(app)
     return app
 
 

@@ -8,6 +8,7 @@ such a case exists, never its content). Every look at a case page is an event.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from flask import (
@@ -39,10 +40,12 @@ from flaskapp.context import db, settings
 from flaskapp.i18n import LANGUAGES
 from flaskapp.requests import CATEGORY_LABELS, SEVERITY_LABELS
 from tools import canned as canned_responses
-from tools import cases, clock, related
+from tools import cases, clock, export, related
 from tools.accounts import user_by_id
+from tools.escalation import escalate_to_phabricator
 from tools.models import Case, CaseStatus, Category, Severity, User
 from tools.notify import notify_requester_of_reply
+from tools.phabricator import PhabricatorError
 from tools.queue import QueueFilters, queue
 from tools.roles import Permission
 
@@ -70,6 +73,10 @@ CLOCK_STATE_LABELS = {
     "warning": lazy_gettext("due soon"),
     "breached": lazy_gettext("breached"),
     "met": lazy_gettext("met"),
+}
+ESCALATION_TARGETS = {
+    "security": lazy_gettext("Security"),
+    "engineering": lazy_gettext("Engineering"),
 }
 
 
@@ -131,6 +138,12 @@ class AssignForm(FlaskForm):
     expected = HiddenField()
 
 
+class EscalateForm(FlaskForm):
+    target = SelectField(
+        lazy_gettext("Escalate to"), choices=list(ESCALATION_TARGETS.items()), default="security"
+    )
+
+
 class CannedPickForm(Form):
     """Which canned response to put in the reply box: a GET form, the page reloads with it."""
 
@@ -174,6 +187,7 @@ def _labels() -> dict[str, object]:
         "severities": SEVERITY_LABELS,
         "clock_labels": CLOCK_LABELS,
         "clock_states": CLOCK_STATE_LABELS,
+        "escalation_targets": ESCALATION_TARGETS,
     }
 
 
@@ -241,6 +255,7 @@ def _render_case(
         reply_form=reply_form or ReplyForm(formdata=None, prefix="reply"),
         move_form=move_form,
         assign_form=AssignForm(formdata=None),
+        escalate_form=EscalateForm(formdata=None, prefix="escalate"),
         pick_form=pick_form,
         related=related.related_cases(db(), case, _may_see_restricted()),
         **_labels(),
@@ -334,3 +349,60 @@ def reply(reference: str) -> str | Response | tuple[str, int]:
     notify_requester_of_reply(settings(), case)  # after the commit: the reply stands either way
     flash(gettext("Your reply was sent to the requester."), "success")
     return _back(reference, "#timeline")
+
+
+@bp.post("/<reference>/escalate")
+@requires(Permission.ACT_ON_CASES)
+def escalate(reference: str) -> Response:
+    """To Security or Engineering: a Phabricator task that points back to the case."""
+    case = _case(reference)
+    form = EscalateForm(prefix="escalate")
+    if not form.validate_on_submit():
+        abort(400)
+    target = form.target.data
+    try:
+        escalate_to_phabricator(db(), case, _me(), target, settings())
+        db().commit()
+    except cases.CaseError as err:
+        db().rollback()
+        _refused(err)
+    except PhabricatorError:  # no API token: the client refuses before any call
+        db().rollback()
+        flash(gettext("Phabricator is not configured: no API token is set."), "error")
+    else:
+        team = ESCALATION_TARGETS[target]
+        flash(gettext("The case was escalated to %(team)s.", team=team), "success")
+    return _back(reference, "#escalate")
+
+
+def _export(reference: str, fmt: str) -> tuple[Case, dict]:
+    """The packet of a case; making it is an internal event on the timeline."""
+    case = _case(reference)
+    me = _me()
+    export.record_export(db(), case, me, fmt)
+    db().commit()
+    return case, export.packet(case, me, clock.now())
+
+
+def _download(body: str, mimetype: str, filename: str) -> Response:
+    response = make_response(body)
+    response.mimetype = mimetype
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/<reference>/export.json")
+@requires(Permission.ACT_ON_CASES)
+def export_json(reference: str) -> Response:
+    case, packet = _export(reference, "json")
+    body = json.dumps(packet, ensure_ascii=False, indent=2)
+    return _download(body, "application/json", f"{case.reference}.json")
+
+
+@bp.get("/<reference>/export.html")
+@requires(Permission.ACT_ON_CASES)
+def export_html(reference: str) -> Response:
+    case, packet = _export(reference, "html")
+    body = render_template("queue/export.html", case=case, packet=packet, **_labels())
+    return _download(body, "text/html", f"{case.reference}.html")

@@ -14,7 +14,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, g, request, url_for
 from flask_wtf.csrf import generate_csrf
 from werkzeug.security import safe_join
 from werkzeug.wrappers import Response
@@ -65,9 +65,23 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.setdefault("csrf_token", generate_csrf)
 
 
+#: ``g`` key: origins one response may add to img-src, for itself only. Set only by
+#: flaskapp.wellness, on a case page showing evidence thumbnails: the evidence's wiki and
+#: upload.wikimedia.org, where its Special:FilePath redirects. Never any other host.
+EXTRA_IMG_SRC = "csp_extra_img_src"
+
+
 def add_security_headers(response: Response) -> Response:
     """Set the policy on every response, error pages and static files included."""
     response.headers.update(SECURITY_HEADERS)
+    extra = sorted(g.get(EXTRA_IMG_SRC, ()))
+    if extra:
+        policy = CONTENT_SECURITY_POLICY | {
+            "img-src": " ".join([CONTENT_SECURITY_POLICY["img-src"], *extra])
+        }
+        response.headers["Content-Security-Policy"] = "; ".join(
+            f"{k} {v}" for k, v in policy.items()
+        )
     return response
 
 

@@ -50,6 +50,11 @@ EXPECTED: dict[str, AccessRule] = {
     "queue.move": AccessRule(True, Permission.ACT_ON_CASES),
     "queue.note": AccessRule(True, Permission.ACT_ON_CASES),
     "queue.reply": AccessRule(True, Permission.ACT_ON_CASES),
+    "metrics.index": AccessRule(True, Permission.VIEW_QUEUE),
+    "wellness.set_media_preference": AccessRule(True, Permission.VIEW_QUEUE),
+    "queue.escalate": AccessRule(True, Permission.ACT_ON_CASES),
+    "queue.export_json": AccessRule(True, Permission.ACT_ON_CASES),
+    "queue.export_html": AccessRule(True, Permission.ACT_ON_CASES),
 }
 
 # Who visits: (wiki roles in the session, roles granted in the tool); None is anonymous.

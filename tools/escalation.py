@@ -19,6 +19,7 @@ from tools.cases import CaseError
 from tools.config import Settings
 from tools.models import Audience, Case, CaseStatus, User
 from tools.phabricator import Conduit, PhabricatorError
+from tools.roles import N_
 
 Target = Literal["security", "engineering"]
 TEAM_NAMES: dict[str, str] = {"security": "Security", "engineering": "Engineering"}
@@ -53,7 +54,7 @@ def escalate_to_phabricator(
     or waiting); an already escalated case keeps its status and gains one more task.
     """
     if target not in TEAM_NAMES:
-        raise CaseError("Unknown escalation target: %(target)s.", target=str(target))
+        raise CaseError(N_("Unknown escalation target: %(target)s."), target=str(target))
     project = (
         settings.phabricator_security_project
         if target == "security"
@@ -61,13 +62,13 @@ def escalate_to_phabricator(
     )
     if not project:
         raise CaseError(
-            "No Phabricator project is configured for %(team)s.", team=TEAM_NAMES[target]
+            N_("No Phabricator project is configured for %(team)s."), team=TEAM_NAMES[target]
         )
     moving = CaseStatus.ESCALATED in cases.TRANSITIONS[case.status]
     if not moving and case.status != CaseStatus.ESCALATED:
         # Checked before the task exists, so a refused move leaves no orphan task behind.
         raise CaseError(
-            "A case cannot be escalated while it is %(status)s.", status=case.status.value
+            N_("A case cannot be escalated while it is %(status)s."), status=case.status.value
         )
     conduit = client or Conduit(
         settings.phabricator_url,
@@ -83,7 +84,9 @@ def escalate_to_phabricator(
             edit_policy=settings.phabricator_view_policy,
         )
     except PhabricatorError as err:
-        raise CaseError("The Phabricator task could not be created: %(why)s", why=str(err)) from err
+        raise CaseError(
+            N_("The Phabricator task could not be created: %(why)s"), why=str(err)
+        ) from err
     if moving:
         cases.move(session, case, specialist, CaseStatus.ESCALATED)
     data = {"target": target, "task": task.monogram, "url": task.url}

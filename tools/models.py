@@ -184,6 +184,8 @@ class User(Base):
     roles_checked_at: Mapped[datetime | None]
     # Mail about replies to their requests (to ``email``, when the wiki shared one).
     notify_by_email: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Reviewer wellness: evidence images shown at once (True) or blurred until clicked.
+    reveal_media: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", cascade="all, delete-orphan", foreign_keys="RoleGrant.user_id"
