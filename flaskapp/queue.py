@@ -181,13 +181,18 @@ def index() -> str:
 
 
 def _labels() -> dict[str, object]:
-    return {
+    """The label tables, translated once per page rather than once per row (lazy strings
+    look the language up again at each use, which dominated the queue's render time)."""
+    tables = {
         "statuses": STATUS_LABELS,
         "categories": CATEGORY_LABELS,
         "severities": SEVERITY_LABELS,
         "clock_labels": CLOCK_LABELS,
         "clock_states": CLOCK_STATE_LABELS,
         "escalation_targets": ESCALATION_TARGETS,
+    }
+    return {
+        name: {key: str(label) for key, label in table.items()} for name, table in tables.items()
     }
 
 
