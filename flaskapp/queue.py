@@ -43,6 +43,7 @@ from tools import canned as canned_responses
 from tools import cases, clock, export, related
 from tools.accounts import user_by_id
 from tools.escalation import escalate_to_phabricator
+from tools.locks import LockStatus, lock_statuses
 from tools.models import Case, CaseStatus, Category, Severity, User
 from tools.notify import notify_requester_of_reply
 from tools.phabricator import PhabricatorError
@@ -263,7 +264,18 @@ def _render_case(
         escalate_form=EscalateForm(formdata=None, prefix="escalate"),
         pick_form=pick_form,
         related=related.related_cases(db(), case, _may_see_restricted()),
+        lock_status=_lock_statuses(case),
         **_labels(),
+    )
+
+
+def _lock_statuses(case: Case) -> dict[str, LockStatus]:
+    """Each involved account's or IP's standing in the global lock and block log, now."""
+    me = current_user()
+    return lock_statuses(
+        db(),
+        [subject.value for subject in case.subjects],
+        include_suppressed=me is not None and me.can(Permission.VIEW_SUPPRESSED_LOCKS),
     )
 
 

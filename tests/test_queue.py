@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import Mailbox, signed_in_client
@@ -14,8 +14,8 @@ from oauth_pages import FormParser
 from flaskapp.context import sessions
 from tools import cases, clock
 from tools.evidence import parse_evidence_links
-from tools.models import Category, Severity, User
-from tools.subjects import parse_subjects
+from tools.models import Category, LockEvent, LockTargetKind, Severity, User
+from tools.subjects import parse_subject, parse_subjects
 
 STEWARD = ("Steward One", ("user", "functionary"))
 
@@ -257,3 +257,44 @@ def test_requesters_cannot_open_the_queue(app: Flask) -> None:
     requester = signed_in_client(app, *STEWARD)
     assert requester.get("/queue").status_code == 403
     assert requester.get(f"/queue/{reference}").status_code == 403
+
+
+def test_case_page_shows_each_subjects_standing_in_the_lock_log(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app()
+    with sessions(app)() as session, session.begin():
+        requester = User(username="Steward One")
+        session.add(requester)
+        case = cases.file_request(
+            session,
+            requester,
+            cases.NewRequest(
+                category=Category.TECHNICAL,
+                title="Spambots",
+                description="A wave.",
+                subjects=[parse_subject("Spambot 1"), parse_subject("Innocent editor")],
+            ),
+            app.config["SETTINGS"],
+        )
+        session.add(
+            LockEvent(
+                wiki="metawiki",
+                log_id=1,
+                log_type="globalauth",
+                log_action="setstatus",
+                action="lock",
+                timestamp=datetime(2026, 1, 1, tzinfo=UTC),
+                performer="Steward One",
+                target="Spambot 1",
+                target_kind=LockTargetKind.ACCOUNT,
+                reason="Spambot",
+                params={"added": ["locked"], "removed": []},
+            )
+        )
+        reference = case.reference
+    page = signed_in_client(app, "Spec One", grants=["specialist"]).get(f"/queue/{reference}").text
+    spambot = page.split('data-subject="Spambot 1"', 1)[1].split("</li>", 1)[0]
+    assert 'data-lock="locked"' in spambot and "/locks/account/Spambot%201" in spambot
+    innocent = page.split('data-subject="Innocent editor"', 1)[1].split("</li>", 1)[0]
+    assert "data-lock" not in innocent
