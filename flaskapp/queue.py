@@ -139,6 +139,13 @@ class AssignForm(FlaskForm):
     expected = HiddenField()
 
 
+class HandOverForm(FlaskForm):
+    """Give the case to a named colleague (from whoever the page showed as holding it)."""
+
+    username = StringField(lazy_gettext("Hand over to"), [DataRequired(), Length(max=255)])
+    expected = HiddenField()
+
+
 class EscalateForm(FlaskForm):
     target = SelectField(
         lazy_gettext("Escalate to"), choices=list(ESCALATION_TARGETS.items()), default="security"
@@ -261,6 +268,7 @@ def _render_case(
         reply_form=reply_form or ReplyForm(formdata=None, prefix="reply"),
         move_form=move_form,
         assign_form=AssignForm(formdata=None),
+        hand_over_form=HandOverForm(formdata=None, prefix="handover"),
         escalate_form=EscalateForm(formdata=None, prefix="escalate"),
         pick_form=pick_form,
         related=related.related_cases(db(), case, _may_see_restricted()),
@@ -303,6 +311,23 @@ def assign(reference: str) -> Response:
     expected = int(form.expected.data) if (form.expected.data or "").isdigit() else None
     try:
         cases.take_over(db(), case, _me(), expected)
+        db().commit()
+    except cases.CaseError as err:
+        db().rollback()
+        _refused(err)
+    return _back(reference)
+
+
+@bp.post("/<reference>/hand-over")
+@requires(Permission.ACT_ON_CASES)
+def hand_over(reference: str) -> Response:
+    case = _case(reference)
+    form = HandOverForm(prefix="handover")
+    if not form.validate_on_submit():
+        abort(400)
+    expected = int(form.expected.data) if (form.expected.data or "").isdigit() else None
+    try:
+        cases.hand_over(db(), case, _me(), form.username.data or "", expected, settings())
         db().commit()
     except cases.CaseError as err:
         db().rollback()

@@ -47,6 +47,7 @@ EXPECTED: dict[str, AccessRule] = {
     "queue.show": AccessRule(True, Permission.VIEW_QUEUE),
     "queue.assign": AccessRule(True, Permission.ACT_ON_CASES),
     "queue.release": AccessRule(True, Permission.ACT_ON_CASES),
+    "queue.hand_over": AccessRule(True, Permission.ACT_ON_CASES),
     "queue.move": AccessRule(True, Permission.ACT_ON_CASES),
     "queue.note": AccessRule(True, Permission.ACT_ON_CASES),
     "queue.reply": AccessRule(True, Permission.ACT_ON_CASES),

@@ -298,3 +298,39 @@ def test_case_page_shows_each_subjects_standing_in_the_lock_log(
     assert 'data-lock="locked"' in spambot and "/locks/account/Spambot%201" in spambot
     innocent = page.split('data-subject="Innocent editor"', 1)[1].split("</li>", 1)[0]
     assert "data-lock" not in innocent
+
+
+def test_hand_over_goes_only_to_a_specialist_who_may_open_the_case(
+    app: Flask, specialist: FlaskClient, restricted_specialist: FlaskClient
+) -> None:
+    signed_in_client(app, "Plain Functionary", ("user", "functionary"))
+    colleague = signed_in_client(app, "Specialist Two", ("user",), ("specialist",))
+    reference = _file(app)
+    token = _csrf(specialist, reference)
+
+    def hand_over(client: FlaskClient, name: str, expected: str = "") -> str:
+        response = client.post(
+            f"/queue/{reference}/hand-over",
+            data={"csrf_token": token, "handover-username": name, "handover-expected": expected},
+        )
+        assert response.status_code == 302
+        return client.get(response.location).text
+
+    page = hand_over(specialist, "Plain Functionary")
+    assert "Plain Functionary is not a specialist who may open this case." in page
+    hand_over(specialist, "specialist_Two")  # the canonical form of the name is found
+    assert ("assigned", "Specialist One") in _events(app, reference)
+    with sessions(app)() as session:
+        case = cases.find_by_reference(session, reference)
+        assert case is not None and case.assignee is not None
+        assert case.assignee.username == "Specialist Two"
+    assert reference in colleague.get("/queue?mine=y").text
+
+    restricted = _file(app, category=Category.CHILD_PROTECTION, title="Restricted one")
+    token = _csrf(restricted_specialist, restricted)
+    refused = restricted_specialist.post(
+        f"/queue/{restricted}/hand-over",
+        data={"csrf_token": token, "handover-username": "Specialist Two", "handover-expected": ""},
+    )
+    page = restricted_specialist.get(refused.location).text
+    assert "Specialist Two is not a specialist who may open this case." in page

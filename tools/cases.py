@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from tools.accounts import RoleGrantError, canonical_username, granted_roles
 from tools.clock import now
 from tools.config import Settings
 from tools.evidence import Evidence
@@ -34,7 +35,7 @@ from tools.models import (
     Severity,
     User,
 )
-from tools.roles import N_
+from tools.roles import N_, Role, bootstrap_roles
 from tools.subjects import Subject
 
 #: Categories where a life may be at stake: the form shows the emergency guidance first.
@@ -343,6 +344,40 @@ def take_over(
 ) -> CaseEvent:
     """Take a case from the specialist the page showed; refused if it changed hands since."""
     return assign(session, case, specialist, specialist, expected_assignee_id)
+
+
+def hand_over(
+    session: Session,
+    case: Case,
+    actor: User,
+    recipient_name: str,
+    expected_assignee_id: int | None,
+    settings: Settings,
+) -> CaseEvent:
+    """Give the case to a named colleague, who must be a specialist able to open it.
+
+    A restricted case goes only to a restricted specialist: handing it to someone who
+    cannot read it would hide it from everyone who can.
+    """
+    try:
+        name = canonical_username(recipient_name)
+    except RoleGrantError as err:
+        raise CaseError(N_("%(name)s is not a user name."), name=recipient_name) from err
+    recipient = session.scalars(select(User).where(User.username == name)).first()
+    roles = set(bootstrap_roles(name, settings))
+    if recipient is not None:
+        roles |= {Role(role) for role in granted_roles(session, recipient.id)}
+    needed = (
+        {Role.RESTRICTED_SPECIALIST}
+        if case.restricted
+        else {
+            Role.SPECIALIST,
+            Role.RESTRICTED_SPECIALIST,
+        }
+    )
+    if recipient is None or not roles & needed:
+        raise CaseError(N_("%(name)s is not a specialist who may open this case."), name=name)
+    return assign(session, case, actor, recipient, expected_assignee_id)
 
 
 def release(session: Session, case: Case, specialist: User) -> CaseEvent:
