@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tools.messages import N_, TranslatableError
 from tools.models import AdminEvent, CannedResponse, Case
-from tools.roles import N_
 
 #: The languages a response is written in; English is required, as the fallback.
 LANGUAGES = ("en", "fr", "ar", "pt")
@@ -30,18 +30,12 @@ BODY_MAX = 20_000
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
-class CannedError(Exception):
-    """A canned response that cannot be saved or used; ``field`` says which input is wrong.
-
-    ``message`` is marked with :func:`tools.roles.N_` and may hold ``%(name)s``
-    placeholders filled from ``variables``, so the web tool can translate it.
-    """
+class CannedError(TranslatableError):
+    """A canned response that cannot be saved or used; ``field`` says which input is wrong."""
 
     def __init__(self, message: str, field: str = "", **variables: str) -> None:
-        self.message = message
+        super().__init__(message, **variables)
         self.field = field
-        self.variables = variables
-        super().__init__(message % variables if variables else message)
 
 
 @dataclass(frozen=True)

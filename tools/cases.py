@@ -22,6 +22,7 @@ from tools.accounts import RoleGrantError, canonical_username, granted_roles
 from tools.clock import now
 from tools.config import Settings
 from tools.evidence import Evidence
+from tools.messages import N_, TranslatableError
 from tools.models import (
     Audience,
     Case,
@@ -35,7 +36,7 @@ from tools.models import (
     Severity,
     User,
 )
-from tools.roles import N_, Role, bootstrap_roles
+from tools.roles import Role, bootstrap_roles
 from tools.subjects import Subject
 
 #: Categories where a life may be at stake: the form shows the emergency guidance first.
@@ -59,18 +60,8 @@ DESCRIPTION_MAX = 20_000
 MESSAGE_MAX = 20_000
 
 
-class CaseError(Exception):
-    """A request or an action on a case that cannot be done; the message says why.
-
-    ``message`` may be marked with :func:`tools.roles.N_` and hold ``%(name)s``
-    placeholders filled from ``variables``, so the web tool can translate it;
-    ``str()`` gives the English text.
-    """
-
-    def __init__(self, message: str, **variables: str) -> None:
-        self.message = message
-        self.variables = variables
-        super().__init__(message % variables if variables else message)
+class CaseError(TranslatableError):
+    """A request or an action on a case that cannot be done; the message says why."""
 
 
 @dataclass(frozen=True)

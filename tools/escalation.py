@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from tools import cases
 from tools.cases import CaseError
 from tools.config import Settings
+from tools.messages import N_
 from tools.models import Audience, Case, CaseStatus, User
 from tools.phabricator import Conduit, PhabricatorError
-from tools.roles import N_
 
 Target = Literal["security", "engineering"]
 TEAM_NAMES: dict[str, str] = {"security": "Security", "engineering": "Engineering"}

@@ -16,14 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from tools.config import Settings
-
-
-def N_(message: str) -> str:
-    """Mark a message for translation, unchanged: ``tools/`` has no Flask and no locale.
-
-    ``make translations`` extracts it; the web tool translates it where it shows it.
-    """
-    return message
+from tools.messages import N_
 
 
 class Role(StrEnum):
