@@ -24,7 +24,7 @@ from tools.db import make_engine, upgrade
 if TYPE_CHECKING:
     from pywikibot.site import APISite
 
-    from tools.devwiki import DevWiki
+    from tools.devwiki import DevWiki, OAuthConsumer
 
 
 def integration_required() -> bool:
@@ -484,3 +484,12 @@ def conduit_server() -> Iterator[object]:
         yield server
     finally:
         server.stop()
+
+
+def oauth_settings(devwiki: DevWiki, consumer: OAuthConsumer | None = None) -> dict[str, str]:
+    """The settings (by name, as ``load_settings`` takes them) that sign in through ``devwiki``.
+
+    The same values ``safetydesk devwiki start`` prints as environment variables.
+    """
+    environment = devwiki.oauth_environment(consumer)
+    return {name.removeprefix("SAFETYDESK_").lower(): value for name, value in environment.items()}

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
+from conftest import oauth_settings
 from flask import Flask
 from flask.testing import FlaskClient
 from oauth_pages import browser, read_form
@@ -41,10 +42,7 @@ def _settings(folder: Path, wiki: DevWiki, consumer: OAuthConsumer, **extra: obj
         "database_url": f"sqlite:///{folder / 'auth.sqlite3'}",
         "secret_key": "auth-flow-test-key",
         "instance_path": folder,
-        "oauth_client_id": consumer.client_id,
-        "oauth_client_secret": consumer.client_secret,
-        "oauth_base_url": wiki.oauth_base_url,
-        "central_api_url": wiki.central_api_url,
+        **oauth_settings(wiki, consumer),
         "bootstrap_specialists": "Plain User",
     }
     return load_settings(**(values | extra))

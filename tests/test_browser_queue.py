@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from conftest import oauth_settings
 from playwright.sync_api import Browser, Page, expect
 
 from flaskapp.context import sessions
@@ -35,12 +36,8 @@ EDITED = " Nous traitons votre demande en priorité."
 def tool(
     live_server_factory: Callable[..., LiveServer], devwiki: DevWiki, conduit_server: Any
 ) -> LiveServer:
-    consumer = devwiki.default_consumer
     return live_server_factory(
-        oauth_client_id=consumer.client_id,
-        oauth_client_secret=consumer.client_secret,
-        oauth_base_url=devwiki.oauth_base_url,
-        central_api_url=devwiki.central_api_url,
+        **oauth_settings(devwiki),
         bootstrap_specialists="Plain User",
         phabricator_url=conduit_server.url,
         phabricator_api_token=conduit_server.token,

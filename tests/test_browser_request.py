@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 import requests
-from conftest import Mailbox
+from conftest import Mailbox, oauth_settings
 from playwright.sync_api import Browser, Page, expect
 
 from flaskapp.context import sessions
@@ -74,13 +74,9 @@ def tool(
     from tools.wikis import Wiki, register_wiki
 
     register_wiki(Wiki.local("devwiki", devwiki.url))
-    consumer = devwiki.default_consumer
     host, port, _mailbox = smtp_server
     return live_server_factory(
-        oauth_client_id=consumer.client_id,
-        oauth_client_secret=consumer.client_secret,
-        oauth_base_url=devwiki.oauth_base_url,
-        central_api_url=devwiki.central_api_url,
+        **oauth_settings(devwiki),
         bootstrap_specialists="Plain User",
         smtp_host=host,
         smtp_port=port,

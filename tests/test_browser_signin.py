@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pytest
+from conftest import oauth_settings
 from playwright.sync_api import Page, expect
 
 from tools.devwiki import Account, DevWiki
@@ -22,12 +23,9 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def tool(live_server_factory: Callable[..., LiveServer], devwiki: DevWiki) -> str:
-    consumer = devwiki.default_consumer  # its callback prefix admits any port on 127.0.0.1
+    # The default consumer's callback prefix admits any port on 127.0.0.1.
     return live_server_factory(
-        oauth_client_id=consumer.client_id,
-        oauth_client_secret=consumer.client_secret,
-        oauth_base_url=devwiki.oauth_base_url,
-        central_api_url=devwiki.central_api_url,
+        **oauth_settings(devwiki),
         bootstrap_specialists="Plain User",
     ).url
 
