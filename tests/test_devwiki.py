@@ -11,7 +11,14 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from tools.devwiki import DevWiki, DevWikiError, DevWikiUnavailable, LogEntry, free_port
+from tools.devwiki import (
+    DevWiki,
+    DevWikiError,
+    DevWikiUnavailable,
+    LogEntry,
+    free_port,
+    free_ports,
+)
 from tools.devwiki.cli import devwiki as devwiki_cli
 from tools.devwiki.wiki import INSTALL_HINT
 
@@ -301,7 +308,9 @@ def test_stop_leaves_another_folders_wiki_running(devwiki: DevWiki, tmp_path: Pa
 @pytest.mark.integration
 @pytest.mark.usefixtures("devwiki")  # skips (or fails in CI) without MediaWiki
 def test_stop_ends_the_server_and_start_serves_the_same_wiki_again(tmp_path: Path) -> None:
-    wiki = DevWiki(tmp_path / "wiki", free_port())
+    # Both ports free: the provider's default, the wiki's port + 1, may be anyone's.
+    wiki_port, oauth_port = free_ports(2)
+    wiki = DevWiki(tmp_path / "wiki", wiki_port, oauth_port=oauth_port)
     first = wiki.start()
     credentials = wiki.credentials
     assert first.running
