@@ -9,6 +9,7 @@ such a case exists, never its content). Every look at a case page is an event.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import (
@@ -36,6 +37,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from flaskapp.access import current_user, requires
+from flaskapp.clocks import ClockWords
 from flaskapp.context import db, settings
 from flaskapp.i18n import LANGUAGES
 from flaskapp.requests import CATEGORY_LABELS, SEVERITY_LABELS
@@ -65,16 +67,6 @@ STATUS_LABELS = {
     CaseStatus.CLOSED: lazy_gettext("Closed"),
 }
 STATUS_VALUES = frozenset(status.value for status in CaseStatus)
-CLOCK_LABELS = {
-    "first_response": lazy_gettext("First response"),
-    "resolution": lazy_gettext("Resolution"),
-}
-CLOCK_STATE_LABELS = {
-    "ok": lazy_gettext("on time"),
-    "warning": lazy_gettext("due soon"),
-    "breached": lazy_gettext("breached"),
-    "met": lazy_gettext("met"),
-}
 ESCALATION_TARGETS = {
     "security": lazy_gettext("Security"),
     "engineering": lazy_gettext("Engineering"),
@@ -146,6 +138,12 @@ class HandOverForm(FlaskForm):
     expected = HiddenField()
 
 
+class JoinForm(FlaskForm):
+    """Link this case to another, or merge it into another: the same form, two buttons."""
+
+    other = StringField(lazy_gettext("Other case (reference)"), [DataRequired(), Length(max=20)])
+
+
 class EscalateForm(FlaskForm):
     target = SelectField(
         lazy_gettext("Escalate to"), choices=list(ESCALATION_TARGETS.items()), default="security"
@@ -195,13 +193,12 @@ def _labels() -> dict[str, object]:
         "statuses": STATUS_LABELS,
         "categories": CATEGORY_LABELS,
         "severities": SEVERITY_LABELS,
-        "clock_labels": CLOCK_LABELS,
-        "clock_states": CLOCK_STATE_LABELS,
         "escalation_targets": ESCALATION_TARGETS,
     }
-    return {
+    labels: dict[str, object] = {
         name: {key: str(label) for key, label in table.items()} for name, table in tables.items()
     }
+    return labels | {"clock_words": ClockWords(), "nobody": gettext("nobody")}
 
 
 def _case(reference: str) -> Case:
@@ -272,6 +269,8 @@ def _render_case(
         escalate_form=EscalateForm(formdata=None, prefix="escalate"),
         pick_form=pick_form,
         related=related.related_cases(db(), case, _may_see_restricted()),
+        merged_from=related.merged_from(db(), case),
+        join_form=JoinForm(formdata=None, prefix="join"),
         lock_status=_lock_statuses(case),
         **_labels(),
     )
@@ -415,6 +414,38 @@ def escalate(reference: str) -> Response:
         team = ESCALATION_TARGETS[target]
         flash(gettext("The case was escalated to %(team)s.", team=team), "success")
     return _back(reference, "#escalate")
+
+
+@bp.post("/<reference>/link")
+@requires(Permission.ACT_ON_CASES)
+def link(reference: str) -> Response:
+    """Link two cases by hand; both timelines say so."""
+    return _join(reference, related.link, gettext("The cases are linked."), go_to_other=False)
+
+
+@bp.post("/<reference>/merge")
+@requires(Permission.ACT_ON_CASES)
+def merge(reference: str) -> Response:
+    """Merge this case into another, which goes on; this one closes and points to it."""
+    return _join(reference, related.merge, gettext("The case was merged."), go_to_other=True)
+
+
+def _join(reference: str, join: Callable[..., Case], done: str, go_to_other: bool) -> Response:
+    case = _case(reference)
+    form = JoinForm(prefix="join")
+    if not form.validate_on_submit():
+        flash(gettext("Give the reference of the other case."), "error")
+        return _back(reference, "#related")
+    other = cases.find_by_reference(db(), (form.other.data or "").strip().upper())
+    try:
+        kept = join(db(), case, other, _me(), _may_see_restricted())
+        db().commit()
+    except cases.CaseError as err:
+        db().rollback()
+        _refused(err)
+        return _back(reference, "#related")
+    flash(done, "success")
+    return _back((kept.reference if go_to_other else None) or reference, "#related")
 
 
 def _export(reference: str, fmt: str) -> tuple[Case, dict]:

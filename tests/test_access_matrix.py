@@ -49,6 +49,8 @@ EXPECTED: dict[str, AccessRule] = {
     "queue.release": AccessRule(True, Permission.ACT_ON_CASES),
     "queue.hand_over": AccessRule(True, Permission.ACT_ON_CASES),
     "queue.move": AccessRule(True, Permission.ACT_ON_CASES),
+    "queue.link": AccessRule(True, Permission.ACT_ON_CASES),
+    "queue.merge": AccessRule(True, Permission.ACT_ON_CASES),
     "queue.note": AccessRule(True, Permission.ACT_ON_CASES),
     "queue.reply": AccessRule(True, Permission.ACT_ON_CASES),
     "metrics.index": AccessRule(True, Permission.VIEW_QUEUE),

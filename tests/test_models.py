@@ -177,3 +177,36 @@ def test_bot_checkpoint_holds_a_json_position(migrated: Engine) -> None:
     with sessions() as session:
         checkpoint = session.scalars(select(BotCheckpoint)).one()
         assert checkpoint.position == position
+
+
+def test_the_database_keeps_the_queue_order_columns_true_after_any_update(
+    migrated: Engine,
+) -> None:
+    """urgency_rank/urgency_due_at are computed by the database, even after a bulk UPDATE."""
+    from sqlalchemy import update
+
+    from tools.cases import OPEN_STATUSES
+    from tools.models import CLOSED_RANK, CaseStatus
+
+    with transaction(session_factory(migrated)) as session:
+        case = _file_case(session)
+        case.first_response_due_at = FILED + timedelta(hours=4)
+        case.resolution_due_at = FILED + timedelta(days=3)
+        session.flush()
+        case_id = case.id
+    ranks = {Severity.EMERGENCY: 0, Severity.HIGH: 1, Severity.NORMAL: 2, Severity.LOW: 3}
+    for status in CaseStatus:
+        for severity, rank in ranks.items():
+            with transaction(session_factory(migrated)) as session:
+                session.execute(
+                    update(Case).where(Case.id == case_id).values(status=status, severity=severity)
+                )
+                stored = session.execute(
+                    select(Case.urgency_rank, Case.urgency_due_at).where(Case.id == case_id)
+                ).one()
+            assert stored.urgency_rank == (rank if status in OPEN_STATUSES else CLOSED_RANK)
+            assert stored.urgency_due_at == FILED + timedelta(hours=4)
+    with transaction(session_factory(migrated)) as session:
+        session.execute(update(Case).where(Case.id == case_id).values(first_response_at=FILED))
+        due = session.scalar(select(Case.urgency_due_at).where(Case.id == case_id))
+    assert due == FILED + timedelta(days=3)  # answered: the resolution clock is the nearest

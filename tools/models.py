@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     Boolean,
+    Computed,
     Date,
     Enum,
     Float,
@@ -230,12 +231,29 @@ class AdminEvent(Base):
 # --- cases ----------------------------------------------------------------------
 
 
+#: 0-3 by severity for an open case, 9 for a resolved or closed one.
+URGENCY_RANK_SQL = (
+    "CASE WHEN status IN ('resolved', 'closed') THEN 9"
+    " WHEN severity = 'emergency' THEN 0 WHEN severity = 'high' THEN 1"
+    " WHEN severity = 'normal' THEN 2 ELSE 3 END"
+)
+#: The nearest running deadline: the first response while unanswered and due first.
+URGENCY_DUE_SQL = (
+    "CASE WHEN first_response_at IS NULL AND first_response_due_at < resolution_due_at"
+    " THEN first_response_due_at ELSE resolution_due_at END"
+)
+#: The rank of every case still in the queue is below this.
+CLOSED_RANK = 9
+
+
 class Case(Base):
     """A request as filed by a functionary, and the case that specialists work."""
 
     __tablename__ = "cases"
     __table_args__ = table_args(
         Index("ix_cases_queue", "status", "severity", "resolution_due_at"),
+        # The queue's order as one index: open cases by urgency, read in order, never sorted.
+        Index("ix_cases_urgency", "urgency_rank", "urgency_due_at", "id"),
         Index("ix_cases_assignee", "assignee_id", "status"),
         Index("ix_cases_requester", "requester_id", "created_at"),
         Index("ix_cases_created_at", "created_at"),
@@ -265,9 +283,16 @@ class Case(Base):
     closed_at: Mapped[datetime | None]
     # Set by the retention purge, which blanks personal data of long-closed cases.
     purged_at: Mapped[datetime | None]
+    # Set when this case was merged into another; its own timeline stays as it was.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    # Computed by the database from the columns above (so no UPDATE path can forget
+    # them): the queue sorts by these two through ix_cases_urgency.
+    urgency_rank: Mapped[int] = mapped_column(SmallInteger, Computed(URGENCY_RANK_SQL))
+    urgency_due_at: Mapped[datetime | None] = mapped_column(Computed(URGENCY_DUE_SQL))
 
     requester: Mapped[User | None] = relationship(foreign_keys=[requester_id])
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    merged_into: Mapped[Case | None] = relationship(remote_side=[id])
     wikis: Mapped[list[CaseWiki]] = relationship(cascade="all, delete-orphan")
     subjects: Mapped[list[CaseSubject]] = relationship(cascade="all, delete-orphan")
     evidence: Mapped[list[EvidenceLink]] = relationship(cascade="all, delete-orphan")
@@ -289,6 +314,21 @@ class CaseWiki(Base):
         ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
     )
     wiki: Mapped[str] = mapped_column(String(WIKI), primary_key=True)
+
+
+class CaseLink(Base):
+    """Two cases a specialist said belong together; stored once, lower id first."""
+
+    __tablename__ = "case_links"
+    __table_args__ = table_args(
+        UniqueConstraint("case_id", "linked_id"), Index("ix_case_links_linked", "linked_id")
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    linked_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=now)
 
 
 class CaseEvent(Base):

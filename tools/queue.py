@@ -15,32 +15,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from tools.cases import OPEN_STATUSES, SlaClock, nearest_running_clock, sla_clocks
-from tools.models import Case, CaseStatus, CaseSubject, CaseWiki, Category, Severity, User
+from tools.cases import SlaClock, nearest_running_clock, sla_clocks
+from tools.models import (
+    CLOSED_RANK,
+    Case,
+    CaseStatus,
+    CaseSubject,
+    CaseWiki,
+    Category,
+    Severity,
+    User,
+)
 from tools.subjects import InvalidSubject, parse_subject
 
 PAGE_SIZE = 50
-
-SEVERITY_RANK = case(
-    (Case.severity == Severity.EMERGENCY, 0),
-    (Case.severity == Severity.HIGH, 1),
-    (Case.severity == Severity.NORMAL, 2),
-    else_=3,
-)
-#: The nearest running deadline: the first response while unanswered and due first.
-NEAREST_DUE = case(
-    (
-        and_(
-            Case.first_response_at.is_(None),
-            Case.first_response_due_at < Case.resolution_due_at,
-        ),
-        Case.first_response_due_at,
-    ),
-    else_=Case.resolution_due_at,
-)
 
 
 @dataclass(frozen=True)
@@ -94,7 +85,7 @@ def queue(
     page = max(filters.page, 1)
     query = _filtered(filters, viewer_id, may_see_restricted, at)
     query = (
-        query.order_by(SEVERITY_RANK, NEAREST_DUE, Case.id)
+        query.order_by(Case.urgency_rank, Case.urgency_due_at, Case.id)
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE + 1)  # one more tells whether there is a next page
         .options(selectinload(Case.assignee), selectinload(Case.wikis))
@@ -107,7 +98,10 @@ def queue(
 def _filtered(
     filters: QueueFilters, viewer_id: int, may_see_restricted: bool, at: datetime
 ) -> Select[tuple[Case]]:
-    query = select(Case).where(Case.status.in_(filters.statuses or OPEN_STATUSES))
+    if filters.statuses:
+        query = select(Case).where(Case.status.in_(filters.statuses))
+    else:  # the open ones, as a range of the urgency index
+        query = select(Case).where(Case.urgency_rank < CLOSED_RANK)
     # Filters on what a case is about apply to the cases the viewer may read.
     visible = Case.restricted.is_(False) if not may_see_restricted else None
     if filters.severity:
