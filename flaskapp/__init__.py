@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         locks,
         metrics,
         queue,
+        reportincident,
         requests,
         wellness,
     )
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(queue.bp)
     app.register_blueprint(metrics.bp)
     wellness.init_app(app)
+    reportincident.init_app(app)
     return app
 
 

@@ -46,7 +46,7 @@ from tools import cases, clock, export, related
 from tools.accounts import user_by_id
 from tools.escalation import escalate_to_phabricator
 from tools.locks import LockStatus, lock_statuses
-from tools.models import Case, CaseStatus, Category, Severity, User
+from tools.models import Case, CaseSource, CaseStatus, Category, Severity, User
 from tools.notify import notify_requester_of_reply
 from tools.phabricator import PhabricatorError
 from tools.queue import QueueFilters, queue
@@ -67,6 +67,12 @@ STATUS_LABELS = {
     CaseStatus.CLOSED: lazy_gettext("Closed"),
 }
 STATUS_VALUES = frozenset(status.value for status in CaseStatus)
+SOURCE_LABELS = {
+    CaseSource.FORM: lazy_gettext("Request form"),
+    CaseSource.API: lazy_gettext("API"),
+    CaseSource.ALERT: lazy_gettext("Patrol alert"),
+    CaseSource.REPORTINCIDENT: lazy_gettext("Incident Reporting System (ReportIncident)"),
+}
 ESCALATION_TARGETS = {
     "security": lazy_gettext("Security"),
     "engineering": lazy_gettext("Engineering"),
@@ -194,6 +200,7 @@ def _labels() -> dict[str, object]:
         "categories": CATEGORY_LABELS,
         "severities": SEVERITY_LABELS,
         "escalation_targets": ESCALATION_TARGETS,
+        "sources": SOURCE_LABELS,
     }
     labels: dict[str, object] = {
         name: {key: str(label) for key, label in table.items()} for name, table in tables.items()
@@ -385,9 +392,10 @@ def reply(reference: str) -> str | Response | tuple[str, int]:
     form = ReplyForm(prefix="reply")
     if not form.validate_on_submit():
         return _render_case(case, _me(), reply_form=form), 400
-    cases.reply(db(), case, _me(), form.body.data or "")
+    event = cases.reply(db(), case, _me(), form.body.data or "")
     db().commit()
-    notify_requester_of_reply(settings(), case)  # after the commit: the reply stands either way
+    # After the commit: the reply stands whether or not the mail goes out.
+    notify_requester_of_reply(settings(), case, event.body or "")
     flash(gettext("Your reply was sent to the requester."), "success")
     return _back(reference, "#timeline")
 

@@ -29,6 +29,7 @@ EXPECTED: dict[str, AccessRule] = {
     "auth.dev_login": PUBLIC,
     "auth.logout": PUBLIC,
     "auth.me": SIGNED_IN,
+    "reportincident.create_request": PUBLIC,  # the secret in its path is the credential
     "requests.choose_category": AccessRule(True, Permission.FILE_REQUEST),
     "requests.file": AccessRule(True, Permission.FILE_REQUEST),
     "requests.mine": AccessRule(True, Permission.VIEW_OWN_REQUESTS),
@@ -75,6 +76,7 @@ SAMPLE_ARGUMENTS = {
     "reference": "TS-2026-00001",
     "name": "Example",
     "key": "need-diffs",
+    "secret": "not-a-known-secret-0000000000000000",
 }
 
 

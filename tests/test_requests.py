@@ -216,7 +216,7 @@ def test_reply_notice_reaches_the_mail_server_without_the_reply(
     with sessions(app)() as session, session.begin():
         case = cases.find_by_reference(session, reference)
         cases.reply(session, case, User(username="Specialist One"), "Private reply text")
-        assert notify_requester_of_reply(app.config["SETTINGS"], case)
+        assert notify_requester_of_reply(app.config["SETTINGS"], case, "Private reply text")
     (mail,) = mailbox.messages
     assert mail["To"] == "steward@example.org"
     assert reference in mail["Subject"]

@@ -69,6 +69,9 @@ def test_purge_removes_personal_data_of_long_closed_cases_and_keeps_the_statisti
     old = _case(session, "Old harassment", closed_days_ago=120)
     recent = _case(session, "Recent harassment", closed_days_ago=10)
     still_open = _case(session, "Open harassment", closed_days_ago=None)
+    for reference in (old, recent):  # as a ReportIncident reporter, known by e-mail only
+        reported = cases.find_by_reference(session, reference)
+        reported.contact_name, reported.contact_email = "Reporter", "reporter@example.org"
     session.commit()
 
     report = retention.purge(session, 90, NOW)
@@ -81,6 +84,8 @@ def test_purge_removes_personal_data_of_long_closed_cases_and_keeps_the_statisti
     assert purged.purged_at == NOW
     assert purged.subjects == [] and purged.evidence == []
     assert purged.title == purged.description == retention.TOMBSTONE
+    assert purged.contact_name is None and purged.contact_email is None
+    assert cases.find_by_reference(session, recent).contact_email == "reporter@example.org"
     assert all(e.body in (None, retention.TOMBSTONE) for e in purged.events)
     assert purged.events[-1].kind == "purged"
     assert purged.events[-1].actor_label == retention.ACTOR_LABEL

@@ -162,6 +162,30 @@ class Settings(BaseSettings):
         description="View/edit policy of the tasks (a project or policy PHID); empty: the default.",
     )
 
+    reportincident_secrets: dict[str, list[str]] = Field(
+        {},
+        description=(
+            "Wikis whose ReportIncident extension sends reports here, each with its secret "
+            'path segments (JSON object, e.g. {"enwiki": ["new-secret", "old-secret"]}; '
+            "two during a rotation). Each secret: 32 characters or more."
+        ),
+    )
+
+    @field_validator("reportincident_secrets")
+    @classmethod
+    def _check_reportincident_secrets(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        seen: set[str] = set()
+        for wiki, secrets in value.items():
+            for secret in secrets:
+                if len(secret) < 32 or not secret.replace("-", "").replace("_", "").isalnum():
+                    raise ValueError(
+                        f"{wiki}: each secret needs 32 or more letters, digits, - or _"
+                    )
+                if secret in seen:
+                    raise ValueError(f"{wiki}: a secret is given for two wikis")
+                seen.add(secret)
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:

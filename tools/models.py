@@ -283,6 +283,12 @@ class Case(Base):
     closed_at: Mapped[datetime | None]
     # Set by the retention purge, which blanks personal data of long-closed cases.
     purged_at: Mapped[datetime | None]
+    # Who to write to when the requester is not a tool user (a ReportIncident reporter).
+    contact_name: Mapped[str | None] = mapped_column(String(NAME))
+    contact_email: Mapped[str | None] = mapped_column(String(NAME))
+    # What the intake could not read (a ReportIncident body of an unknown shape): a
+    # specialist should check the raw text, kept as the description.
+    intake_warning: Mapped[str | None] = mapped_column(String(NAME))
     # Set when this case was merged into another; its own timeline stays as it was.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     # Computed by the database from the columns above (so no UPDATE path can forget

@@ -1,5 +1,6 @@
 """Outgoing mail. A mail says that something happened and links to it; it never carries
-the private content of a case, which stays behind the tool's sign-in.
+the private content of a case, which stays behind the tool's sign-in. The one exception
+is a reply to a requester who cannot sign in (see :func:`notify_requester_of_reply`).
 """
 
 from __future__ import annotations
@@ -41,27 +42,50 @@ def send_mail(settings: Settings, to: str, subject: str, body: str) -> str:
     return str(message["Message-ID"])
 
 
-def notify_requester_of_reply(settings: Settings, case: Case) -> bool:
+def notify_requester_of_reply(settings: Settings, case: Case, reply: str) -> bool:
     """Tell the requester that their request has a new reply; True when a mail went out.
 
-    Failure is logged (reference only, never content) and does not undo the reply:
-    the reply is in the thread whether or not the mail arrives.
+    A requester who signs in to the tool gets a notice and a link: the reply stays
+    behind the sign-in. A requester who is not a tool user (a ReportIncident reporter,
+    known by e-mail only) can read it nowhere else, so the mail carries the reply itself,
+    and only the reply. Failure is logged (reference only, never content) and does not
+    undo the reply: the reply is in the thread whether or not the mail arrives.
     """
+    if not settings.smtp_host:
+        return False
     requester: User | None = case.requester
-    if not settings.smtp_host or requester is None or not requester.email:
+    if requester is not None:
+        if not requester.email or not requester.notify_by_email:
+            return False
+        to, body = requester.email, _notice(settings, case, requester)
+    elif case.contact_email:
+        to, body = case.contact_email, _reply_mail(case, reply)
+    else:
         return False
-    if not requester.notify_by_email:
+    try:
+        send_mail(settings, to, f"[{case.reference}] New reply", body)
+    except MailError as err:
+        log.warning("reply notice for %s not sent: %s", case.reference, err)
         return False
+    return True
+
+
+def _notice(settings: Settings, case: Case, requester: User) -> str:
     link = f"{settings.public_url}/requests/{case.reference}"
-    body = (
+    return (
         f"Hello {requester.username},\n\n"
         f"Trust and Safety replied to your request {case.reference}.\n"
         f"Read the reply and answer it here (sign-in needed):\n{link}\n\n"
         "— Safety Desk\n"
     )
-    try:
-        send_mail(settings, requester.email, f"[{case.reference}] New reply", body)
-    except MailError as err:
-        log.warning("reply notice for %s not sent: %s", case.reference, err)
-        return False
-    return True
+
+
+def _reply_mail(case: Case, reply: str) -> str:
+    greeting = f"Hello {case.contact_name}," if case.contact_name else "Hello,"
+    return (
+        f"{greeting}\n\n"
+        f"About your incident report ({case.reference}), the Wikimedia Foundation's "
+        "Trust and Safety team writes:\n\n"
+        f"{reply}\n\n"
+        "— Trust and Safety, via Safety Desk\n"
+    )

@@ -90,6 +90,7 @@ def _purge_case(session: Session, case: Case, days: int, at: datetime) -> None:
     case.title = TOMBSTONE
     case.description = TOMBSTONE
     case.submission_key = None
+    case.contact_name = case.contact_email = None  # a reporter known by e-mail only
     for event in case.events:
         if event.body is not None:
             event.body = TOMBSTONE
