@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from flask import Flask
 from flask_wtf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from flaskapp import i18n, security
 from tools.config import Settings, load_settings
@@ -25,6 +26,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         auth,
         context,
         errors,
+        health,
         home,
         locks,
         metrics,
@@ -46,6 +48,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_SECURE=settings.environment == "production",
         SESSION_COOKIE_NAME="safetydesk_session",
     )
+    app.config["HSTS"] = settings.environment == "production"  # browsers keep to https
+    if settings.proxy_hops:  # Toolforge's front proxy: the client's address and https
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     context.init_app(app, settings)
     csrf.init_app(app)
     access.init_app(app)
@@ -54,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     requests.init_app(app)
 
     app.register_blueprint(home.bp)
+    app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(requests.bp)
     app.register_blueprint(admin.bp)

@@ -6,13 +6,14 @@ line that names the setting (exit status 1) instead of a traceback.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import click
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from tools import db
+from tools import db, logs
 from tools.config import SettingsError, load_settings
 from tools.devwiki.cli import devwiki
 
@@ -147,6 +148,9 @@ cli.add_command(devwiki)
 
 
 def main() -> None:
+    # Jobs on Toolforge log JSON lines; a person at a terminal reads plain ones.
+    production = os.environ.get("SAFETYDESK_ENVIRONMENT", "") == "production"
+    logs.configure(structured=production)
     cli(prog_name="safetydesk")
 
 

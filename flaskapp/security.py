@@ -74,6 +74,8 @@ EXTRA_IMG_SRC = "csp_extra_img_src"
 def add_security_headers(response: Response) -> Response:
     """Set the policy on every response, error pages and static files included."""
     response.headers.update(SECURITY_HEADERS)
+    if current_app.config.get("HSTS"):
+        response.headers["Strict-Transport-Security"] = f"max-age={ONE_YEAR}"
     extra = sorted(g.get(EXTRA_IMG_SRC, ()))
     if extra:
         policy = CONTENT_SECURITY_POLICY | {

@@ -24,6 +24,8 @@ from tools.roles import ROLE_PERMISSIONS, Permission, Role
 EXPECTED: dict[str, AccessRule] = {
     "static": PUBLIC,
     "home.index": PUBLIC,
+    "health.full": PUBLIC,
+    "health.web": PUBLIC,
     "auth.login": PUBLIC,
     "auth.callback": PUBLIC,
     "auth.dev_login": PUBLIC,
@@ -88,6 +90,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         secret_key="matrix-test-key",
         instance_path=folder,
         dev_login=True,
+        health_jobs={},  # no bot runs here: /healthz is healthy, not a 503
     )
     upgrade(make_engine(settings.database))
     app = create_app(settings)

@@ -162,6 +162,22 @@ class Settings(BaseSettings):
         description="View/edit policy of the tasks (a project or policy PHID); empty: the default.",
     )
 
+    proxy_hops: int = Field(
+        0,
+        ge=0,
+        le=3,
+        description=(
+            "Proxies in front of the tool whose X-Forwarded-For/-Proto/-Host to trust "
+            "(Toolforge: 1); 0 trusts none."
+        ),
+    )
+    health_jobs: dict[str, int] = Field(
+        {"lock_logger": 900, "noticeboard_patrol": 900, "oncall": 180},
+        description=(
+            "Jobs /healthz expects, each with the age in seconds its last heartbeat may "
+            "reach before the job counts as stopped (JSON object)."
+        ),
+    )
     reportincident_secrets: dict[str, list[str]] = Field(
         {},
         description=(

@@ -1,0 +1,92 @@
+"""Health and production behaviour: /healthz names a stopped job; proxies and HSTS."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask
+from sqlalchemy import text
+
+from flaskapp.context import sessions
+from tools import clock
+from tools.models import BotCheckpoint
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+JOBS = {"lock_logger": 900, "noticeboard_patrol": 900, "oncall": 180}
+
+
+def _beat(app: Flask, bot: str, at: datetime, stream: str = "main") -> None:
+    with sessions(app)() as session, session.begin():
+        row = session.query(BotCheckpoint).filter_by(bot=bot, stream=stream).one_or_none()
+        if row is None:
+            row = BotCheckpoint(bot=bot, stream=stream, position={})
+            session.add(row)
+        row.heartbeat_at = at
+
+
+def test_healthz_is_healthy_only_while_every_job_beats(make_app: Callable[..., Flask]) -> None:
+    app = make_app(health_jobs=JOBS)
+    client = app.test_client()
+    with clock.frozen_at(NOW):
+        never = client.get("/healthz")
+        assert never.status_code == 503 and never.json["status"] == "unhealthy"
+        assert never.json["jobs"]["oncall"]["last_heartbeat"] is None
+        for bot in JOBS:
+            _beat(app, bot, NOW - timedelta(seconds=30))
+        _beat(app, "lock_logger", NOW - timedelta(days=2), stream="old")  # the newest counts
+        healthy = client.get("/healthz")
+        assert healthy.status_code == 200, healthy.json
+        assert healthy.json == {
+            "status": "ok",
+            "database": "ok",
+            "migrations": "current",
+            "jobs": {
+                bot: {
+                    "healthy": True,
+                    "last_heartbeat": (NOW - timedelta(seconds=30)).isoformat(),
+                    "age_seconds": 30,
+                    "allowed_seconds": allowed,
+                }
+                for bot, allowed in JOBS.items()
+            },
+        }
+        assert healthy.headers["Cache-Control"] == "no-store"
+    with clock.frozen_at(NOW + timedelta(minutes=5)):  # the on-call worker stopped
+        stopped = client.get("/healthz")
+        assert stopped.status_code == 503
+        assert stopped.json["jobs"]["oncall"]["healthy"] is False
+        assert stopped.json["jobs"]["lock_logger"]["healthy"] is True
+        # The platform's probe of the webservice does not care about the bots.
+        assert client.get("/healthz/web").status_code == 200
+
+
+def test_healthz_reports_a_database_behind_the_code(make_app: Callable[..., Flask]) -> None:
+    app = make_app(health_jobs={})
+    with sessions(app)() as session, session.begin():
+        session.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    answer = app.test_client().get("/healthz/web")
+    assert answer.status_code == 503
+    assert answer.json["migrations"].startswith("at 0001, code expects ")
+
+
+def test_production_sends_hsts_and_trusts_the_proxy_it_is_told_of(
+    make_app: Callable[..., Flask],
+) -> None:
+    production = make_app(
+        environment="production",
+        secret_key="x" * 40,
+        oauth_client_id="client",
+        oauth_client_secret="secret",
+        proxy_hops=1,
+    )
+    client = production.test_client()
+    answer = client.get(
+        "/login",
+        headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "safetydesk.toolforge.org"},
+    )
+    assert answer.headers["Strict-Transport-Security"] == "max-age=31536000"
+    # The redirect back from the wiki is built for the address the browser used.
+    assert "redirect_uri=https%3A%2F%2Fsafetydesk.toolforge.org%2Foauth-callback" in answer.location
+    development = make_app(instance_path=production.instance_path + "/dev")
+    assert "Strict-Transport-Security" not in development.test_client().get("/").headers
