@@ -11,7 +11,13 @@ from tools.config import DEFAULT_DATABASE_URL, SettingsError, load_settings
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("SAFETYDESK_DATABASE_URL", "SAFETYDESK_CONFIG", "SAFETYDESK_SECRET_KEY"):
+    for name in (
+        "SAFETYDESK_DATABASE_URL",
+        "SAFETYDESK_CONFIG",
+        "SAFETYDESK_SECRET_KEY",
+        "TOOL_TOOLSDB_USER",
+        "TOOL_TOOLSDB_PASSWORD",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -26,6 +32,22 @@ def test_environment_variable_chooses_mariadb(monkeypatch: pytest.MonkeyPatch) -
     url = "mysql+pymysql://s12345:pw@tools.db.svc.wikimedia.cloud/s12345__safetydesk"
     monkeypatch.setenv("SAFETYDESK_DATABASE_URL", url)
     assert load_settings().database.get_backend_name() == "mysql"
+
+
+def test_on_toolforge_the_default_is_toolsdb_from_the_tools_credentials(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TOOL_TOOLSDB_USER", "s54321")
+    monkeypatch.setenv("TOOL_TOOLSDB_PASSWORD", "p@ss/word")
+    database = load_settings().database
+    assert (database.host, database.database) == (
+        "tools.db.svc.wikimedia.cloud",
+        "s54321__safetydesk",  # ToolsDB's naming rule: <credential user>__<name>
+    )
+    assert (database.username, database.password) == ("s54321", "p@ss/word")
+    assert "p@ss" not in database.render_as_string(hide_password=True)
+    monkeypatch.setenv("SAFETYDESK_DATABASE_URL", "sqlite:///chosen.db")
+    assert load_settings().database_url == "sqlite:///chosen.db"  # an explicit URL wins
 
 
 def test_toml_file_is_read_and_environment_wins(

@@ -51,8 +51,12 @@ class Settings(BaseSettings):
     )
 
     database_url: str = Field(
-        DEFAULT_DATABASE_URL,
-        description="SQLAlchemy URL: sqlite:///… (default) or mysql+pymysql://… (ToolsDB).",
+        default_factory=lambda: _toolsdb_url() or DEFAULT_DATABASE_URL,
+        description=(
+            "SQLAlchemy URL: sqlite:///… or mysql+pymysql://… . Default: ToolsDB's "
+            "<user>__safetydesk when Toolforge's TOOL_TOOLSDB_USER/PASSWORD are set, "
+            "else the SQLite file."
+        ),
     )
     secret_key: SecretStr = Field(
         SecretStr(""),
@@ -326,6 +330,31 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as err:
         raise SettingsError(_describe(err)) from None
+
+
+#: ToolsDB's host inside Toolforge, and the database this tool makes there.
+TOOLSDB_HOST = "tools.db.svc.wikimedia.cloud"
+TOOLSDB_DATABASE = "safetydesk"
+
+
+def _toolsdb_url() -> str | None:
+    """ToolsDB from the credentials Toolforge puts in every job's environment.
+
+    A tool's own databases on ToolsDB must be named ``<credential user>__<name>``.
+    """
+    user = os.environ.get("TOOL_TOOLSDB_USER", "")
+    password = os.environ.get("TOOL_TOOLSDB_PASSWORD", "")
+    if not (user and password):
+        return None
+    url = URL.create(
+        "mysql+pymysql",
+        username=user,
+        password=password,
+        host=TOOLSDB_HOST,
+        database=f"{user}__{TOOLSDB_DATABASE}",
+        query={"charset": "utf8mb4"},
+    )
+    return url.render_as_string(hide_password=False)
 
 
 def _describe(err: ValidationError) -> str:
