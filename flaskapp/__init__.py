@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         home,
         locks,
         metrics,
+        oncall,
         queue,
         requests,
         wellness,
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(queue.bp)
     app.register_blueprint(metrics.bp)
     wellness.init_app(app)
+    oncall.init_app(app)
     return app
 
 

@@ -73,6 +73,15 @@ class OncallError(TranslatableError):
     """A rota change or an acknowledgement that cannot be done; the message says why."""
 
 
+class LinkRefused(OncallError):
+    """An acknowledgement link that cannot be used; ``reason`` says which way it failed:
+    ``invalid``, ``someone-else``, ``used``, ``answered`` or ``expired``."""
+
+    def __init__(self, reason: str, message: str, **variables: str) -> None:
+        super().__init__(message, **variables)
+        self.reason = reason
+
+
 # --- time zones ------------------------------------------------------------------
 
 
@@ -721,23 +730,27 @@ def check_link(
 ) -> Callout:
     """Refuse a link that is unknown, used, expired, for someone else, or already answered."""
     if callout is None:
-        raise OncallError(N_("This acknowledgement link is not valid."))
+        raise LinkRefused("invalid", N_("This acknowledgement link is not valid."))
     if callout.user_id != user.id:
         name = callout.user.username if callout.user else "?"
-        raise OncallError(
+        raise LinkRefused(
+            "someone-else",
             N_("This callout was sent to %(name)s. Sign in as %(name)s to acknowledge it."),
             name=name,
         )
     if callout.status == CalloutStatus.ACKNOWLEDGED:
-        raise OncallError(N_("This link was already used."))
+        raise LinkRefused("used", N_("This link was already used."))
     chain = chain_of(session, callout.case)
     if chain is not None and chain.status == ChainStatus.ACKNOWLEDGED:
         by = chain.acknowledged_by.username if chain.acknowledged_by else "?"
-        raise OncallError(N_("This emergency was already acknowledged by %(name)s."), name=by)
+        raise LinkRefused(
+            "answered", N_("This emergency was already acknowledged by %(name)s."), name=by
+        )
     sent = callout.sent_at or callout.created_at
     if at > sent + timedelta(hours=settings.oncall_ack_link_hours):
-        raise OncallError(
-            N_("This acknowledgement link has expired. Open the case to acknowledge it.")
+        raise LinkRefused(
+            "expired",
+            N_("This acknowledgement link has expired. Open the case to acknowledge it."),
         )
     return callout
 
@@ -831,3 +844,54 @@ def open_emergencies(session: Session) -> list[OpenEmergency]:
             )
         )
     return result
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The rota as its page shows it: now, next, the days ahead and their gaps."""
+
+    at: datetime
+    on_duty: list[User]
+    next: Segment | None
+    segments: list[Segment]
+    gaps: list[Segment]
+    weekly: list[WeeklyShift]
+    one_offs: list[Shift]
+
+
+def overview(session: Session, settings: Settings, at: datetime) -> Overview:
+    segments = coverage(session, at, at + timedelta(days=settings.oncall_lookahead_days))
+    return Overview(
+        at=at,
+        on_duty=list(segments[0].people) if segments else [],
+        next=next_on_rota(session, at, settings.oncall_lookahead_days),
+        segments=segments,
+        gaps=[segment for segment in segments if not segment.people],
+        weekly=weekly_shifts(session),
+        one_offs=one_off_shifts(session, at),
+    )
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the specialists' pages warn about: open emergencies, rota gaps, a silent worker."""
+
+    emergencies: list[OpenEmergency]
+    gaps: list[Segment]
+    worker_seen_at: datetime | None
+    worker_silent: bool
+
+
+#: The worker polls every few seconds; silent longer than this, the banner says so.
+WORKER_SILENCE = timedelta(minutes=5)
+
+
+def status(session: Session, settings: Settings, at: datetime) -> Status:
+    seen = last_heartbeat(session)
+    emergencies = open_emergencies(session)
+    return Status(
+        emergencies=emergencies,
+        gaps=upcoming_gaps(session, settings, at),
+        worker_seen_at=seen,
+        worker_silent=bool(emergencies) and (seen is None or at - seen > WORKER_SILENCE),
+    )
