@@ -208,7 +208,7 @@ def test_the_queue_shows_unacknowledged_emergencies_undelivered_callouts_and_gap
     with frozen_at(SOON):
         queue = alice.get("/queue").text
         rota = alice.get("/oncall").text
-    assert f'data-reference="{reference}"' in queue
+    assert f'data-emergency="{reference}"' in queue
     assert "not acknowledged, filed 5 minutes ago" in queue
     assert "Called out: Alice Oncall." in queue
     assert "Not delivered to Alice Oncall" in queue

@@ -807,6 +807,7 @@ class OpenEmergency:
 
     reference: str
     category: str
+    restricted: bool  # only restricted specialists see its category
     filed_at: datetime
     exhausted: bool
     called: list[str]
@@ -837,6 +838,7 @@ def open_emergencies(session: Session) -> list[OpenEmergency]:
             OpenEmergency(
                 reference=case.reference or "",
                 category=case.category.value,
+                restricted=case.restricted,
                 filed_at=case.created_at,
                 exhausted=chain.status == ChainStatus.EXHAUSTED,
                 called=called,
