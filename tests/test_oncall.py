@@ -404,3 +404,19 @@ def test_a_restricted_emergency_calls_out_only_restricted_specialists(
         cases.file_request(session, None, request, settings)
     _run(factory, settings, FILED)
     assert _recipients(mailbox) == ["bob@example.org"]
+
+
+def test_a_step_that_finds_nobody_on_duty_moves_on_at_once(
+    factory: sessionmaker[Session], team: dict[str, int], smtp_server: tuple[str, int, Mailbox]
+) -> None:
+    _host, port, mailbox = smtp_server
+    settings = _settings(port)
+    tuesday = MONDAY + timedelta(days=1, hours=3)  # nobody is on duty on Tuesdays
+    reference = _file_emergency(factory, settings, tuesday)
+    _run(factory, settings, tuesday)  # step 1 found nobody: step 2 (next on the rota) goes out
+    _run(factory, settings, tuesday + timedelta(seconds=15))
+    assert _recipients(mailbox) == ["alice@example.org"]  # Alice comes on duty next Monday
+    with factory() as session:
+        case = session.scalars(select(Case).where(Case.reference == reference)).one()
+        steps = [event.data["to"] for event in case.events if event.kind == "called_out"]
+    assert steps == [[], ["Alice Oncall"]]

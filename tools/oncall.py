@@ -435,6 +435,9 @@ def _begin_step(
         "no_address": [user.username for user in people if not user.email],
     }
     _timeline(session, case, "called_out", at, data)
+    if not people:  # nobody to wait for: the next step goes out on the worker's next pass
+        chain.next_step_at = at
+        session.flush()
     return callouts
 
 
@@ -532,7 +535,7 @@ def _advance(
         if chain.next_step_at > now:
             return
         step, round_ = chain.step + 1, chain.round
-        if step == len(settings.oncall_policy):
+        if step >= len(settings.oncall_policy):  # >=: the policy may have been shortened
             step, round_ = 0, round_ + 1
         values: dict[str, Any]
         if round_ > settings.oncall_policy_repeat:
