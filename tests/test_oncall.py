@@ -25,6 +25,7 @@ from tools.models import (
     Callout,
     CalloutStatus,
     Case,
+    CaseStatus,
     Category,
     ChainStatus,
     RoleGrant,
@@ -420,3 +421,24 @@ def test_a_step_that_finds_nobody_on_duty_moves_on_at_once(
         case = session.scalars(select(Case).where(Case.reference == reference)).one()
         steps = [event.data["to"] for event in case.events if event.kind == "called_out"]
     assert steps == [[], ["Alice Oncall"]]
+
+
+def test_resolving_an_emergency_stops_its_callouts(
+    factory: sessionmaker[Session], team: dict[str, int], smtp_server: tuple[str, int, Mailbox]
+) -> None:
+    _host, port, mailbox = smtp_server
+    settings = _settings(port)
+    reference = _file_emergency(factory, settings, FILED)
+    _run(factory, settings, FILED)
+    with frozen_at(FILED + timedelta(minutes=2)), transaction(factory) as session:
+        case = session.scalars(select(Case).where(Case.reference == reference)).one()
+        carol = session.get_one(User, team["Carol Oncall"])
+        for status in (CaseStatus.TRIAGED, CaseStatus.IN_PROGRESS, CaseStatus.RESOLVED):
+            cases.move(session, case, carol, status)
+    for minutes in (10, 20, 30):
+        _run(factory, settings, FILED + timedelta(minutes=minutes))
+    assert _recipients(mailbox) == ["alice@example.org"]
+    with factory() as session:
+        case = session.scalars(select(Case).where(Case.reference == reference)).one()
+        assert case.events[-1].kind == "callouts_stopped"
+        assert oncall.open_emergencies(session) == []

@@ -170,6 +170,7 @@ class ChainStatus(StrEnum):
     ACTIVE = "active"
     ACKNOWLEDGED = "acknowledged"
     EXHAUSTED = "exhausted"  # every step of every round called out, nobody acknowledged
+    STOPPED = "stopped"  # the case was resolved or closed before anyone acknowledged it
 
 
 # --- people -------------------------------------------------------------------

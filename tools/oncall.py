@@ -47,6 +47,7 @@ from tools.models import (
     CalloutStatus,
     Case,
     CaseEvent,
+    CaseStatus,
     ChainStatus,
     RoleGrant,
     Shift,
@@ -538,7 +539,9 @@ def _advance(
         if step >= len(settings.oncall_policy):  # >=: the policy may have been shortened
             step, round_ = 0, round_ + 1
         values: dict[str, Any]
-        if round_ > settings.oncall_policy_repeat:
+        if chain.case.status in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
+            values = {"status": ChainStatus.STOPPED, "next_step_at": None}
+        elif round_ > settings.oncall_policy_repeat:
             values = {"status": ChainStatus.EXHAUSTED, "next_step_at": None}
         else:
             delay = timedelta(minutes=settings.oncall_policy[step].delay_minutes)
@@ -563,6 +566,15 @@ def _advance(
             return  # another worker moved it, or someone acknowledged meanwhile
         session.refresh(chain)
         case = chain.case
+        if chain.status == ChainStatus.STOPPED:
+            session.execute(
+                update(Callout)
+                .where(Callout.case_id == case.id, Callout.status == CalloutStatus.PENDING)
+                .values(status=CalloutStatus.CANCELLED)
+                .execution_options(synchronize_session=False)
+            )
+            _timeline(session, case, "callouts_stopped", now, {"status": case.status.value})
+            return
         if chain.status == ChainStatus.EXHAUSTED:
             data = {"rounds": settings.oncall_policy_repeat + 1}
             _timeline(session, case, "callouts_exhausted", now, data)
