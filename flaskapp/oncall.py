@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 from babel.dates import format_datetime, format_timedelta
-from flask import Blueprint, Flask, abort, flash, make_response, redirect, render_template, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, url_for
 from flask_babel import get_locale, gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from flaskapp.access import current_user, requires
 from flaskapp.context import db, settings
+from flaskapp.queue import _case  # the case, or 404, or the restricted case's 403
 from flaskapp.requests import CATEGORY_LABELS
 from tools import cases, clock, oncall
 from tools.accounts import user_by_id
@@ -318,31 +319,18 @@ def confirm(token: str) -> str | tuple[str, int]:
 def acknowledge(token: str) -> Response | tuple[str, int]:
     if not FlaskForm().validate_on_submit():
         abort(400)
-    me = _me()
-    callout = oncall.callout_by_token(db(), token)
     try:
-        checked = oncall.check_link(db(), callout, me, settings(), clock.now())
-        oncall.acknowledge(db(), checked.case, me, settings(), via="link")
+        case = oncall.acknowledge_link(db(), token, _me(), settings(), clock.now())
         db().commit()
     except (oncall.OncallError, cases.CaseError) as err:
         db().rollback()
         return _refusal(err)
-    reference = checked.case.reference
+    reference = case.reference
     flash(
         gettext("You acknowledged %(reference)s: the case is yours.", reference=reference),
         "success",
     )
     return redirect(url_for("queue.show", reference=reference))
-
-
-def _case(reference: str) -> Case:
-    case = cases.find_by_reference(db(), reference)
-    if case is None:
-        abort(404)
-    user = current_user()
-    if case.restricted and not (user and user.can(Permission.VIEW_RESTRICTED_CASES)):
-        abort(make_response(render_template("error.html", title=gettext("Restricted case")), 403))
-    return case
 
 
 @bp.post("/cases/<reference>/acknowledge")

@@ -813,6 +813,15 @@ def acknowledge(
     return chain
 
 
+def acknowledge_link(
+    session: Session, token: str, user: User, settings: Settings, at: datetime
+) -> Case:
+    """Acknowledge through a callout mail's link: only its addressee, once, before it expires."""
+    callout = check_link(session, callout_by_token(session, token), user, settings, at)
+    acknowledge(session, callout.case, user, settings, via="link")
+    return callout.case
+
+
 # --- what the specialists' pages show ---------------------------------------------------
 
 
