@@ -114,7 +114,8 @@ def _local_label(at: datetime, user: User) -> str:
 
 
 def _weekday_name(weekday: int) -> str:
-    return format_datetime(MONDAY + timedelta(days=weekday), "EEEE", locale=get_locale())
+    day = MONDAY + timedelta(days=weekday)
+    return format_datetime(day, "EEEE", tzinfo=UTC, locale=get_locale())
 
 
 def _ago(at: datetime) -> str:
