@@ -62,7 +62,7 @@ log = logging.getLogger(__name__)
 
 BOT = "oncall"  # its BotCheckpoint row: /healthz reads heartbeat_at
 STREAM = "callouts"
-ACTOR_LABEL = "on call"  # the timeline's actor of what the worker does
+ACTOR_LABEL = "on-call worker"  # the timeline's actor of what the worker does
 #: A worker's claim on a callout lapses after this, should it die while sending.
 CLAIM_LEASE = timedelta(minutes=2)
 FIRST_RETRY = timedelta(seconds=30)
