@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         home,
         locks,
         metrics,
+        oncall,
         queue,
         reportincident,
         requests,
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(metrics.bp)
     wellness.init_app(app)
     reportincident.init_app(app)
+    oncall.init_app(app)
     return app
 
 

@@ -144,6 +144,50 @@ def retention_run(days: int | None, dry_run: bool) -> None:
         click.echo(reference)
 
 
+@cli.group("oncall")
+def oncall_group() -> None:
+    """The on-call worker: sends callouts and moves emergencies up the escalation policy."""
+
+
+@oncall_group.command("run")
+@click.option("--once", is_flag=True, help="One pass, then exit (for cron or a test).")
+@click.option(
+    "--poll",
+    type=click.FloatRange(min=1),
+    default=15,
+    show_default=True,
+    help="Seconds between two passes.",
+)
+def oncall_run(once: bool, poll: float) -> None:
+    """Send due callouts and escalate unacknowledged emergencies; runs until stopped.
+
+    All state is in the database: a restarted worker goes on where it stopped, and
+    several workers at once never send a callout twice.
+    """
+    import time
+
+    from tools import clock, oncall
+
+    settings = load_settings()
+    factory = db.session_factory(db.engine_from_settings(settings))
+    while True:
+        try:
+            report = oncall.run_due(factory, settings, clock.now())
+        except OperationalError as err:
+            if once:
+                raise
+            click.echo(f"database unavailable, trying again in {poll:g} s: {err.orig}", err=True)
+        else:
+            if once or report.sent or report.failed or report.advanced or report.exhausted:
+                click.echo(
+                    f"{len(report.sent)} sent, {len(report.failed)} not delivered, "
+                    f"{len(report.advanced)} escalated, {len(report.exhausted)} exhausted"
+                )
+        if once:
+            return
+        time.sleep(poll)
+
+
 cli.add_command(devwiki)
 
 

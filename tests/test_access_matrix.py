@@ -61,6 +61,17 @@ EXPECTED: dict[str, AccessRule] = {
     "queue.escalate": AccessRule(True, Permission.ACT_ON_CASES),
     "queue.export_json": AccessRule(True, Permission.ACT_ON_CASES),
     "queue.export_html": AccessRule(True, Permission.ACT_ON_CASES),
+    "oncall.rota": AccessRule(True, Permission.VIEW_QUEUE),
+    "oncall.preferences": AccessRule(True, Permission.VIEW_QUEUE),
+    "oncall.manage": AccessRule(True, Permission.MANAGE_ROTA),
+    "oncall.add_weekly": AccessRule(True, Permission.MANAGE_ROTA),
+    "oncall.add_shift": AccessRule(True, Permission.MANAGE_ROTA),
+    "oncall.remove_weekly": AccessRule(True, Permission.MANAGE_ROTA),
+    "oncall.remove_shift": AccessRule(True, Permission.MANAGE_ROTA),
+    "oncall.confirm": AccessRule(True, Permission.ACT_ON_CASES),
+    "oncall.acknowledge": AccessRule(True, Permission.ACT_ON_CASES),
+    "oncall.acknowledge_case": AccessRule(True, Permission.ACT_ON_CASES),
+    "oncall.raise_to_emergency": AccessRule(True, Permission.ACT_ON_CASES),
 }
 
 # Who visits: (wiki roles in the session, roles granted in the tool); None is anonymous.
@@ -79,6 +90,8 @@ SAMPLE_ARGUMENTS = {
     "name": "Example",
     "key": "need-diffs",
     "secret": "not-a-known-secret-0000000000000000",
+    "token": "not-a-callout-token",
+    "shift_id": 1,
 }
 
 

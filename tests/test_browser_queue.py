@@ -100,8 +100,9 @@ def test_specialist_works_a_breaching_emergency_and_the_requester_sees_only_the_
     page.get_by_role("button", name="Show").click()
     rows = page.locator("tr[data-reference]")
     expect(rows).to_have_count(1)
-    expect(page.locator(f'tr[data-reference="{emergency}"]')).to_be_visible()
-    page.get_by_role("link", name=emergency).click()
+    row = page.locator(f'tr[data-reference="{emergency}"]')
+    expect(row).to_be_visible()
+    row.get_by_role("link", name=emergency).click()  # the on-call banner links to it too
 
     page.get_by_role("button", name="Claim").click()
     expect(page.locator(".sd-assignee")).to_have_text("Plain User")

@@ -182,7 +182,38 @@ def _new_case(
         )
     )
     session.flush()
+    if severity == Severity.EMERGENCY:
+        _call_out(session, case, settings)
     return case
+
+
+def _call_out(session: Session, case: Case, settings: Settings) -> None:
+    """An emergency calls out the person on duty, in the same transaction as the change."""
+    from tools import oncall  # oncall builds on this module: imported at use
+
+    oncall.call_out(session, case, settings)
+
+
+def set_severity(
+    session: Session, case: Case, actor: User, severity: Severity, settings: Settings
+) -> CaseEvent:
+    """Change a case's severity (its SLA targets follow); raised to emergency, it calls out."""
+    previous = case.severity
+    if severity == previous:
+        raise CaseError(N_("Nothing to change: the case already has that severity."))
+    promise = sla_promise(severity, settings)
+    values = {
+        "severity": severity,
+        "updated_at": now(),
+        "first_response_due_at": case.created_at + promise.first_response,
+        "resolution_due_at": case.created_at + promise.resolution,
+    }
+    _compare_and_set(session, case, Case.severity == previous, values)
+    data = {"from": previous.value, "to": severity.value}
+    event = _add_event(session, case, "severity_changed", actor, Audience.INTERNAL, data=data)
+    if severity == Severity.EMERGENCY:
+        _call_out(session, case, settings)
+    return event
 
 
 def _evidence_row(item: Evidence) -> EvidenceLink:

@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -39,6 +47,37 @@ NameList = Annotated[tuple[str, ...], NoDecode]
 
 class SettingsError(Exception):
     """A setting is missing or wrong; the message names it and fits on one line."""
+
+
+#: Whom a step of the escalation policy calls out: the person on duty, the next on the
+#: rota, every specialist, or a named person ("user:Name").
+CALLOUT_TARGETS = ("on_duty", "next", "team")
+
+
+class EscalationStep(BaseModel):
+    """One step of the on-call escalation policy: call out ``targets``, wait ``delay_minutes``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    targets: tuple[str, ...] = Field(min_length=1)
+    delay_minutes: int = Field(ge=1, le=1440)
+
+    @field_validator("targets")
+    @classmethod
+    def _check_targets(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for target in value:
+            if target not in CALLOUT_TARGETS and not (
+                target.startswith("user:") and target[5:].strip()
+            ):
+                raise ValueError(f"unknown target {target!r}: use on_duty, next, team or user:Name")
+        return value
+
+
+DEFAULT_ESCALATION_POLICY = (
+    EscalationStep(targets=("on_duty",), delay_minutes=10),
+    EscalationStep(targets=("next",), delay_minutes=10),
+    EscalationStep(targets=("team",), delay_minutes=10),
+)
 
 
 class Settings(BaseSettings):
@@ -135,6 +174,25 @@ class Settings(BaseSettings):
     smtp_username: str = ""
     smtp_password: SecretStr = SecretStr("")
     mail_from: str = "Safety Desk <safetydesk@toolforge.org>"
+
+    # --- on call ---
+    oncall_policy: tuple[EscalationStep, ...] = Field(
+        DEFAULT_ESCALATION_POLICY,
+        min_length=1,
+        description="Escalation policy: a JSON list of {targets, delay_minutes} steps.",
+    )
+    oncall_policy_repeat: int = Field(
+        2, ge=0, le=10, description="Times the whole policy runs again when nobody acknowledges."
+    )
+    oncall_ack_link_hours: int = Field(
+        24, ge=1, le=168, description="An acknowledgement link in a callout works this long."
+    )
+    oncall_retry_max_minutes: int = Field(
+        15, ge=1, le=1440, description="Longest wait between two tries of an undelivered callout."
+    )
+    oncall_lookahead_days: int = Field(
+        7, ge=1, le=60, description="Gaps in the rota are reported this many days ahead."
+    )
 
     # --- bots ---
     bot_username: str = Field(

@@ -165,6 +165,15 @@ class CalloutStatus(StrEnum):
     CANCELLED = "cancelled"  # someone else acknowledged first
 
 
+class ChainStatus(StrEnum):
+    """Where an emergency's callouts stand: still climbing the policy, or done."""
+
+    ACTIVE = "active"
+    ACKNOWLEDGED = "acknowledged"
+    EXHAUSTED = "exhausted"  # every step of every round called out, nobody acknowledged
+    STOPPED = "stopped"  # the case was resolved or closed before anyone acknowledged it
+
+
 # --- people -------------------------------------------------------------------
 
 
@@ -564,9 +573,39 @@ class Callout(Base):
     # Hash of the single-use acknowledgement token; the token itself is only in the mail.
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=now)
+    # Added in 0006: a worker claims a callout (compare-and-set) before sending it, so two
+    # workers never send it twice; a claim left by a crashed worker lapses at claimed_until.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None]
 
     case: Mapped[Case] = relationship()
     user: Mapped[User | None] = relationship()
+
+
+class CalloutChain(Base):
+    """An emergency's way up the escalation policy: the step it is at, and when it moves on.
+
+    One per case. The worker moves it with a compare-and-set on (round, step), so two
+    workers never run the same step twice; the step's delay counts from ``step_started_at``,
+    whatever happened to the mail.
+    """
+
+    __tablename__ = "callout_chains"
+    __table_args__ = table_args(Index("ix_callout_chains_due", "status", "next_step_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), unique=True)
+    round: Mapped[int] = mapped_column(SmallInteger, default=0)
+    step: Mapped[int] = mapped_column(SmallInteger, default=0)
+    status: Mapped[ChainStatus] = mapped_column(vocabulary(ChainStatus), default=ChainStatus.ACTIVE)
+    step_started_at: Mapped[datetime]
+    next_step_at: Mapped[datetime | None]  # None once acknowledged or exhausted
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    acknowledged_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+    case: Mapped[Case] = relationship()
+    acknowledged_by: Mapped[User | None] = relationship()
 
 
 # --- replies ------------------------------------------------------------------
