@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from conftest import Mailbox, signed_in_client
@@ -20,8 +21,19 @@ from oauth_pages import FormParser
 from sqlalchemy import func, select
 
 from flaskapp.context import sessions
-from tools import cases
-from tools.models import Case, CaseSource, Category, EvidenceKind, Severity, SubjectKind
+from tools import cases, oncall
+from tools.clock import frozen_at
+from tools.db import transaction
+from tools.models import (
+    Case,
+    CaseSource,
+    Category,
+    EvidenceKind,
+    RoleGrant,
+    Severity,
+    SubjectKind,
+    User,
+)
 
 SECRET = "enwiki-secret-0123456789abcdefghijklmnop"
 OLD_SECRET = "enwiki-old-secret-0123456789abcdefghijkl"
@@ -245,3 +257,34 @@ def test_a_specialists_reply_is_mailed_with_its_text_to_the_reporter(
     with sessions(app)() as session:
         again = cases.find_by_reference(session, reference)
         assert again is not None and again.first_response_at is not None
+
+
+def test_a_report_calls_out_the_person_on_duty_by_mail(
+    make_app: Callable[..., Flask], smtp_server: tuple[str, int, Mailbox]
+) -> None:
+    """The emergency goes through the on-call chain like any other: filed, then called out."""
+    host, port, mailbox = smtp_server
+    app = make_app(
+        reportincident_secrets={"enwiki": [SECRET]},
+        smtp_host=host,
+        smtp_port=port,
+        public_url="https://safetydesk.example",
+    )
+    factory = sessions(app)
+    monday = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+    with transaction(factory) as session:
+        duty = User(username="Duty Specialist", email="duty@example.org")
+        duty.grants.append(RoleGrant(role="specialist"))
+        session.add(duty)
+        session.flush()
+        oncall.add_weekly_shift(session, duty.id, "Duty Specialist", 0, 0, 720, date(2026, 1, 1))
+    with frozen_at(monday):
+        answer = post(app.test_client(), extension_body(threat="self-harm"))
+    case = stored(app, answer.json["request"]["id"])
+    with frozen_at(monday + timedelta(seconds=20)):
+        oncall.run_due(factory, app.config["SETTINGS"], monday + timedelta(seconds=20), "w1")
+    (mail,) = [m for m in mailbox.messages if m["To"] == "duty@example.org"]
+    body = mail.get_content()
+    assert case.reference in mail["Subject"] + body
+    assert "https://safetydesk.example/oncall/ack/" in body
+    assert "Troubled User" not in body and "hurt" not in body  # nothing of the report itself
