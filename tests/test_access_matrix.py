@@ -56,6 +56,11 @@ EXPECTED: dict[str, AccessRule] = {
     "queue.escalate": AccessRule(True, Permission.ACT_ON_CASES),
     "queue.export_json": AccessRule(True, Permission.ACT_ON_CASES),
     "queue.export_html": AccessRule(True, Permission.ACT_ON_CASES),
+    "alerts.index": AccessRule(True, Permission.VIEW_ALERTS),
+    "alerts.show": AccessRule(True, Permission.VIEW_ALERTS),
+    "alerts.dismiss": AccessRule(True, Permission.ACT_ON_ALERTS),
+    "alerts.case_form": AccessRule(True, Permission.ACT_ON_ALERTS),
+    "alerts.file_case": AccessRule(True, Permission.ACT_ON_ALERTS),
 }
 
 # Who visits: (wiki roles in the session, roles granted in the tool); None is anonymous.
@@ -73,6 +78,7 @@ SAMPLE_ARGUMENTS = {
     "reference": "TS-2026-00001",
     "name": "Example",
     "key": "need-diffs",
+    "alert_id": 1,
 }
 
 

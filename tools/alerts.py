@@ -17,7 +17,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from functools import cache
+from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -38,11 +39,11 @@ from tools.models import (
     User,
 )
 from tools.subjects import InvalidSubject, parse_subject
+from tools.triage import EMERGENCY_CATEGORIES as TRIAGE_EMERGENCIES
+from tools.triage import Verdict, classify
+from tools.triage.rules import RULES_DIR
 from tools.wikis import UnknownWiki, wiki_by_dbname
-
-if TYPE_CHECKING:
-    from tools.triage import Verdict
-    from tools.wikitext import Comment
+from tools.wikitext import Comment, WikiDialect, new_comments, plain_text
 
 #: The bot name under which the patrol keeps its checkpoints.
 BOT = "noticeboard_patrol"
@@ -51,7 +52,21 @@ EXCERPT_MAX = 2000
 #: Longest dismissal reason.
 REASON_MAX = 1000
 #: Classifier categories that need someone now: a case made from them is an emergency.
-EMERGENCY_CATEGORIES = frozenset(category.value for category in cases.EMERGENCY_CATEGORIES)
+EMERGENCY_CATEGORIES = frozenset(TRIAGE_EMERGENCIES)
+#: The case category of each classifier category (tools.triage.CATEGORIES).
+CASE_CATEGORIES: Mapping[str, Category] = {
+    "violence": Category.THREAT,
+    "self_harm": Category.THREAT,
+    "terrorism": Category.THREAT,
+    "child_safety": Category.CHILD_PROTECTION,
+    "doxxing": Category.PRIVACY,
+    "harassment": Category.HARASSMENT,
+    "legal_threat": Category.OTHER,
+}
+#: Classifier categories only restricted specialists may see, as with their cases.
+RESTRICTED_CATEGORIES = frozenset(
+    name for name, category in CASE_CATEGORIES.items() if category in cases.RESTRICTED_CATEGORIES
+)
 
 
 class AlertError(TranslatableError):
@@ -192,10 +207,6 @@ def get_alert(session: Session, alert_id: int) -> Alert | None:
     return session.get(Alert, alert_id)
 
 
-#: Classifier categories only restricted specialists may see, as with their cases.
-RESTRICTED_CATEGORIES = frozenset(category.value for category in cases.RESTRICTED_CATEGORIES)
-
-
 def is_restricted(alert: Alert) -> bool:
     return alert.category in RESTRICTED_CATEGORIES
 
@@ -207,6 +218,36 @@ def diff_url(alert: Alert) -> str | None:
     except UnknownWiki:
         return None
     return f"{wiki.index_url}?diff={alert.rev_id}"
+
+
+def highlight(text: str, phrases: Iterable[str]) -> list[tuple[str, bool]]:
+    """``text`` cut into pieces, each marked True where it is one of ``phrases``.
+
+    Matching ignores case; overlapping phrases make one marked piece. The pieces are
+    plain text: the page escapes them and marks the phrases, so nothing in a comment
+    can become markup.
+    """
+    folded = text.casefold()
+    spans: list[tuple[int, int]] = []
+    for phrase in {p for p in phrases if p.strip()}:
+        needle = phrase.casefold()
+        start = folded.find(needle)
+        while start != -1 and len(folded) == len(text):
+            spans.append((start, start + len(needle)))
+            start = folded.find(needle, start + len(needle))
+    pieces: list[tuple[str, bool]] = []
+    at = 0
+    for start, end in sorted(spans):
+        if end <= at:
+            continue
+        start = max(start, at)
+        if start > at:
+            pieces.append((text[at:start], False))
+        pieces.append((text[start:end], True))
+        at = end
+    if at < len(text):
+        pieces.append((text[at:], False))
+    return pieces
 
 
 # --- reviewing ----------------------------------------------------------------------
@@ -239,10 +280,7 @@ def dismiss(session: Session, alert: Alert, reviewer: User, reason: str) -> Aler
 
 def case_category(alert: Alert) -> Category:
     """The case category of an alert's classifier category (``other`` when none matches)."""
-    try:
-        return Category(alert.category)
-    except ValueError:
-        return Category.OTHER
+    return CASE_CATEGORIES.get(alert.category, Category.OTHER)
 
 
 def draft_request(alert: Alert) -> cases.NewRequest:
@@ -303,6 +341,115 @@ def turn_into_case(
 
 def _with(request: cases.NewRequest, **changes: Any) -> cases.NewRequest:
     return replace(request, **changes)
+
+
+# --- reading a revision -------------------------------------------------------------
+
+
+@cache
+def rule_languages() -> tuple[str, ...]:
+    """Languages the classifier has rules for (``tools/triage/rules/<language>.toml``)."""
+    return tuple(sorted(path.stem for path in RULES_DIR.glob("*.toml")))
+
+
+def classify_comment(text: str, language: str) -> Verdict:
+    """The best verdict over the page's language and every language with rules.
+
+    Cross-wiki boards (Meta-Wiki's Steward requests) get comments in many languages,
+    and a French comment on an English board must be read with the French rules.
+    """
+    best = classify(text, language)
+    for other in rule_languages():
+        if other == language:
+            continue
+        verdict = classify(text, other)
+        if verdict.top is not None and (best.top is None or verdict.top.score > best.top.score):
+            best = verdict
+    return best
+
+
+def classify_revision(
+    old_text: str | None,
+    new_text: str,
+    dialect: WikiDialect,
+    language: str,
+    *,
+    revision_user: str | None = None,
+) -> list[Found]:
+    """Each comment ``new_text`` added to ``old_text``, with its verdict (those with findings)."""
+    found = []
+    for comment in new_comments(old_text, new_text, dialect, revision_user=revision_user):
+        verdict = classify_comment(comment.text or plain_text(comment.wikitext), language)
+        if verdict.top is not None:
+            found.append(Found(comment, verdict))
+    return found
+
+
+#: MediaWiki's messages naming the months, in the content language.
+MONTH_MESSAGES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may_long",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+#: User (2), User talk (3), Special (-1): the namespaces a signature links to.
+SIGNATURE_NAMESPACES = (2, 3, -1)
+
+
+def dialect_from_api(query: Mapping[str, Any]) -> WikiDialect:
+    """A wiki's :class:`WikiDialect` from its API (``formatversion=2``).
+
+    ``query`` is the ``query`` of ``meta=siteinfo|allmessages`` with
+    ``siprop=general|namespaces|namespacealiases|specialpagealiases`` and the month
+    messages (:data:`MONTH_MESSAGES`, then the same with ``-gen``). The signature's
+    date format and time zones are not in the API: they come from the captured
+    dialect of the language (or English's) when there is one.
+    """
+    language = str(query.get("general", {}).get("lang", "en"))
+    messages = {
+        message["name"]: message.get("content", "")
+        for message in query.get("allmessages", [])
+        if "missing" not in message
+    }
+    months = [messages.get(name, "") for name in MONTH_MESSAGES]
+    genitive = [messages.get(f"{name.removesuffix('_long')}-gen", "") for name in MONTH_MESSAGES]
+    if all(genitive) and genitive != months:
+        months += genitive
+    namespaces: dict[str, int] = {}
+    for space in query.get("namespaces", {}).values():
+        if space.get("id") in SIGNATURE_NAMESPACES:
+            for name in (space.get("name"), space.get("canonical")):
+                if name:
+                    namespaces[name] = int(space["id"])
+    for alias in query.get("namespacealiases", []):
+        if alias.get("id") in SIGNATURE_NAMESPACES:
+            namespaces[alias["alias"]] = int(alias["id"])
+    contributions = [
+        name
+        for entry in query.get("specialpagealiases", [])
+        if entry.get("realname") == "Contributions"
+        for name in entry.get("aliases", [])
+    ]
+    try:
+        captured = WikiDialect.for_language(language)
+    except ValueError:
+        captured = WikiDialect.english()
+    return WikiDialect(
+        language=language,
+        months=tuple(months) if all(months) else captured.months,
+        namespaces=namespaces or dict(captured.namespaces),
+        contributions=tuple(contributions) or tuple(captured.contributions),
+        timestamp=captured.timestamp,
+        timezones=dict(captured.timezones),
+    )
 
 
 # --- checkpoints --------------------------------------------------------------------
