@@ -523,7 +523,7 @@ def store_revision(
             rev_id=rev_id,
             comment=item.comment,
             verdict=item.verdict,
-            language=language,
+            language=item.verdict.language or language,
             threshold=threshold,
         )
         if alert is not None:
