@@ -225,6 +225,7 @@ class NoticeboardPatrol(BaseBot):
         previous: Revision | None = None
         for revision in revisions_after(site, board.title, after, self.opt.start or None):
             if after is not None and revision.rev_id <= after:
+                previous = revision  # the checkpoint's own revision: the next one's parent
                 continue
             parent_text = (
                 previous.text
