@@ -293,7 +293,7 @@ class NoticeboardPatrol(BaseBot):
         self.counter["alert"] += 1
         pywikibot.info(
             f"{what} an alert: {top.category} {top.score:.2f} in {board.stream} revision "
-            f"{revision.rev_id}, comment {item.comment.key} ({', '.join(top.phrases)})"
+            f"{revision.rev_id}, comment {item.comment.key}"
         )
 
     def _heartbeat(self, *, force: bool = False) -> None:

@@ -15,6 +15,7 @@ import os
 import secrets
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -173,6 +174,18 @@ class Patrol:
         if stream:
             self.env["SAFETYDESK_PATROL_EVENTSTREAMS_URL"] = stream
 
+    def start(self, *args: str) -> subprocess.Popen[bytes]:
+        """The patrol running on (no -once), its output in a file of the folder."""
+        with (self.folder / "patrol.log").open("ab") as log:
+            return subprocess.Popen(
+                [sys.executable, "-m", "bots.noticeboard_patrol", *args],
+                cwd=self.folder,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
     def run(self, *args: str) -> str:
         done = subprocess.run(
             [sys.executable, "-m", "bots.noticeboard_patrol", "-once", *args],
@@ -289,17 +302,27 @@ def test_streaming_raises_each_expected_alert_once_across_drops_and_restarts(
     assert alerts_in(migrated, created.title) == set() and checkpoints(migrated) == []
 
     eventstreams.drop_after = 3
-    patrol.run("-stream", "-idle:3")
+    running = patrol.start("-stream")
+    try:
+        started = time.monotonic()
+        while not alerts_in(migrated, created.title):
+            assert running.poll() is None, (tmp_path / "patrol.log").read_text()
+            assert time.monotonic() - started < 60, "no alert within a minute"
+            time.sleep(0.1)
+    finally:
+        running.kill()  # SIGKILL, in the middle of the stream: no clean stop
+        running.wait(20)
     assert alerts_in(migrated, created.title) == {next(a for a in EXPECTED if a[0] == "violence")}
     resumed = eventstreams.last_event_ids[-1]
     assert resumed is not None and json.loads(resumed)[0]["offset"] == 2  # after the drop
 
-    # The bot is stopped; the other edits arrive, with the threat's event again.
+    # The bot is down; the other edits arrive, with the threat's event again.
     eventstreams.add(_event(devwiki, doxxing))
     eventstreams.add(_event(devwiki, threat))
     eventstreams.add(_event(devwiki, dispute))
-    patrol.run("-stream", "-idle:3")
-    assert json.loads(eventstreams.last_event_ids[-1] or "[]")[0]["offset"] == 3  # its checkpoint
+    output = patrol.run("-stream", "-idle:3")
+    resumed = eventstreams.last_event_ids[-1]  # from the checkpoint stored with the alert
+    assert resumed and json.loads(resumed)[0]["offset"] == 3, (eventstreams.last_event_ids, output)
     assert alerts_in(migrated, created.title) == EXPECTED
     assert alerts_in(migrated, elsewhere.title) == set()
     with session_factory(migrated)() as session:

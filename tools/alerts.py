@@ -334,8 +334,13 @@ def turn_into_case(
     if request.category in cases.EMERGENCY_CATEGORIES and request.severity is None:
         request = _with(request, severity=Severity.EMERGENCY)
     request = _with(request, extra={**request.extra, "alert_id": alert.id})
+    # Claimed first: the UPDATE opens the transaction, so that the savepoint of
+    # file_request is nested in it (on SQLite, a savepoint opened outside a
+    # transaction commits when released) and a refused filing undoes the claim.
+    _review(session, alert, reviewer, status=AlertStatus.CASE)
     case = cases.file_request(session, reviewer, request, settings, source=CaseSource.ALERT)
-    _review(session, alert, reviewer, status=AlertStatus.CASE, case_id=case.id)
+    alert.case_id = case.id
+    session.flush()
     return case
 
 
@@ -513,7 +518,15 @@ def store_revision(
     threshold: float,
     checkpoints: Mapping[str, Mapping[str, Any]],
 ) -> list[Alert]:
-    """The alerts of one revision and the checkpoints past it, in the caller's transaction."""
+    """The alerts of one revision and the checkpoints past it, in the caller's transaction.
+
+    The checkpoints are written first: their statements open the transaction, so the
+    savepoint of each alert is nested in it (on SQLite, a savepoint opened outside a
+    transaction commits on release, and the alerts would not wait for the checkpoint).
+    """
+    for stream, position in checkpoints.items():
+        save_position(session, stream, position)
+    session.flush()
     raised = []
     for item in found:
         alert = raise_alert(
@@ -528,8 +541,6 @@ def store_revision(
         )
         if alert is not None:
             raised.append(alert)
-    for stream, position in checkpoints.items():
-        save_position(session, stream, position)
     return raised
 
 
