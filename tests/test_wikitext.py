@@ -283,3 +283,35 @@ def test_dialect_from_api_values_reads_its_own_namespaces() -> None:
     text = "Hallo [[Benutzer:Hans|Hans]] 10:00, 1 May 2026 (UTC)"
 
     assert comments(text, dialect)[0].author == "Hans"
+
+
+def _edits(page: str, seed: int) -> list[str]:
+    """Edits of every kind a talk page sees, at random places."""
+    import random
+
+    rng = random.Random(seed)
+    lines = page.splitlines(keepends=True)
+    signed = f":Reply {seed}. [[User:R{seed}|R]] 10:{seed % 60:02d}, 2 May 2026 (UTC)\n"
+    edits = []
+    for _ in range(12):
+        at = rng.randrange(len(lines) + 1)
+        edits.append("".join([*lines[:at], signed, *lines[at:]]))
+        edits.append("".join([*lines[:at], f"== New {at} ==\n", signed, *lines[at:]]))
+        edits.append("".join(lines[:at] + lines[at + 1 :]))
+        position = rng.randrange(len(page))
+        edits.append(
+            page[:position] + rng.choice(["x", "", "=", "\n", "]]"]) + page[position + 1 :]
+        )
+    return edits
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_new_comments_equals_comparing_every_comment_of_both_revisions(seed: int) -> None:
+    second = NOTICEBOARD.replace("Victim", "Other").replace("Foo", "Bar").replace("A reply", "Text")
+    page = NOTICEBOARD + second  # every comment different, so keys are unique
+
+    for edited in _edits(page, seed):
+        old_keys = {c.key for c in comments(page, EN)}
+        expected = [c for c in comments(edited, EN, "Saver") if c.key not in old_keys]
+
+        assert new_comments(page, edited, EN, "Saver") == expected
