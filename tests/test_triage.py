@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from click.testing import CliRunner
 
-from tools.triage import CATEGORIES, EMERGENCY_CATEGORIES, THRESHOLD, Verdict, classify
+from flaskapp.cli import cli
+from tools.triage import CATEGORIES, EMERGENCY_CATEGORIES, THRESHOLD, Verdict, classify, evaluate
 
 #: One clear positive per category and language: every category fires everywhere.
 POSITIVES = {
@@ -163,3 +165,39 @@ def test_arabic_with_vowel_marks_and_eastern_digits_is_read() -> None:
 def test_emergency_categories_are_categories() -> None:
     assert set(CATEGORIES) >= EMERGENCY_CATEGORIES
     assert 0 < THRESHOLD < 1
+
+
+def test_evaluation_set_has_every_category_and_hard_negatives_in_every_language() -> None:
+    rows = evaluate.examples()
+
+    for language in ("en", "fr", "ar", "pt"):
+        mine = [row for row in rows if row.language == language]
+        assert len(mine) >= 80, language
+        labelled = set().union(*(row.labels for row in mine))
+        assert labelled == set(CATEGORIES), language
+        assert sum(not row.labels for row in mine) >= 30, language
+        assert {row.split for row in mine} == {"dev", "test"}
+    assert len(rows) >= 400
+
+
+def test_eval_command_prints_precision_and_recall_per_category_and_language() -> None:
+    result = CliRunner().invoke(cli, ["triage", "eval"])
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "Rules are tuned on 'dev' only; 'test' is the honest figure." in lines
+    dev, test = (lines.index(line) for line in lines if line.startswith("split "))
+    assert lines[dev].startswith("split dev: ") and lines[test].startswith("split test: ")
+    header = lines[test + 1].split()
+    assert header == ["category", "ar", "en", "fr", "pt", "all"]
+    rows = {line.split()[0]: line.split()[1:] for line in lines[test + 3 : test + 11]}
+    assert set(rows) == {*CATEGORIES, "all"}
+    assert all(len(cells) == 10 for cells in rows.values())
+
+
+def test_eval_command_lists_misses_on_request() -> None:
+    result = CliRunner().invoke(cli, ["triage", "eval", "--split", "test", "--misses"])
+
+    assert result.exit_code == 0, result.output
+    assert "split dev" not in result.output
+    assert "  miss [" in result.output
