@@ -315,3 +315,51 @@ def test_new_comments_equals_comparing_every_comment_of_both_revisions(seed: int
         expected = [c for c in comments(edited, EN, "Saver") if c.key not in old_keys]
 
         assert new_comments(page, edited, EN, "Saver") == expected
+
+
+def test_unsigned_template_names_the_author_of_an_unsigned_comment() -> None:
+    text = (
+        "Something rude. {{unsigned|Vandal42|12:34, 5 March 2026 (UTC)}}\n"
+        ":Reply. [[User:A|A]] 13:00, 5 March 2026 (UTC)\n"
+        "Another. {{unsigned2|14:00, 5 March 2026 (UTC)|User:Bob}}\n"
+        "From an IP. {{unsignedIP|2001:db8:0:0:0:0:0:1}}\n"
+    )
+
+    found = comments(text, EN, revision_user="Saver")
+
+    assert [(c.author, c.signed, c.text) for c in found] == [
+        ("Vandal42", False, "Something rude."),
+        ("A", True, "Reply. A 13:00, 5 March 2026 (UTC)"),
+        ("Bob", False, "Another."),
+        ("2001:db8:0:0:0:0:0:1", False, "From an IP."),
+    ]
+    assert found[0].timestamp == datetime(2026, 3, 5, 12, 34, tzinfo=UTC)
+
+
+def test_french_unsigned_template_reads_the_french_date() -> None:
+    text = "Texte. {{non signé|Utilisateur:Jean|5 mars 2026 à 12:34 (CET)}}"
+
+    (comment,) = comments(text, WikiDialect.for_language("fr"))
+
+    assert (comment.author, comment.timestamp) == ("Jean", datetime(2026, 3, 5, 11, 34, tzinfo=UTC))
+
+
+def test_list_markup_and_user_templates_read_as_a_reader_sees_them() -> None:
+    assert plain_text(":a\n::b\n*c") == "a\nb\nc"
+    assert plain_text("{{u|Foo}} and {{reply to|A|B}}") == "Foo and @A, @B"
+    assert plain_text("[[:Category:Noticeboards|the category]]") == "the category"
+
+
+def test_quoted_threat_in_a_thread_scores_lower_than_the_same_words_unquoted() -> None:
+    from tools.triage import classify
+
+    quoted, direct = comments(
+        "He wrote {{tq|I will kill you}} on my page. [[User:V|V]] 10:00, 1 May 2026 (UTC)\n"
+        "I will kill you. [[User:T|T]] 10:05, 1 May 2026 (UTC)",
+        EN,
+    )
+
+    reported, threat = classify(quoted.text, "en").top, classify(direct.text, "en").top
+    assert reported is not None and threat is not None
+    assert reported.category == threat.category == "violence"
+    assert reported.score < threat.score

@@ -125,6 +125,7 @@ class _Patterns:
 
     timestamp: re.Pattern[str]
     user_link: re.Pattern[str]
+    user_prefix: re.Pattern[str]  # "User:" or "User talk:" before a name, in any alias
     month_numbers: Mapping[str, int]
 
     @classmethod
@@ -152,7 +153,12 @@ class _Patterns:
             rf"(?P<contributor>[^|\]\[#{{}}<>\n]+?))[ _]*(?:[|#][^\]\n]*)?\]\]",
             re.IGNORECASE,
         )
-        return cls(timestamp=timestamp, user_link=user_link, month_numbers=months)
+        return cls(
+            timestamp=timestamp,
+            user_link=user_link,
+            user_prefix=re.compile(rf"^[ _]*(?:{users})[ _]*:[ _]*", re.IGNORECASE),
+            month_numbers=months,
+        )
 
 
 # --- threads and comments ---------------------------------------------------------
@@ -384,29 +390,61 @@ def _common_suffix(a: str, b: str, limit: int) -> int:
 def _comments_of(
     body: str, title: str, dialect: WikiDialect, revision_user: str | None
 ) -> list[Comment]:
-    """Cut a section's body after each signature; what is left after the last is unsigned."""
+    """Cut a section's body after each signature; what is left after the last is unsigned.
+
+    A ``{{unsigned|name|date}}`` that someone added after an unsigned comment ends
+    it too: the comment is not signed, but its author is known.
+    """
     patterns = dialect._patterns
+    ends = sorted(
+        [*patterns.timestamp.finditer(body), *_UNSIGNED.finditer(body)], key=lambda m: m.start()
+    )
     found: list[Comment] = []
     start = 0
-    for stamp in patterns.timestamp.finditer(body):
-        if stamp.start() < start:
+    for marker in ends:
+        if marker.start() < start:
             continue
-        line_start = body.rfind("\n", start, stamp.start()) + 1
-        author = _last_author(body, max(start, line_start), stamp.start(), patterns)
+        if marker.re is _UNSIGNED:
+            author, moment = _unsigned(marker, dialect)
+            signed = False
+        else:
+            line_start = body.rfind("\n", start, marker.start()) + 1
+            author = _last_author(body, max(start, line_start), marker.start(), patterns)
+            moment, signed = _moment(marker, dialect), True
         if author is None:
             continue
-        end = stamp.end()
+        end = marker.end()
         rest_of_line = body.find("\n", end)
         rest_of_line = len(body) if rest_of_line < 0 else rest_of_line
         if not _visible(body[end:rest_of_line]):
             end = rest_of_line
-        moment = _moment(stamp, dialect)
-        found.append(_comment(title, author, moment, body[start:end], True, None))
+        found.append(_comment(title, author, moment, body[start:end], signed, author))
         start = end
     tail = body[start:]
     if _visible(tail):
         found.append(_comment(title, None, None, tail, False, revision_user))
     return found
+
+
+#: Templates that patrollers add after an unsigned comment, in the four wikis' names.
+#: Those ending in "2" take the date first and the name second.
+_UNSIGNED = re.compile(
+    r"\{\{\s*(?P<name>unsigned(?:[ _-]?ip)?2?|non[ _]sign[ée]2?|n[ãa]o[ _]assinado2?"
+    r"|sem[ _]assinatura|غير[ _]موقع2?)\s*\|(?P<params>[^{}]*)\}\}",
+    re.IGNORECASE,
+)
+
+
+def _unsigned(marker: re.Match[str], dialect: WikiDialect) -> tuple[str | None, datetime | None]:
+    """The author and time an unsigned template names."""
+    positional = [p.strip() for p in marker["params"].split("|") if "=" not in p]
+    if marker["name"].endswith("2"):
+        positional = positional[1::-1] + positional[2:]
+    name = positional[0] if positional else ""
+    name = dialect._patterns.user_prefix.sub("", name, count=1)
+    date = positional[1] if len(positional) > 1 else ""
+    stamp = dialect._patterns.timestamp.search(date)
+    return (_user_name(name) if name else None), (_moment(stamp, dialect) if stamp else None)
 
 
 def _visible(wikitext: str) -> bool:
@@ -584,15 +622,21 @@ _QUOTE_TEMPLATES = {
     "تعليق مقتبس",
 }
 #: Templates that show a user name (pings and user links).
-_USER_TEMPLATES = {"ping", "re", "reply to", "replyto", "u", "user", "mention", "notif", "util"}
+_PING_TEMPLATES = {"ping", "re", "reply to", "replyto", "mention", "notif", "notification"}
+#: Templates that show a user name as a link.
+_USER_TEMPLATES = {"u", "user", "util", "utilisateur", "usuário", "u2", "مس"}
 #: Tags whose content a reader does not see in the running text.
 _HIDDEN_TAGS = {"ref", "references", "gallery", "math", "score", "templatedata", "timeline"}
 _QUOTE_TAGS = {"blockquote", "q"}
 _HIDDEN_LINK_PREFIXES = re.compile(
-    r"^\s*:?\s*(?:file|image|category|fichier|catégorie|ficheiro|arquivo|imagem|categoria"
+    r"^\s*(?:file|image|category|fichier|catégorie|ficheiro|arquivo|imagem|categoria"
     r"|ملف|صورة|تصنيف)\s*:",
     re.IGNORECASE,
 )
+
+
+#: Indentation and list markup at the start of a line (":", "*", "#", ";").
+_LIST_MARKUP = re.compile(r"^[:*#;]+[ \t]*", re.M)
 
 
 def plain_text(wikitext: str) -> str:
@@ -604,8 +648,8 @@ def plain_text(wikitext: str) -> str:
     that the classifier can tell quoted speech; pings show ``@name``.
     """
     if not any(mark in wikitext for mark in "[{<'&=_"):
-        return wikitext.replace("\r", "")
-    return _render(mwparserfromhell.parse(wikitext))
+        return _LIST_MARKUP.sub("", wikitext.replace("\r", ""))
+    return _LIST_MARKUP.sub("", _render(mwparserfromhell.parse(wikitext)))
 
 
 def _render(code: Wikicode) -> str:
@@ -639,13 +683,14 @@ def _render_template(template: Template) -> str:
     if name in _QUOTE_TEMPLATES and template.has("1"):
         quoted = _render(template.get("1").value).strip()
         return f"{OPEN_QUOTE}{quoted}{CLOSE_QUOTE}"
-    if name in _USER_TEMPLATES:
+    if name in _PING_TEMPLATES or name in _USER_TEMPLATES:
         names = [
             _render(param.value).strip()
             for param in template.params
             if not param.showkey and _render(param.value).strip()
         ]
-        return ", ".join(f"@{user}" for user in names)
+        mark = "@" if name in _PING_TEMPLATES else ""
+        return ", ".join(f"{mark}{user}" for user in names)
     return ""
 
 
