@@ -152,6 +152,12 @@ def test_unknown_language_uses_the_english_rules() -> None:
     assert verdict.top is not None and verdict.top.category == "violence"
 
 
+def test_regional_variant_uses_its_base_language_rules() -> None:
+    verdict = classify("Vou te matar.", "pt-br")
+
+    assert verdict.top is not None and verdict.top.category == "violence"
+
+
 def test_arabic_with_vowel_marks_and_eastern_digits_is_read() -> None:
     verdict = classify("سَأَقْتُلُكَ", "ar")
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tools.wikitext import (
+    MONTH_MESSAGES,
     RequestStatus,
     WikiDialect,
     comments,
@@ -363,3 +364,61 @@ def test_quoted_threat_in_a_thread_scores_lower_than_the_same_words_unquoted() -
     assert reported is not None and threat is not None
     assert reported.category == threat.category == "violence"
     assert reported.score < threat.score
+
+
+FRWIKI_SITEINFO = {
+    "batchcomplete": True,
+    "query": {
+        "general": {"lang": "fr", "timezone": "Europe/Paris", "timeoffset": 60},
+        "namespaces": {
+            "-1": {"id": -1, "case": "first-letter", "name": "Spécial", "canonical": "Special"},
+            "0": {"id": 0, "case": "first-letter", "name": "", "content": True},
+            "2": {
+                "id": 2,
+                "case": "first-letter",
+                "name": "Utilisateur",
+                "canonical": "User",
+                "gender": {"male": "Utilisateur", "female": "Utilisatrice"},
+            },
+            "3": {
+                "id": 3,
+                "case": "first-letter",
+                "name": "Discussion utilisateur",
+                "canonical": "User talk",
+                "gender": {"male": "Discussion utilisateur", "female": "Discussion utilisatrice"},
+            },
+        },
+        "namespacealiases": [{"id": 2, "alias": "U"}, {"id": 4, "alias": "WP"}],
+        "specialpagealiases": [
+            {"realname": "Contributions", "aliases": ["Contributions", "Contributions_de"]},
+            {"realname": "Log", "aliases": ["Journal"]},
+        ],
+    },
+}
+FRENCH_MONTHS = dict(
+    zip(
+        MONTH_MESSAGES[:12],
+        WikiDialect.for_language("fr").months,
+        strict=True,
+    )
+)
+
+
+def test_dialect_from_the_api_reads_namespaces_aliases_months_and_time_zone() -> None:
+    dialect = WikiDialect.from_siteinfo(FRWIKI_SITEINFO, FRENCH_MONTHS)
+
+    assert dialect.language == "fr"
+    assert dialect.namespaces["Utilisatrice"] == 2
+    assert dialect.namespaces["U"] == 2
+    assert "WP" not in dialect.namespaces
+    assert "Contributions_de" in dialect.contributions
+    assert dialect.timezones["CEST"] == 120
+    text = (
+        "Merci. [[U:Anne|Anne]] 1 août 2026 à 09:30 (CEST) "
+        "Bien. [[Spécial:Contributions_de/203.0.113.9|IP]] 2 août 2026 à 10:00 (CEST)"
+    )
+    found = comments(text, dialect)
+    assert [(c.author, c.timestamp) for c in found] == [
+        ("Anne", datetime(2026, 8, 1, 7, 30, tzinfo=UTC)),
+        ("203.0.113.9", datetime(2026, 8, 2, 8, 0, tzinfo=UTC)),
+    ]

@@ -21,11 +21,13 @@ import functools
 import hashlib
 import re
 import tomllib
+import zoneinfo
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import mwparserfromhell
 from mwparserfromhell.nodes import (
@@ -101,6 +103,87 @@ class WikiDialect:
             timestamp=data["timestamp"],
             timezones=dict(data["timezones"]),
         )
+
+    @classmethod
+    def from_siteinfo(cls, siteinfo: Mapping[str, Any], messages: Mapping[str, str]) -> WikiDialect:
+        """The dialect of a wiki from what its API says (no Pywikibot needed).
+
+        ``siteinfo`` is the ``query`` of ``action=query&meta=siteinfo&siprop=general|
+        namespaces|namespacealiases|specialpagealiases&formatversion=2`` (or the
+        whole response); ``messages`` maps message names to their text, from
+        ``meta=allmessages&ammessages=january|…|december|january-gen|…&amlang=<content
+        language>``. The signature's date format is the captured one of the wiki's
+        language (English's when none was captured); its time zone abbreviations are
+        the captured ones plus those of the wiki's ``timezone`` setting.
+        """
+        query = siteinfo.get("query", siteinfo)
+        general = query.get("general", {})
+        language = str(general.get("lang", "en"))
+        captured = _captured_dialects().get(language) or _captured_dialects()["en"]
+        namespaces: dict[str, int] = {}
+        for space in query.get("namespaces", {}).values():
+            if space.get("id") in (-1, 2, 3):
+                for name in (
+                    space.get("name"),
+                    space.get("canonical"),
+                    *space.get("gender", {}).values(),
+                ):
+                    if name:
+                        namespaces[name] = space["id"]
+        for alias in query.get("namespacealiases", ()):
+            if alias.get("id") in (-1, 2, 3):
+                namespaces[alias["alias"]] = alias["id"]
+        contributions = [
+            alias
+            for page in query.get("specialpagealiases", ())
+            if page.get("realname") == "Contributions"
+            for alias in page.get("aliases", ())
+        ]
+        months = [messages[name] for name in _MONTH_MESSAGES if messages.get(name)]
+        months += [messages[name] for name in _GENITIVE_MESSAGES if messages.get(name)]
+        return cls(
+            language=language,
+            months=tuple(months) if len(months) in (12, 24) else tuple(captured["months"]),
+            namespaces=namespaces or dict(captured["namespaces"]),
+            contributions=tuple(contributions or captured["contributions"]),
+            timestamp=captured["timestamp"],
+            timezones=dict(captured["timezones"]) | _zone_abbreviations(general.get("timezone")),
+        )
+
+
+_MONTH_MESSAGES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may_long",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+#: The genitive forms (Slavic and other languages sign with them; most wikis have none).
+_GENITIVE_MESSAGES = tuple(f"{name.removesuffix('_long')}-gen" for name in _MONTH_MESSAGES)
+#: Every message :meth:`WikiDialect.from_siteinfo` reads, for ``ammessages``.
+MONTH_MESSAGES = _MONTH_MESSAGES + _GENITIVE_MESSAGES
+
+
+def _zone_abbreviations(zone: str | None) -> dict[str, int]:
+    """The abbreviations a time zone shows in winter and summer, with their offsets in minutes."""
+    try:
+        info = zoneinfo.ZoneInfo(zone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return {}
+    found = {}
+    for month in (1, 7):
+        moment = datetime(2026, month, 1, 12, tzinfo=info)
+        offset = moment.utcoffset()
+        if moment.tzname() and offset is not None:
+            found[str(moment.tzname())] = int(offset.total_seconds() // 60)
+    return found
 
 
 @functools.cache

@@ -253,7 +253,11 @@ class RuleScorer:
         return cls({rules.language: rules for rules in loaded})
 
     def score(self, text: str, language: str) -> Verdict:
-        rules = self.rules.get(language) or self.rules[FALLBACK_LANGUAGE]
+        rules = (
+            self.rules.get(language)
+            or self.rules.get(language.split("-")[0])  # pt-br, fr-ca: the base language
+            or self.rules[FALLBACK_LANGUAGE]
+        )
         folded, offsets = fold(text)
         lowered = folded.lower()
         if len(lowered) != len(folded):  # a letter whose lower case is longer: keep offsets
