@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
 from flaskapp.cli import cli
-from tools.triage import CATEGORIES, EMERGENCY_CATEGORIES, THRESHOLD, Verdict, classify, evaluate
+from tools.triage import (
+    CATEGORIES,
+    EMERGENCY_CATEGORIES,
+    THRESHOLD,
+    Finding,
+    Verdict,
+    classify,
+    evaluate,
+)
+from tools.triage.rules import RuleFileError, RuleScorer, load_language
 
 #: One clear positive per category and language: every category fires everywhere.
 POSITIVES = {
@@ -207,3 +218,40 @@ def test_eval_command_lists_misses_on_request() -> None:
     assert result.exit_code == 0, result.output
     assert "split dev" not in result.output
     assert "  miss [" in result.output
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ("{ weight = 0.5, pattern = '(kill) you' }", "instead of capturing groups"),
+        ("{ weight = 2, pattern = 'kill' }", "weight not in"),
+        ("{ weight = 0.5, pattern = '<nowhere> you' }", "<nowhere> is not in [define]"),
+        ("{ weight = 0.5, pattern = 'kill (you' }", "violence rule 0"),
+    ],
+)
+def test_a_broken_rule_file_is_refused_with_the_file_and_rule_named(
+    tmp_path: Path, rule: str, message: str
+) -> None:
+    file = tmp_path / "xx.toml"
+    file.write_text(
+        'language = "xx"\nnegation = "not"\nclause_break = ","\nreported = "said"\n'
+        f"[categories.violence]\nrules = [{rule}]\n",
+        encoding="utf-8",
+    )
+
+    with pytest.raises(RuleFileError, match=r"xx\.toml") as error:
+        load_language(file)
+    assert message in str(error.value)
+
+
+def test_rule_file_of_a_new_language_is_used_for_that_language(tmp_path: Path) -> None:
+    (tmp_path / "xx.toml").write_text(
+        'language = "xx"\nnegation = "ne"\nclause_break = ","\nreported = "diris"\n'
+        "[categories.violence]\nrules = [{ weight = 0.9, pattern = '\\bmi mortigos vin\\b' }]\n",
+        encoding="utf-8",
+    )
+    scorer = RuleScorer.from_directory(tmp_path)
+
+    verdict = scorer.score("Mi mortigos vin!", "xx")
+
+    assert verdict.findings == (Finding("violence", 0.9, ("Mi mortigos vin",)),)

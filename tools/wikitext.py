@@ -10,8 +10,12 @@ namespaces, month names and special page aliases differ per wiki, so they come i
 :class:`WikiDialect` that the bot builds from the API.
 
 Speed matters: one edit to a 1 MB noticeboard must be read in milliseconds, so
-:func:`new_comments` splits both revisions by headings with one regular expression,
-sets aside the sections whose text did not change, and parses only the rest.
+:func:`new_comments` finds where two revisions differ by comparing strings, widens
+that to whole sections and parses only those.
+
+Known limits: a heading line inside a multi-line ``<!-- -->`` comment or
+``<pre>`` block still starts a section; renaming a heading makes every comment
+under it new (a comment's key includes its thread's title).
 """
 
 from __future__ import annotations
@@ -66,7 +70,8 @@ class WikiDialect:
     every localised name and alias of User (2), User talk (3) and Special (-1);
     ``contributions`` the aliases of Special:Contributions. ``timestamp`` and
     ``timezones`` describe the signature's date (see ``tools/data/dialects.toml``);
-    the API does not give them, so the bot takes them from :meth:`for_language`.
+    the API does not give them: :meth:`from_siteinfo` takes them from the data
+    captured for the wiki's language.
     """
 
     language: str

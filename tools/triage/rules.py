@@ -215,8 +215,8 @@ def load_language(file: Path) -> LanguageRules:
             if rule.get("report", False):
                 reports.add(f"r{index}")
         friends = [
-            fold(_expand(p, defines, file))[0]
-            for p in (*spec.get("false_friends", ()), *data.get("false_friends", ()))
+            _compile(_expand(p, defines, file), f"{category} false friend {i}", file).pattern
+            for i, p in enumerate((*spec.get("false_friends", ()), *data.get("false_friends", ())))
         ]
         categories.append(
             CategoryRules(
