@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
-from tools.triage import CATEGORIES, EMERGENCY_CATEGORIES, THRESHOLD, Verdict, classify
+import pytest
+from click.testing import CliRunner
+
+from flaskapp.cli import cli
+from tools.triage import (
+    CATEGORIES,
+    EMERGENCY_CATEGORIES,
+    THRESHOLD,
+    Finding,
+    Verdict,
+    classify,
+    evaluate,
+)
+from tools.triage.rules import RuleFileError, RuleScorer, load_language
 
 #: One clear positive per category and language: every category fires everywhere.
 POSITIVES = {
@@ -150,6 +163,12 @@ def test_unknown_language_uses_the_english_rules() -> None:
     assert verdict.top is not None and verdict.top.category == "violence"
 
 
+def test_regional_variant_uses_its_base_language_rules() -> None:
+    verdict = classify("Vou te matar.", "pt-br")
+
+    assert verdict.top is not None and verdict.top.category == "violence"
+
+
 def test_arabic_with_vowel_marks_and_eastern_digits_is_read() -> None:
     verdict = classify("سَأَقْتُلُكَ", "ar")
 
@@ -163,3 +182,76 @@ def test_arabic_with_vowel_marks_and_eastern_digits_is_read() -> None:
 def test_emergency_categories_are_categories() -> None:
     assert set(CATEGORIES) >= EMERGENCY_CATEGORIES
     assert 0 < THRESHOLD < 1
+
+
+def test_evaluation_set_has_every_category_and_hard_negatives_in_every_language() -> None:
+    rows = evaluate.examples()
+
+    for language in ("en", "fr", "ar", "pt"):
+        mine = [row for row in rows if row.language == language]
+        assert len(mine) >= 80, language
+        labelled = set().union(*(row.labels for row in mine))
+        assert labelled == set(CATEGORIES), language
+        assert sum(not row.labels for row in mine) >= 30, language
+        assert {row.split for row in mine} == {"dev", "test"}
+    assert len(rows) >= 400
+
+
+def test_eval_command_prints_precision_and_recall_per_category_and_language() -> None:
+    result = CliRunner().invoke(cli, ["triage", "eval"])
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "Rules are tuned on 'dev' only; 'test' is the honest figure." in lines
+    dev, test = (lines.index(line) for line in lines if line.startswith("split "))
+    assert lines[dev].startswith("split dev: ") and lines[test].startswith("split test: ")
+    header = lines[test + 1].split()
+    assert header == ["category", "ar", "en", "fr", "pt", "all"]
+    rows = {line.split()[0]: line.split()[1:] for line in lines[test + 3 : test + 11]}
+    assert set(rows) == {*CATEGORIES, "all"}
+    assert all(len(cells) == 10 for cells in rows.values())
+
+
+def test_eval_command_lists_misses_on_request() -> None:
+    result = CliRunner().invoke(cli, ["triage", "eval", "--split", "test", "--misses"])
+
+    assert result.exit_code == 0, result.output
+    assert "split dev" not in result.output
+    assert "  miss [" in result.output
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ("{ weight = 0.5, pattern = '(kill) you' }", "instead of capturing groups"),
+        ("{ weight = 2, pattern = 'kill' }", "weight not in"),
+        ("{ weight = 0.5, pattern = '<nowhere> you' }", "<nowhere> is not in [define]"),
+        ("{ weight = 0.5, pattern = 'kill (you' }", "violence rule 0"),
+    ],
+)
+def test_a_broken_rule_file_is_refused_with_the_file_and_rule_named(
+    tmp_path: Path, rule: str, message: str
+) -> None:
+    file = tmp_path / "xx.toml"
+    file.write_text(
+        'language = "xx"\nnegation = "not"\nclause_break = ","\nreported = "said"\n'
+        f"[categories.violence]\nrules = [{rule}]\n",
+        encoding="utf-8",
+    )
+
+    with pytest.raises(RuleFileError, match=r"xx\.toml") as error:
+        load_language(file)
+    assert message in str(error.value)
+
+
+def test_rule_file_of_a_new_language_is_used_for_that_language(tmp_path: Path) -> None:
+    (tmp_path / "xx.toml").write_text(
+        'language = "xx"\nnegation = "ne"\nclause_break = ","\nreported = "diris"\n'
+        "[categories.violence]\nrules = [{ weight = 0.9, pattern = '\\bmi mortigos vin\\b' }]\n",
+        encoding="utf-8",
+    )
+    scorer = RuleScorer.from_directory(tmp_path)
+
+    verdict = scorer.score("Mi mortigos vin!", "xx")
+
+    assert verdict.findings == (Finding("violence", 0.9, ("Mi mortigos vin",)),)

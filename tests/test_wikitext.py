@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tools.wikitext import (
+    MONTH_MESSAGES,
     RequestStatus,
     WikiDialect,
     comments,
@@ -283,3 +284,141 @@ def test_dialect_from_api_values_reads_its_own_namespaces() -> None:
     text = "Hallo [[Benutzer:Hans|Hans]] 10:00, 1 May 2026 (UTC)"
 
     assert comments(text, dialect)[0].author == "Hans"
+
+
+def _edits(page: str, seed: int) -> list[str]:
+    """Edits of every kind a talk page sees, at random places."""
+    import random
+
+    rng = random.Random(seed)
+    lines = page.splitlines(keepends=True)
+    signed = f":Reply {seed}. [[User:R{seed}|R]] 10:{seed % 60:02d}, 2 May 2026 (UTC)\n"
+    edits = []
+    for _ in range(12):
+        at = rng.randrange(len(lines) + 1)
+        edits.append("".join([*lines[:at], signed, *lines[at:]]))
+        edits.append("".join([*lines[:at], f"== New {at} ==\n", signed, *lines[at:]]))
+        edits.append("".join(lines[:at] + lines[at + 1 :]))
+        position = rng.randrange(len(page))
+        edits.append(
+            page[:position] + rng.choice(["x", "", "=", "\n", "]]"]) + page[position + 1 :]
+        )
+    return edits
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_new_comments_equals_comparing_every_comment_of_both_revisions(seed: int) -> None:
+    second = NOTICEBOARD.replace("Victim", "Other").replace("Foo", "Bar").replace("A reply", "Text")
+    page = NOTICEBOARD + second  # every comment different, so keys are unique
+
+    for edited in _edits(page, seed):
+        old_keys = {c.key for c in comments(page, EN)}
+        expected = [c for c in comments(edited, EN, "Saver") if c.key not in old_keys]
+
+        assert new_comments(page, edited, EN, "Saver") == expected
+
+
+def test_unsigned_template_names_the_author_of_an_unsigned_comment() -> None:
+    text = (
+        "Something rude. {{unsigned|Vandal42|12:34, 5 March 2026 (UTC)}}\n"
+        ":Reply. [[User:A|A]] 13:00, 5 March 2026 (UTC)\n"
+        "Another. {{unsigned2|14:00, 5 March 2026 (UTC)|User:Bob}}\n"
+        "From an IP. {{unsignedIP|2001:db8:0:0:0:0:0:1}}\n"
+    )
+
+    found = comments(text, EN, revision_user="Saver")
+
+    assert [(c.author, c.signed, c.text) for c in found] == [
+        ("Vandal42", False, "Something rude."),
+        ("A", True, "Reply. A 13:00, 5 March 2026 (UTC)"),
+        ("Bob", False, "Another."),
+        ("2001:db8:0:0:0:0:0:1", False, "From an IP."),
+    ]
+    assert found[0].timestamp == datetime(2026, 3, 5, 12, 34, tzinfo=UTC)
+
+
+def test_french_unsigned_template_reads_the_french_date() -> None:
+    text = "Texte. {{non signé|Utilisateur:Jean|5 mars 2026 à 12:34 (CET)}}"
+
+    (comment,) = comments(text, WikiDialect.for_language("fr"))
+
+    assert (comment.author, comment.timestamp) == ("Jean", datetime(2026, 3, 5, 11, 34, tzinfo=UTC))
+
+
+def test_list_markup_and_user_templates_read_as_a_reader_sees_them() -> None:
+    assert plain_text(":a\n::b\n*c") == "a\nb\nc"
+    assert plain_text("{{u|Foo}} and {{reply to|A|B}}") == "Foo and @A, @B"
+    assert plain_text("[[:Category:Noticeboards|the category]]") == "the category"
+
+
+def test_quoted_threat_in_a_thread_scores_lower_than_the_same_words_unquoted() -> None:
+    from tools.triage import classify
+
+    quoted, direct = comments(
+        "He wrote {{tq|I will kill you}} on my page. [[User:V|V]] 10:00, 1 May 2026 (UTC)\n"
+        "I will kill you. [[User:T|T]] 10:05, 1 May 2026 (UTC)",
+        EN,
+    )
+
+    reported, threat = classify(quoted.text, "en").top, classify(direct.text, "en").top
+    assert reported is not None and threat is not None
+    assert reported.category == threat.category == "violence"
+    assert reported.score < threat.score
+
+
+FRWIKI_SITEINFO = {
+    "batchcomplete": True,
+    "query": {
+        "general": {"lang": "fr", "timezone": "Europe/Paris", "timeoffset": 60},
+        "namespaces": {
+            "-1": {"id": -1, "case": "first-letter", "name": "Spécial", "canonical": "Special"},
+            "0": {"id": 0, "case": "first-letter", "name": "", "content": True},
+            "2": {
+                "id": 2,
+                "case": "first-letter",
+                "name": "Utilisateur",
+                "canonical": "User",
+                "gender": {"male": "Utilisateur", "female": "Utilisatrice"},
+            },
+            "3": {
+                "id": 3,
+                "case": "first-letter",
+                "name": "Discussion utilisateur",
+                "canonical": "User talk",
+                "gender": {"male": "Discussion utilisateur", "female": "Discussion utilisatrice"},
+            },
+        },
+        "namespacealiases": [{"id": 2, "alias": "U"}, {"id": 4, "alias": "WP"}],
+        "specialpagealiases": [
+            {"realname": "Contributions", "aliases": ["Contributions", "Contributions_de"]},
+            {"realname": "Log", "aliases": ["Journal"]},
+        ],
+    },
+}
+FRENCH_MONTHS = dict(
+    zip(
+        MONTH_MESSAGES[:12],
+        WikiDialect.for_language("fr").months,
+        strict=True,
+    )
+)
+
+
+def test_dialect_from_the_api_reads_namespaces_aliases_months_and_time_zone() -> None:
+    dialect = WikiDialect.from_siteinfo(FRWIKI_SITEINFO, FRENCH_MONTHS)
+
+    assert dialect.language == "fr"
+    assert dialect.namespaces["Utilisatrice"] == 2
+    assert dialect.namespaces["U"] == 2
+    assert "WP" not in dialect.namespaces
+    assert "Contributions_de" in dialect.contributions
+    assert dialect.timezones["CEST"] == 120
+    text = (
+        "Merci. [[U:Anne|Anne]] 1 août 2026 à 09:30 (CEST) "
+        "Bien. [[Spécial:Contributions_de/203.0.113.9|IP]] 2 août 2026 à 10:00 (CEST)"
+    )
+    found = comments(text, dialect)
+    assert [(c.author, c.timestamp) for c in found] == [
+        ("Anne", datetime(2026, 8, 1, 7, 30, tzinfo=UTC)),
+        ("203.0.113.9", datetime(2026, 8, 2, 8, 0, tzinfo=UTC)),
+    ]

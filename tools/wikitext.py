@@ -10,8 +10,12 @@ namespaces, month names and special page aliases differ per wiki, so they come i
 :class:`WikiDialect` that the bot builds from the API.
 
 Speed matters: one edit to a 1 MB noticeboard must be read in milliseconds, so
-:func:`new_comments` splits both revisions by headings with one regular expression,
-sets aside the sections whose text did not change, and parses only the rest.
+:func:`new_comments` finds where two revisions differ by comparing strings, widens
+that to whole sections and parses only those.
+
+Known limits: a heading line inside a multi-line ``<!-- -->`` comment or
+``<pre>`` block still starts a section; renaming a heading makes every comment
+under it new (a comment's key includes its thread's title).
 """
 
 from __future__ import annotations
@@ -21,11 +25,13 @@ import functools
 import hashlib
 import re
 import tomllib
+import zoneinfo
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import mwparserfromhell
 from mwparserfromhell.nodes import (
@@ -64,7 +70,8 @@ class WikiDialect:
     every localised name and alias of User (2), User talk (3) and Special (-1);
     ``contributions`` the aliases of Special:Contributions. ``timestamp`` and
     ``timezones`` describe the signature's date (see ``tools/data/dialects.toml``);
-    the API does not give them, so the bot takes them from :meth:`for_language`.
+    the API does not give them: :meth:`from_siteinfo` takes them from the data
+    captured for the wiki's language.
     """
 
     language: str
@@ -102,6 +109,87 @@ class WikiDialect:
             timezones=dict(data["timezones"]),
         )
 
+    @classmethod
+    def from_siteinfo(cls, siteinfo: Mapping[str, Any], messages: Mapping[str, str]) -> WikiDialect:
+        """The dialect of a wiki from what its API says (no Pywikibot needed).
+
+        ``siteinfo`` is the ``query`` of ``action=query&meta=siteinfo&siprop=general|
+        namespaces|namespacealiases|specialpagealiases&formatversion=2`` (or the
+        whole response); ``messages`` maps message names to their text, from
+        ``meta=allmessages&ammessages=january|…|december|january-gen|…&amlang=<content
+        language>``. The signature's date format is the captured one of the wiki's
+        language (English's when none was captured); its time zone abbreviations are
+        the captured ones plus those of the wiki's ``timezone`` setting.
+        """
+        query = siteinfo.get("query", siteinfo)
+        general = query.get("general", {})
+        language = str(general.get("lang", "en"))
+        captured = _captured_dialects().get(language) or _captured_dialects()["en"]
+        namespaces: dict[str, int] = {}
+        for space in query.get("namespaces", {}).values():
+            if space.get("id") in (-1, 2, 3):
+                for name in (
+                    space.get("name"),
+                    space.get("canonical"),
+                    *space.get("gender", {}).values(),
+                ):
+                    if name:
+                        namespaces[name] = space["id"]
+        for alias in query.get("namespacealiases", ()):
+            if alias.get("id") in (-1, 2, 3):
+                namespaces[alias["alias"]] = alias["id"]
+        contributions = [
+            alias
+            for page in query.get("specialpagealiases", ())
+            if page.get("realname") == "Contributions"
+            for alias in page.get("aliases", ())
+        ]
+        months = [messages[name] for name in _MONTH_MESSAGES if messages.get(name)]
+        months += [messages[name] for name in _GENITIVE_MESSAGES if messages.get(name)]
+        return cls(
+            language=language,
+            months=tuple(months) if len(months) in (12, 24) else tuple(captured["months"]),
+            namespaces=namespaces or dict(captured["namespaces"]),
+            contributions=tuple(contributions or captured["contributions"]),
+            timestamp=captured["timestamp"],
+            timezones=dict(captured["timezones"]) | _zone_abbreviations(general.get("timezone")),
+        )
+
+
+_MONTH_MESSAGES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may_long",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+#: The genitive forms (Slavic and other languages sign with them; most wikis have none).
+_GENITIVE_MESSAGES = tuple(f"{name.removesuffix('_long')}-gen" for name in _MONTH_MESSAGES)
+#: Every message :meth:`WikiDialect.from_siteinfo` reads, for ``ammessages``.
+MONTH_MESSAGES = _MONTH_MESSAGES + _GENITIVE_MESSAGES
+
+
+def _zone_abbreviations(zone: str | None) -> dict[str, int]:
+    """The abbreviations a time zone shows in winter and summer, with their offsets in minutes."""
+    try:
+        info = zoneinfo.ZoneInfo(zone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return {}
+    found = {}
+    for month in (1, 7):
+        moment = datetime(2026, month, 1, 12, tzinfo=info)
+        offset = moment.utcoffset()
+        if moment.tzname() and offset is not None:
+            found[str(moment.tzname())] = int(offset.total_seconds() // 60)
+    return found
+
 
 @functools.cache
 def _captured_dialects() -> dict[str, dict]:
@@ -125,6 +213,7 @@ class _Patterns:
 
     timestamp: re.Pattern[str]
     user_link: re.Pattern[str]
+    user_prefix: re.Pattern[str]  # "User:" or "User talk:" before a name, in any alias
     month_numbers: Mapping[str, int]
 
     @classmethod
@@ -152,7 +241,12 @@ class _Patterns:
             rf"(?P<contributor>[^|\]\[#{{}}<>\n]+?))[ _]*(?:[|#][^\]\n]*)?\]\]",
             re.IGNORECASE,
         )
-        return cls(timestamp=timestamp, user_link=user_link, month_numbers=months)
+        return cls(
+            timestamp=timestamp,
+            user_link=user_link,
+            user_prefix=re.compile(rf"^[ _]*(?:{users})[ _]*:[ _]*", re.IGNORECASE),
+            month_numbers=months,
+        )
 
 
 # --- threads and comments ---------------------------------------------------------
@@ -186,7 +280,8 @@ class Thread:
     comments: tuple[Comment, ...]
 
 
-_HEADING = re.compile(r"^(={1,6})(?P<title>[^\n]+?)\1[ \t]*(?:<!--[^\n]*?-->[ \t]*)*$", re.M)
+#: A heading line, matched where a line starts with "=".
+_HEADING = re.compile(r"(={1,6})(?P<title>[^\n]+?)\1[ \t]*(?:<!--[^\n]*?-->[ \t]*)*(?=\n|\Z)")
 
 
 @dataclass(frozen=True)
@@ -197,11 +292,29 @@ class _Section:
     body_start: int  # offset of the body inside wikitext
 
 
+def _headings(text: str, start: int = 0, end: int | None = None) -> Iterator[re.Match[str]]:
+    """The heading lines that start in ``text[start:end]``, found with ``str.find``.
+
+    Looking for a newline followed by "=" is many times quicker than a multi-line
+    regular expression tried at every character of a 1 MB page.
+    """
+    end = len(text) if end is None else end
+    position = start if start == 0 or text[start - 1] == "\n" else text.find("\n=", start) + 1
+    while 0 < position < end or (position == 0 and start == 0 and end > 0):
+        if text.startswith("=", position):
+            match = _HEADING.match(text, position)
+            if match is not None:
+                yield match
+        position = text.find("\n=", position) + 1
+        if position == 0:
+            return
+
+
 def _sections(text: str) -> list[_Section]:
     """Cut a page at its headings, without parsing it (the cheap first pass)."""
     sections: list[_Section] = []
     start, title, level, body_start = 0, "", 0, 0
-    for match in _HEADING.finditer(text):
+    for match in _headings(text):
         if sections or title or text[: match.start()].strip():
             sections.append(_Section(title, level, text[start : match.start()], body_start))
         start, title, level = match.start(), match.group("title"), len(match.group(1))
@@ -251,62 +364,175 @@ def new_comments(
 ) -> list[Comment]:
     """The comments of ``new_text`` that ``old_text`` did not have (new or changed).
 
-    Sections whose text is unchanged are skipped without parsing: an edit usually
-    touches one section of a long page. Unsigned new text is attributed to
-    ``revision_user`` (the author of the new revision).
+    Only the sections around the changed text are read: the common beginning and
+    end of the two revisions are found by comparing strings, then cut back to the
+    nearest headings, and of the sections in between those whose text did not
+    change are skipped too. Unsigned new text is attributed to ``revision_user``
+    (the author of the new revision).
     """
-    new_sections = _sections(new_text)
     if old_text is None:
-        unchanged: Counter[str] = Counter()
-        old_keys: set[str] = set()
-    else:
-        old_sections = _sections(old_text)
-        unchanged = Counter(section.wikitext for section in old_sections)
-        unchanged &= Counter(section.wikitext for section in new_sections)
-        left = unchanged.copy()
-        old_keys = set()
-        for section in old_sections:
-            if left[section.wikitext] > 0:
-                left[section.wikitext] -= 1
-                continue
-            old_keys.update(c.key for c in _thread(section, dialect, None).comments)
+        return comments(new_text, dialect, revision_user)
+    if old_text == new_text:
+        return []
+    old_region, new_region = _changed_regions(old_text, new_text)
+    old_sections, new_sections = _sections(old_region), _sections(new_region)
+    unchanged = Counter(section.wikitext for section in old_sections)
+    unchanged &= Counter(section.wikitext for section in new_sections)
+    left = unchanged.copy()
+    old_keys: set[str] = set()
+    for section in old_sections:
+        if left[section.wikitext] > 0:
+            left[section.wikitext] -= 1
+            continue
+        old_keys.update(c.key for c in _thread(section, dialect, None).comments)
     found: list[Comment] = []
     for section in new_sections:
         if unchanged[section.wikitext] > 0:
             unchanged[section.wikitext] -= 1
             continue
-        for comment in _thread(section, dialect, revision_user).comments:
-            if comment.key not in old_keys:
-                found.append(comment)
+        found.extend(
+            comment
+            for comment in _thread(section, dialect, revision_user).comments
+            if comment.key not in old_keys
+        )
     return found
+
+
+def _changed_regions(old: str, new: str) -> tuple[str, str]:
+    """The parts of two revisions that differ, widened to whole sections.
+
+    Both start at the same heading (or the top of the page) and end before the
+    same heading (or at the end), so cutting them into sections gives the same
+    sections the whole pages would.
+    """
+    prefix = _common_prefix(old, new)
+    suffix = _common_suffix(old, new, min(len(old), len(new)) - prefix)
+    start = _section_start(old, new, prefix)
+    return (
+        old[start : _section_end(old, len(old) - suffix)],
+        new[start : _section_end(new, len(new) - suffix)],
+    )
+
+
+def _section_start(old: str, new: str, position: int) -> int:
+    """Where the section holding ``position`` starts in both texts (a heading line, or 0).
+
+    The texts are equal before ``position``; a line counts as the section's heading
+    only if it is a heading in both.
+    """
+    line_start = new.rfind("\n", 0, position) + 1
+    while line_start > 0:
+        if _HEADING.match(new, line_start) and _HEADING.match(old, line_start):
+            return line_start
+        line_start = new.rfind("\n=", 0, line_start - 1) + 1
+    return 0
+
+
+def _section_end(text: str, position: int) -> int:
+    """Where the next heading after the line holding ``position`` starts (or the end)."""
+    line_end = text.find("\n", position)
+    if line_end < 0:
+        return len(text)
+    return next((m.start() for m in _headings(text, line_end + 1)), len(text))
+
+
+_CHUNK = 1 << 14
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """Length of the common beginning: chunks compared at C speed, then a bisection."""
+    limit = min(len(a), len(b))
+    low = 0
+    while low < limit and a[low : low + _CHUNK] == b[low : low + _CHUNK]:
+        low += _CHUNK
+    if low >= limit:
+        return limit
+    high = min(low + _CHUNK, limit)
+    while low < high:
+        middle = (low + high) // 2
+        if a[low : middle + 1] == b[low : middle + 1]:
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    """Length of the common end, at most ``limit`` (so that it does not overlap the prefix)."""
+    la, lb = len(a), len(b)
+    low = 0  # a[la - low:] == b[lb - low:]
+    while (
+        low + _CHUNK <= limit and a[la - low - _CHUNK : la - low] == b[lb - low - _CHUNK : lb - low]
+    ):
+        low += _CHUNK
+    high = min(low + _CHUNK, limit)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[la - middle : la - low] == b[lb - middle : lb - low]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def _comments_of(
     body: str, title: str, dialect: WikiDialect, revision_user: str | None
 ) -> list[Comment]:
-    """Cut a section's body after each signature; what is left after the last is unsigned."""
+    """Cut a section's body after each signature; what is left after the last is unsigned.
+
+    A ``{{unsigned|name|date}}`` that someone added after an unsigned comment ends
+    it too: the comment is not signed, but its author is known.
+    """
     patterns = dialect._patterns
+    ends = sorted(
+        [*patterns.timestamp.finditer(body), *_UNSIGNED.finditer(body)], key=lambda m: m.start()
+    )
     found: list[Comment] = []
     start = 0
-    for stamp in patterns.timestamp.finditer(body):
-        if stamp.start() < start:
+    for marker in ends:
+        if marker.start() < start:
             continue
-        line_start = body.rfind("\n", start, stamp.start()) + 1
-        author = _last_author(body, max(start, line_start), stamp.start(), patterns)
+        if marker.re is _UNSIGNED:
+            author, moment = _unsigned(marker, dialect)
+            signed = False
+        else:
+            line_start = body.rfind("\n", start, marker.start()) + 1
+            author = _last_author(body, max(start, line_start), marker.start(), patterns)
+            moment, signed = _moment(marker, dialect), True
         if author is None:
             continue
-        end = stamp.end()
+        end = marker.end()
         rest_of_line = body.find("\n", end)
         rest_of_line = len(body) if rest_of_line < 0 else rest_of_line
         if not _visible(body[end:rest_of_line]):
             end = rest_of_line
-        moment = _moment(stamp, dialect)
-        found.append(_comment(title, author, moment, body[start:end], True, None))
+        found.append(_comment(title, author, moment, body[start:end], signed, author))
         start = end
     tail = body[start:]
     if _visible(tail):
         found.append(_comment(title, None, None, tail, False, revision_user))
     return found
+
+
+#: Templates that patrollers add after an unsigned comment, in the four wikis' names.
+#: Those ending in "2" take the date first and the name second.
+_UNSIGNED = re.compile(
+    r"\{\{\s*(?P<name>unsigned(?:[ _-]?ip)?2?|non[ _]sign[ée]2?|n[ãa]o[ _]assinado2?"
+    r"|sem[ _]assinatura|غير[ _]موقع2?)\s*\|(?P<params>[^{}]*)\}\}",
+    re.IGNORECASE,
+)
+
+
+def _unsigned(marker: re.Match[str], dialect: WikiDialect) -> tuple[str | None, datetime | None]:
+    """The author and time an unsigned template names."""
+    positional = [p.strip() for p in marker["params"].split("|") if "=" not in p]
+    if marker["name"].endswith("2"):
+        positional = positional[1::-1] + positional[2:]
+    name = positional[0] if positional else ""
+    name = dialect._patterns.user_prefix.sub("", name, count=1)
+    date = positional[1] if len(positional) > 1 else ""
+    stamp = dialect._patterns.timestamp.search(date)
+    return (_user_name(name) if name else None), (_moment(stamp, dialect) if stamp else None)
 
 
 def _visible(wikitext: str) -> bool:
@@ -484,15 +710,21 @@ _QUOTE_TEMPLATES = {
     "تعليق مقتبس",
 }
 #: Templates that show a user name (pings and user links).
-_USER_TEMPLATES = {"ping", "re", "reply to", "replyto", "u", "user", "mention", "notif", "util"}
+_PING_TEMPLATES = {"ping", "re", "reply to", "replyto", "mention", "notif", "notification"}
+#: Templates that show a user name as a link.
+_USER_TEMPLATES = {"u", "user", "util", "utilisateur", "usuário", "u2", "مس"}
 #: Tags whose content a reader does not see in the running text.
 _HIDDEN_TAGS = {"ref", "references", "gallery", "math", "score", "templatedata", "timeline"}
 _QUOTE_TAGS = {"blockquote", "q"}
 _HIDDEN_LINK_PREFIXES = re.compile(
-    r"^\s*:?\s*(?:file|image|category|fichier|catégorie|ficheiro|arquivo|imagem|categoria"
+    r"^\s*(?:file|image|category|fichier|catégorie|ficheiro|arquivo|imagem|categoria"
     r"|ملف|صورة|تصنيف)\s*:",
     re.IGNORECASE,
 )
+
+
+#: Indentation and list markup at the start of a line (":", "*", "#", ";").
+_LIST_MARKUP = re.compile(r"^[:*#;]+[ \t]*", re.M)
 
 
 def plain_text(wikitext: str) -> str:
@@ -504,8 +736,8 @@ def plain_text(wikitext: str) -> str:
     that the classifier can tell quoted speech; pings show ``@name``.
     """
     if not any(mark in wikitext for mark in "[{<'&=_"):
-        return wikitext.replace("\r", "")
-    return _render(mwparserfromhell.parse(wikitext))
+        return _LIST_MARKUP.sub("", wikitext.replace("\r", ""))
+    return _LIST_MARKUP.sub("", _render(mwparserfromhell.parse(wikitext)))
 
 
 def _render(code: Wikicode) -> str:
@@ -539,13 +771,14 @@ def _render_template(template: Template) -> str:
     if name in _QUOTE_TEMPLATES and template.has("1"):
         quoted = _render(template.get("1").value).strip()
         return f"{OPEN_QUOTE}{quoted}{CLOSE_QUOTE}"
-    if name in _USER_TEMPLATES:
+    if name in _PING_TEMPLATES or name in _USER_TEMPLATES:
         names = [
             _render(param.value).strip()
             for param in template.params
             if not param.showkey and _render(param.value).strip()
         ]
-        return ", ".join(f"@{user}" for user in names)
+        mark = "@" if name in _PING_TEMPLATES else ""
+        return ", ".join(f"{mark}{user}" for user in names)
     return ""
 
 
