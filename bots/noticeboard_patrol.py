@@ -549,8 +549,7 @@ def revision_text(site: APISite, rev_id: int) -> str | None:
 
 def site_language_data(site: APISite) -> dict[str, Any]:
     """What the wiki says about its language: siteinfo and the month names, in one go."""
-    months = alerts.MONTH_MESSAGES
-    keys = [*months, *(f"{name.removesuffix('_long')}-gen" for name in months)]
+    keys = [*alerts.MONTH_MESSAGES, *alerts.GENITIVE_MONTH_MESSAGES]
     data = site.simple_request(
         action="query",
         meta="siteinfo|allmessages",

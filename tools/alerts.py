@@ -390,7 +390,8 @@ def classify_revision(
     return found
 
 
-#: MediaWiki's messages naming the months, in the content language.
+#: MediaWiki's messages naming the months (the long forms, then the genitive ones),
+#: asked of each wiki's API for its :class:`WikiDialect`.
 MONTH_MESSAGES = (
     "january",
     "february",
@@ -405,56 +406,22 @@ MONTH_MESSAGES = (
     "november",
     "december",
 )
-#: User (2), User talk (3), Special (-1): the namespaces a signature links to.
-SIGNATURE_NAMESPACES = (2, 3, -1)
+GENITIVE_MONTH_MESSAGES = tuple(f"{name.removesuffix('_long')}-gen" for name in MONTH_MESSAGES)
 
 
 def dialect_from_api(query: Mapping[str, Any]) -> WikiDialect:
-    """A wiki's :class:`WikiDialect` from its API (``formatversion=2``).
+    """A wiki's :class:`WikiDialect` from one API answer (``formatversion=2``).
 
     ``query`` is the ``query`` of ``meta=siteinfo|allmessages`` with
-    ``siprop=general|namespaces|namespacealiases|specialpagealiases`` and the month
-    messages (:data:`MONTH_MESSAGES`, then the same with ``-gen``). The signature's
-    date format and time zones are not in the API: they come from the captured
-    dialect of the language (or English's) when there is one.
+    ``siprop=general|namespaces|namespacealiases|specialpagealiases`` and
+    ``ammessages`` :data:`MONTH_MESSAGES` and :data:`GENITIVE_MONTH_MESSAGES`.
     """
-    language = str(query.get("general", {}).get("lang", "en"))
     messages = {
         message["name"]: message.get("content", "")
         for message in query.get("allmessages", [])
         if "missing" not in message
     }
-    months = [messages.get(name, "") for name in MONTH_MESSAGES]
-    genitive = [messages.get(f"{name.removesuffix('_long')}-gen", "") for name in MONTH_MESSAGES]
-    if all(genitive) and genitive != months:
-        months += genitive
-    namespaces: dict[str, int] = {}
-    for space in query.get("namespaces", {}).values():
-        if space.get("id") in SIGNATURE_NAMESPACES:
-            for name in (space.get("name"), space.get("canonical")):
-                if name:
-                    namespaces[name] = int(space["id"])
-    for alias in query.get("namespacealiases", []):
-        if alias.get("id") in SIGNATURE_NAMESPACES:
-            namespaces[alias["alias"]] = int(alias["id"])
-    contributions = [
-        name
-        for entry in query.get("specialpagealiases", [])
-        if entry.get("realname") == "Contributions"
-        for name in entry.get("aliases", [])
-    ]
-    try:
-        captured = WikiDialect.for_language(language)
-    except ValueError:
-        captured = WikiDialect.english()
-    return WikiDialect(
-        language=language,
-        months=tuple(months) if all(months) else captured.months,
-        namespaces=namespaces or dict(captured.namespaces),
-        contributions=tuple(contributions) or tuple(captured.contributions),
-        timestamp=captured.timestamp,
-        timezones=dict(captured.timezones),
-    )
+    return WikiDialect.from_siteinfo(query, messages)
 
 
 # --- checkpoints --------------------------------------------------------------------
