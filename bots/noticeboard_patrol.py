@@ -85,6 +85,7 @@ from bots.lock_logger import (
 from tools import alerts, db
 from tools.config import Settings, SettingsError, load_settings
 from tools.wikis import UnknownWiki, wiki_by_dbname
+from tools.wikitext import WikiDialect
 
 #: Where the stream's position is kept in bot_checkpoints.
 STREAM_CHECKPOINT = "eventstreams:recentchange"
@@ -151,7 +152,7 @@ class NoticeboardPatrol(BaseBot):
         self.settings = settings
         self.simulate = bool(pywikibot_config.simulate)
         self.threshold = patrol_threshold(settings)
-        self.dialects: dict[str, Any] = {}
+        self.dialects: dict[str, WikiDialect] = {}
         self.languages: dict[str, str] = {}
         self.positions: dict[str, int] = {}  # board stream -> last revision read
         self.failures = 0
@@ -531,7 +532,7 @@ def revision_by_id(site: APISite, rev_id: int) -> Revision | None:
         action="query",
         prop="revisions",
         revids=rev_id,
-        rvprop=_REVISION_PROPS + "|ids",
+        rvprop=_REVISION_PROPS,
         rvslots="main",
         formatversion=2,
     ).submit()

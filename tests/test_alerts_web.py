@@ -98,6 +98,9 @@ def test_dismissing_needs_a_reason_and_keeps_it(app: Flask) -> None:
         assert (alert.status, alert.dismiss_reason) == (AlertStatus.DISMISSED, "Film quote")
     page = client.get(f"/alerts/{alert_id}").get_data(as_text=True)
     assert "Film quote" in page and "Dismiss</button>" not in page
+    metrics = client.get("/metrics").get_data(as_text=True)  # precision counts it
+    row = re.search(r'<tr data-alert-category="violence">.*?</tr>', metrics, re.S)
+    assert row and "Violence" in row.group(0) and 'data-value="dismissed">1<' in row.group(0)
 
 
 def test_an_alert_becomes_the_case_the_specialist_edited(app: Flask) -> None:
