@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from tools import alerts, metrics
+from tools import alerts, cases, metrics, retention
 from tools.clock import frozen_at
 from tools.config import load_settings
 from tools.db import session_factory
-from tools.models import AlertStatus, CaseSource, Category, EvidenceKind, Severity, User
+from tools.models import AlertStatus, CaseSource, CaseStatus, Category, EvidenceKind, Severity, User
 from tools.triage import Finding, Verdict
 from tools.wikitext import Comment
 
@@ -176,3 +176,23 @@ def test_checkpoints_move_and_beat(session: Session) -> None:
     with frozen_at(AT + timedelta(minutes=1)):
         alerts.heartbeat(session, ["enwiki:" + BOARD])
     assert alerts.load_position(session, "enwiki:" + BOARD) == {"rev_id": 7}
+
+
+def test_purging_a_case_drops_the_alerts_words_and_keeps_its_category(session: Session) -> None:
+    specialist = User(username="Specialist One")
+    session.add(specialist)
+    alert = _raise(session, verdict=verdict("doxxing", 0.8))
+    assert alert is not None
+    with frozen_at(AT):
+        case = alerts.turn_into_case(session, alert, specialist, load_settings())
+        for status in (
+            CaseStatus.TRIAGED,
+            CaseStatus.IN_PROGRESS,
+            CaseStatus.RESOLVED,
+            CaseStatus.CLOSED,
+        ):
+            cases.move(session, case, specialist, status)
+    retention.purge(session, 90, AT + timedelta(days=120))
+    session.refresh(alert)
+    assert (alert.excerpt, alert.author, alert.phrases) == (retention.TOMBSTONE, None, [])
+    assert (alert.category, alert.status) == ("doxxing", AlertStatus.CASE)
