@@ -422,3 +422,23 @@ def test_dialect_from_the_api_reads_namespaces_aliases_months_and_time_zone() ->
         ("Anne", datetime(2026, 8, 1, 7, 30, tzinfo=UTC)),
         ("203.0.113.9", datetime(2026, 8, 2, 8, 0, tzinfo=UTC)),
     ]
+
+
+@pytest.mark.parametrize(
+    "wikitext",
+    [
+        "[[a|b|c]] x [[a|]] [[dog]]s [[a#b|c]] [[#Section]] [[ spaced | label ]]",
+        "[[:Category:X|cat]] [[Category:Y]] [[File:x.png|thumb|cap]] [[w:en:Foo|Foo]]",
+        "see [https://example.org the site] and [//x.org] and http://bare.org/x",
+        "[http://x.org  two  spaces] [http://x.org\tTab] [ftp://x y] [sic] text]] end",
+        ":::indented [[x]]\n;term : def\n#item",
+        "[[a\nb]] text [[ unclosed [http://x.org label with [[link]]]",
+        "Agree. [[User:A_b|A b]] ([[User talk:A_b|talk]]) 12:00, 1 May 2026 (UTC)",
+    ],
+)
+def test_plain_text_without_the_parser_reads_like_the_parser(wikitext: str) -> None:
+    import mwparserfromhell
+
+    from tools.wikitext import _LIST_MARKUP, _render
+
+    assert plain_text(wikitext) == _LIST_MARKUP.sub("", _render(mwparserfromhell.parse(wikitext)))
