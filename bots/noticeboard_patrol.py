@@ -379,9 +379,14 @@ class NoticeboardPatrol(BaseBot):
         new, old = event["revision"]["new"], event["revision"].get("old")
         if new > self.positions.get(board.stream, 0):
             site = self.sites[board.wiki]
-            revision = revision_by_id(site, int(new))
+            both = revisions_by_id(site, [int(new), int(old or 0)])  # one request
+            revision = both.get(int(new))
             if revision is not None:
-                parent_text = revision_text(site, int(old or revision.parent_id))
+                parent_id = int(old or revision.parent_id)
+                parent = both.get(parent_id) if parent_id else None
+                if parent is None and parent_id:
+                    parent = revision_by_id(site, parent_id)
+                parent_text = parent.text if parent else None
                 found = alerts.classify_revision(
                     parent_text,
                     revision.text or "",
@@ -527,17 +532,24 @@ def revisions_after(
         params.update(data["continue"])
 
 
-def revision_by_id(site: APISite, rev_id: int) -> Revision | None:
+def revisions_by_id(site: APISite, rev_ids: Sequence[int]) -> dict[int, Revision]:
+    """Revisions with their text, by id (0 is no revision); missing ones are left out."""
+    wanted = sorted({rev_id for rev_id in rev_ids if rev_id})
+    if not wanted:
+        return {}
     data = site.simple_request(
         action="query",
         prop="revisions",
-        revids=rev_id,
+        revids="|".join(map(str, wanted)),
         rvprop=_REVISION_PROPS,
         rvslots="main",
         formatversion=2,
     ).submit()
-    revisions = _revisions_of(data)
-    return revisions[0] if revisions else None
+    return {revision.rev_id: revision for revision in _revisions_of(data)}
+
+
+def revision_by_id(site: APISite, rev_id: int) -> Revision | None:
+    return revisions_by_id(site, [rev_id]).get(rev_id)
 
 
 def revision_text(site: APISite, rev_id: int) -> str | None:
