@@ -23,6 +23,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from flaskapp import (
         access,
         admin,
+        alerts,
         auth,
         context,
         errors,
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(locks.bp)
     app.register_blueprint(queue.bp)
+    app.register_blueprint(alerts.bp)
     app.register_blueprint(metrics.bp)
     wellness.init_app(app)
     reportincident.init_app(app)

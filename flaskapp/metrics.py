@@ -15,6 +15,7 @@ from flask_babel import gettext, lazy_gettext
 
 from flaskapp import charts
 from flaskapp.access import requires
+from flaskapp.alerts import ALERT_CATEGORY_LABELS
 from flaskapp.context import db, settings
 from flaskapp.requests import CATEGORY_LABELS, SEVERITY_LABELS
 from tools import clock, metrics
@@ -47,6 +48,8 @@ def percent(share: float | None) -> int | None:
 def _alert_label(category: str) -> str:
     if category == "all":
         return gettext("All alerts")
+    if category in ALERT_CATEGORY_LABELS:  # the classifier's categories
+        return str(ALERT_CATEGORY_LABELS[category])
     try:
         return str(CATEGORY_LABELS[Category(category)])
     except (ValueError, KeyError):

@@ -72,6 +72,11 @@ EXPECTED: dict[str, AccessRule] = {
     "oncall.acknowledge": AccessRule(True, Permission.ACT_ON_CASES),
     "oncall.acknowledge_case": AccessRule(True, Permission.ACT_ON_CASES),
     "oncall.raise_to_emergency": AccessRule(True, Permission.ACT_ON_CASES),
+    "alerts.index": AccessRule(True, Permission.VIEW_ALERTS),
+    "alerts.show": AccessRule(True, Permission.VIEW_ALERTS),
+    "alerts.dismiss": AccessRule(True, Permission.ACT_ON_ALERTS),
+    "alerts.case_form": AccessRule(True, Permission.ACT_ON_ALERTS),
+    "alerts.file_case": AccessRule(True, Permission.ACT_ON_ALERTS),
 }
 
 # Who visits: (wiki roles in the session, roles granted in the tool); None is anonymous.
@@ -92,6 +97,7 @@ SAMPLE_ARGUMENTS = {
     "secret": "not-a-known-secret-0000000000000000",
     "token": "not-a-callout-token",
     "shift_id": 1,
+    "alert_id": 1,
 }
 
 

@@ -100,6 +100,7 @@ def _purge_case(session: Session, case: Case, days: int, at: datetime) -> None:
         alert.excerpt = TOMBSTONE
         alert.author = None
         alert.section = None
+        alert.rules = None  # the phrases that fired are words of the comment
     case.purged_at = at
     case.events.append(
         CaseEvent(
