@@ -22,6 +22,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from flaskapp import (
         access,
         admin,
+        api,
         auth,
         context,
         errors,
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.init_app(app)
     auth.init_app(app)
     requests.init_app(app)
+    api.init_app(app)  # after requests: it shares its rate limiter
 
     app.register_blueprint(home.bp)
     app.register_blueprint(auth.bp)
