@@ -10,6 +10,7 @@ the operator keeps outside the repository.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -35,6 +36,8 @@ DEFAULT_FUNCTIONARY_GROUPS = ("steward", "checkuser", "suppress", "oversight", "
 
 # A list setting reads "a, b, c" from the environment (not only JSON) and a list from TOML.
 NameList = Annotated[tuple[str, ...], NoDecode]
+# Page titles may hold commas but never "|": boards are separated by "|" or new lines.
+BoardList = Annotated[tuple[str, ...], NoDecode]
 
 
 class SettingsError(Exception):
@@ -141,6 +144,26 @@ class Settings(BaseSettings):
     )
     bot_password: SecretStr = Field(SecretStr(""), description="That bot password's secret.")
 
+    # --- noticeboard patrol ---
+    patrol_boards: BoardList = Field(
+        (),
+        description="Pages the patrol bot watches, 'wiki:Title', separated by '|' or new lines.",
+    )
+    patrol_threshold: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description="Score (0-1] at which a comment becomes an alert; empty: the classifier's.",
+    )
+    patrol_api_urls: dict[str, str] = Field(
+        {},
+        description="api.php of wikis that are not Wikimedia's (JSON object: wiki -> URL).",
+    )
+    patrol_eventstreams_url: str = Field(
+        "https://stream.wikimedia.org/v2/stream/recentchange",
+        description="EventStreams' recentchange stream, read in the patrol's streaming mode.",
+    )
+
     user_agent: str = Field(
         "SafetyDesk/0.1 (https://safetydesk.toolforge.org)",
         description="User-Agent of every request to the wikis, as Wikimedia's policy asks.",
@@ -196,6 +219,33 @@ class Settings(BaseSettings):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
+    @field_validator("patrol_boards", mode="before")
+    @classmethod
+    def _split_boards(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.replace("\n", "|").split("|")
+        if isinstance(value, list | tuple):
+            return tuple(str(part).strip() for part in value if str(part).strip())
+        return value
+
+    @field_validator("patrol_boards")
+    @classmethod
+    def _check_boards(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for board in value:
+            wiki, _, title = board.partition(":")
+            if not re.fullmatch(r"[a-z0-9_]+", wiki) or not title.strip():
+                raise ValueError(f"{board!r} is not 'wiki:Title' (e.g. 'enwiki:Wikipedia:Help')")
+        return value
+
+    @field_validator("patrol_api_urls")
+    @classmethod
+    def _check_api_urls(cls, value: dict[str, str]) -> dict[str, str]:
+        for wiki, url in value.items():
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not url.endswith("/api.php"):
+                raise ValueError(f"{wiki}: {url!r} is not the http(s) URL of an api.php")
+        return value
+
     @field_validator("sla_first_response_minutes", "sla_resolution_hours")
     @classmethod
     def _check_every_severity(cls, value: dict[str, int]) -> dict[str, int]:
@@ -206,7 +256,13 @@ class Settings(BaseSettings):
             raise ValueError("every value must be positive")
         return value
 
-    @field_validator("oauth_base_url", "central_api_url", "public_url", "phabricator_url")
+    @field_validator(
+        "oauth_base_url",
+        "central_api_url",
+        "public_url",
+        "phabricator_url",
+        "patrol_eventstreams_url",
+    )
     @classmethod
     def _check_http_url(cls, value: str) -> str:
         parts = urlsplit(value)

@@ -377,6 +377,8 @@ class Alert(Base):
         UniqueConstraint("wiki", "rev_id", "comment_key"),
         Index("ix_alerts_status", "status", "created_at"),
         Index("ix_alerts_category", "category", "created_at"),
+        # A comment alerted once is not alerted again when a later revision shows it (0008).
+        Index("ix_alerts_comment", "wiki", "page_title", "comment_key"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -390,6 +392,7 @@ class Alert(Base):
     category: Mapped[str] = mapped_column(String(32))
     language: Mapped[str] = mapped_column(String(16))
     score: Mapped[float] = mapped_column(Float)
+    # Every finding of the classifier: [{"category", "score", "phrases": [...]}], top first.
     rules: Mapped[list[Any] | None]
     excerpt: Mapped[str] = mapped_column(Text)
     status: Mapped[AlertStatus] = mapped_column(vocabulary(AlertStatus), default=AlertStatus.NEW)
@@ -397,6 +400,26 @@ class Alert(Base):
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=now)
+    # Added in 0008: why a specialist dismissed it (precision is measured on these).
+    dismiss_reason: Mapped[str | None] = mapped_column(Text)
+
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+    case: Mapped[Case | None] = relationship(foreign_keys=[case_id])
+
+    @property
+    def phrases(self) -> list[str]:
+        """The phrases that made the classifier fire, over every finding, in order, once each."""
+        found: dict[str, None] = {}
+        for finding in self.rules or []:
+            for phrase in finding.get("phrases", []) if isinstance(finding, dict) else []:
+                found.setdefault(str(phrase), None)
+        return list(found)
+
+    @property
+    def categories(self) -> list[str]:
+        """Every category the classifier found, the top one first."""
+        names = [f.get("category") for f in self.rules or [] if isinstance(f, dict)]
+        return list(dict.fromkeys([self.category, *(str(n) for n in names if n)]))
 
 
 class LockEvent(Base):

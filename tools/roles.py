@@ -47,6 +47,8 @@ class Permission(StrEnum):
     MANAGE_ROTA = "manage-rota"
     MANAGE_ROLES = "manage-roles"
     MANAGE_CANNED_RESPONSES = "manage-canned-responses"
+    VIEW_ALERTS = "view-alerts"  # the noticeboard patrol's alerts
+    ACT_ON_ALERTS = "act-on-alerts"  # dismiss one, or turn it into a case
 
     @property
     def label(self) -> str:
@@ -73,6 +75,8 @@ PERMISSION_LABELS: Mapping[Permission, str] = {
     Permission.MANAGE_ROTA: N_("Manage the on-call rota"),
     Permission.MANAGE_ROLES: N_("Give and take roles"),
     Permission.MANAGE_CANNED_RESPONSES: N_("Manage canned responses"),
+    Permission.VIEW_ALERTS: N_("See the noticeboard patrol's alerts"),
+    Permission.ACT_ON_ALERTS: N_("Dismiss alerts or turn them into cases"),
 }
 
 
@@ -84,6 +88,8 @@ _SPECIALIST = frozenset(
         Permission.VIEW_OWN_REQUESTS,
         # Cases name hidden accounts; on the wikis only oversighters see the suppress log.
         Permission.VIEW_SUPPRESSED_LOCKS,
+        Permission.VIEW_ALERTS,
+        Permission.ACT_ON_ALERTS,
     }
 )
 
