@@ -10,7 +10,7 @@ from flask import Flask
 from flaskapp.context import sessions
 from tools import api_tokens, cases, clock
 from tools.config import load_settings
-from tools.models import Category, RoleGrant, User
+from tools.models import Alert, Category, RoleGrant, User
 
 ALL_SCOPES = [scope.value for scope in api_tokens.Scope]
 
@@ -58,3 +58,26 @@ def file_case(app: Flask, title: str, category: Category = Category.HARASSMENT) 
         request = cases.NewRequest(category=category, title=title, description="Details.")
         case = cases.file_request(session, requester, request, load_settings())
         return case.reference or ""
+
+
+def raise_alert(
+    app: Flask, category: str = "harassment", excerpt: str = "You will regret it"
+) -> int:
+    """An alert as the patrol bot stores it; returns its id."""
+    with sessions(app)() as session, session.begin():
+        alert = Alert(
+            wiki="enwiki",
+            page_title="Wikipedia:Administrators' noticeboard/Incidents",
+            rev_id=123456,
+            comment_key=f"{category}-{excerpt}"[:64],
+            author="Angry Editor",
+            category=category,
+            language="en",
+            score=0.9,
+            rules=[{"category": category, "score": 0.9, "phrases": ["regret it"]}],
+            excerpt=excerpt,
+            created_at=clock.now(),
+        )
+        session.add(alert)
+        session.flush()
+        return alert.id

@@ -71,6 +71,9 @@ EXPECTED: dict[str, AccessRule] = {
     "api.claim_case": AccessRule(True, Permission.ACT_ON_CASES),
     "api.note_case": AccessRule(True, Permission.ACT_ON_CASES),
     "api.reply_case": AccessRule(True, Permission.ACT_ON_CASES),
+    "api.list_alerts": AccessRule(True, Permission.VIEW_ALERTS),
+    "api.show_alert": AccessRule(True, Permission.VIEW_ALERTS),
+    "api.dismiss_alert": AccessRule(True, Permission.ACT_ON_ALERTS),
     "api.search_locks": AccessRule(True, Permission.VIEW_LOCK_LOG),
     "api.lock_history": AccessRule(True, Permission.VIEW_LOCK_LOG),
     "api.lock_stats": AccessRule(True, Permission.VIEW_LOCK_LOG),
@@ -93,6 +96,7 @@ SAMPLE_ARGUMENTS = {
     "name": "Example",
     "key": "need-diffs",
     "token_id": 1,
+    "alert_id": 1,
 }
 
 

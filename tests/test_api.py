@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from api_helpers import bearer, file_case, make_token
+from api_helpers import bearer, file_case, make_token, raise_alert
 from conftest import signed_in_client
 from flask import Flask
 from lock_samples import SAMPLE
@@ -339,6 +339,41 @@ def test_lists_are_paged_by_an_opaque_cursor(app: Flask) -> None:
     assert forged.status_code == 400 and _error(forged) == "bad_cursor"
     elsewhere = client.get(f"/api/v1/locks?cursor={first['next_cursor']}", headers=bearer(secret))
     assert elsewhere.status_code == 400
+
+
+# --- alerts ---------------------------------------------------------------------------
+
+
+def test_alerts_are_listed_read_and_dismissed_once(app: Flask) -> None:
+    alert_id = raise_alert(app)
+    child = raise_alert(app, "child_protection", "A child in danger")
+    client = app.test_client()
+    specialist = bearer(make_token(app, "Spec One", grants=["specialist"]))
+    listed = client.get("/api/v1/alerts?status=new", headers=specialist).json
+    assert [item["id"] for item in listed["items"]] == [alert_id]  # not the child-safety one
+    assert client.get(f"/api/v1/alerts/{child}", headers=specialist).status_code == 403
+    read = client.get(f"/api/v1/alerts/{alert_id}", headers=specialist).json
+    assert read["phrases"] == ["regret it"] and read["status"] == "new"
+    empty = client.post(
+        f"/api/v1/alerts/{alert_id}/dismiss", json={"reason": " "}, headers=specialist
+    )
+    assert empty.status_code == 422
+    done = client.post(
+        f"/api/v1/alerts/{alert_id}/dismiss", json={"reason": "A joke"}, headers=specialist
+    )
+    assert done.status_code == 200 and done.json["status"] == "dismissed"
+    assert done.json["reviewed_by"] == "Spec One" and done.json["dismiss_reason"] == "A joke"
+    again = client.post(
+        f"/api/v1/alerts/{alert_id}/dismiss", json={"reason": "Again"}, headers=specialist
+    )
+    assert again.status_code == 409
+    restricted = bearer(make_token(app, "Spec Two", grants=["restricted-specialist"]))
+    everything = client.get("/api/v1/alerts", headers=restricted).json["items"]
+    assert {item["id"] for item in everything} == {alert_id, child}
+    reader = bearer(make_token(app, "Spec Three", grants=["specialist"], scopes=["read-cases"]))
+    assert client.get("/api/v1/alerts", headers=reader).status_code == 200
+    refused = client.post(f"/api/v1/alerts/{child}/dismiss", json={"reason": "x"}, headers=reader)
+    assert refused.status_code == 403
 
 
 # --- the lock log and statistics -------------------------------------------------------

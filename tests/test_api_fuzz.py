@@ -4,7 +4,7 @@ Hypothesis makes requests from the document (query, path, headers and bodies) an
 Flask app answers them in-process (WSGI). Every answer must be a non-5xx response with
 a status code, media type and body that the document allows. A bounded number of
 examples per call and person keeps the run CI-sized; calls that take a case reference
-are tried with made-up references and with real ones (a plain and a restricted case).
+or an alert id are tried with made-up ones and with real ones (plain and restricted).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from api_helpers import PEOPLE, bearer, file_case, make_token
+from api_helpers import PEOPLE, bearer, file_case, make_token, raise_alert
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from lock_samples import SAMPLE
@@ -68,20 +68,26 @@ def references(app: Flask) -> list[str]:
     ]
 
 
+@pytest.fixture(scope="module")
+def alert_ids(app: Flask) -> list[int]:
+    return [raise_alert(app), raise_alert(app, "child_protection", "A child in danger")]
+
+
 @pytest.mark.parametrize("person", list(PEOPLE))
 def test_the_api_keeps_to_its_document_under_fuzzing(
-    app: Flask, references: list[str], person: str
+    app: Flask, references: list[str], alert_ids: list[int], person: str
 ) -> None:
     wiki_roles, grants = PEOPLE[person]
     headers = bearer(make_token(app, f"Fuzz {person}", wiki_roles, grants))
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) >= 13
+    assert len(operations) >= 16
     for operation in operations:
-        takes_reference = "{reference}" in operation.path
-        fixed: list[dict[str, str] | None] = [None]
-        if takes_reference:
+        fixed: list[dict[str, object] | None] = [None]
+        if "{reference}" in operation.path:
             fixed += [{"reference": reference} for reference in references]
+        if "{alert_id}" in operation.path:
+            fixed += [{"alert_id": alert_id} for alert_id in alert_ids]
         for path_parameters in fixed:
             _fuzz(operation.as_strategy(headers=headers, path_parameters=path_parameters))
 

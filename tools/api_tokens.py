@@ -42,9 +42,17 @@ class Scope(StrEnum):
 SCOPE_PERMISSIONS: Mapping[Scope, frozenset[Permission]] = {
     Scope.READ_OWN: frozenset({Permission.VIEW_OWN_REQUESTS}),
     Scope.FILE: frozenset({Permission.FILE_REQUEST}),
-    Scope.READ_CASES: frozenset({Permission.VIEW_QUEUE, Permission.VIEW_RESTRICTED_CASES}),
+    Scope.READ_CASES: frozenset(
+        {Permission.VIEW_QUEUE, Permission.VIEW_RESTRICTED_CASES, Permission.VIEW_ALERTS}
+    ),
     Scope.ACT_CASES: frozenset(
-        {Permission.VIEW_QUEUE, Permission.VIEW_RESTRICTED_CASES, Permission.ACT_ON_CASES}
+        {
+            Permission.VIEW_QUEUE,
+            Permission.VIEW_RESTRICTED_CASES,
+            Permission.ACT_ON_CASES,
+            Permission.VIEW_ALERTS,
+            Permission.ACT_ON_ALERTS,
+        }
     ),
     Scope.READ_LOCKS: frozenset({Permission.VIEW_LOCK_LOG, Permission.VIEW_SUPPRESSED_LOCKS}),
 }
@@ -52,8 +60,8 @@ SCOPE_PERMISSIONS: Mapping[Scope, frozenset[Permission]] = {
 SCOPE_LABELS: Mapping[Scope, str] = {
     Scope.READ_OWN: N_("Read your own requests and their threads"),
     Scope.FILE: N_("File requests"),
-    Scope.READ_CASES: N_("Read cases and queue statistics"),
-    Scope.ACT_CASES: N_("Work on cases: move, claim, note, reply"),
+    Scope.READ_CASES: N_("Read cases, alerts and queue statistics"),
+    Scope.ACT_CASES: N_("Work on cases and alerts: move, claim, note, reply, dismiss"),
     Scope.READ_LOCKS: N_("Search the global lock log"),
 }
 

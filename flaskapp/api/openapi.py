@@ -10,11 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from tools import locks
+from tools.alerts import REASON_MAX
 from tools.api_tokens import SCOPE_LABELS, Scope
 from tools.cases import DESCRIPTION_MAX, MESSAGE_MAX, TITLE_MAX
-from tools.models import Audience, CaseSource, CaseStatus, Category, Severity
+from tools.models import AlertStatus, Audience, CaseSource, CaseStatus, Category, Severity
 
 VERSION = "1.0.0"
+TAGS = ("account", "requests", "cases", "alerts", "locks", "statistics")
 
 Schema = dict[str, Any]
 
@@ -227,6 +229,32 @@ SCHEMAS: dict[str, Schema] = {
             "events": {"type": "array", "items": _ref("Event")},
         }
     ),
+    "Alert": _object(
+        {
+            "id": {"type": "integer"},
+            "wiki": {"type": "string"},
+            "page_title": {"type": "string"},
+            "rev_id": {"type": "integer"},
+            "diff_url": _nullable("string"),
+            "section": _nullable("string"),
+            "author": _nullable("string"),
+            "commented_at": NULL_TIME,
+            "category": {"type": "string"},
+            "categories": {"type": "array", "items": {"type": "string"}},
+            "language": {"type": "string"},
+            "score": {"type": "number"},
+            "phrases": {"type": "array", "items": {"type": "string"}},
+            "excerpt": {"type": "string"},
+            "status": _enum(AlertStatus),
+            "case": _nullable("string", description="The reference of the case made from it."),
+            "reviewed_by": _nullable("string"),
+            "reviewed_at": NULL_TIME,
+            "dismiss_reason": _nullable("string"),
+            "created_at": TIME,
+        }
+    ),
+    "AlertList": _list_of("Alert"),
+    "Dismiss": _object({"reason": {"type": "string", "minLength": 1, "maxLength": REASON_MAX}}),
     "Move": _object({"status": _enum(CaseStatus)}),
     "Claim": {
         "type": "object",
@@ -383,6 +411,12 @@ def _path(name: str, description: str) -> Schema:
 
 CURSOR = _query("cursor", {"type": "string"}, "The next_cursor of the previous page.")
 REFERENCE = _path("reference", "The case's reference, e.g. TS-2026-00042.")
+ALERT_ID = {
+    "name": "alert_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 0},
+}
 FLAG = {"type": "string", "enum": ["true", "false"]}
 LOCK_FILTERS = [
     _query("target", {"type": "string"}, "An account, IP, range or #block id."),
@@ -557,6 +591,42 @@ def _paths() -> dict[str, Any]:
                 tag="cases",
             )
         },
+        "/alerts": {
+            "get": _operation(
+                "List alerts",
+                Scope.READ_CASES,
+                _responses(200, "AlertList", "Alerts newest first.", 400),
+                description="The noticeboard patrol's alerts. Alerts about child safety only "
+                "for restricted specialists.",
+                parameters=[
+                    _query("status", _enum(AlertStatus)),
+                    _query("category", {"type": "string"}, "The classifier's category."),
+                    _query("wiki", {"type": "string"}),
+                    CURSOR,
+                ],
+                tag="alerts",
+            )
+        },
+        "/alerts/{alert_id}": {
+            "get": _operation(
+                "Read an alert",
+                Scope.READ_CASES,
+                _responses(200, "Alert", "The alert.", 404),
+                parameters=[ALERT_ID],
+                tag="alerts",
+            )
+        },
+        "/alerts/{alert_id}/dismiss": {
+            "post": _operation(
+                "Dismiss an alert",
+                Scope.ACT_CASES,
+                _responses(200, "Alert", "Dismissed; the reason is kept.", *write),
+                description="Refused (409) when someone reviewed it first.",
+                parameters=[ALERT_ID],
+                body="Dismiss",
+                tag="alerts",
+            )
+        },
         "/locks": {
             "get": _operation(
                 "Search the lock log",
@@ -612,9 +682,7 @@ def document(server_url: str = "/api/v1") -> dict[str, Any]:
         },
         "servers": [{"url": server_url}],
         "security": [{"bearer": []}],
-        "tags": [
-            {"name": name} for name in ("account", "requests", "cases", "locks", "statistics")
-        ],
+        "tags": [{"name": name} for name in TAGS],
         "paths": _paths(),
         "components": {
             "schemas": SCHEMAS,

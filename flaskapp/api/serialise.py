@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from tools import cases, metrics
+from tools import alerts, cases, metrics
 from tools.cases import SlaClock
 from tools.locks import LockRow, LockStatistics, LockStatus
-from tools.models import Case, CaseEvent
+from tools.models import Alert, Case, CaseEvent
 from tools.queue import QueueRow
 
 
@@ -196,3 +196,29 @@ def durations(rows: list[metrics.DurationStats]) -> list[dict[str, Any]]:
 
 def _day(value: date) -> str:
     return value.isoformat()
+
+
+def alert(item: Alert) -> dict[str, Any]:
+    """An alert of the noticeboard patrol with what the classifier found and who reviewed it."""
+    return {
+        "id": item.id,
+        "wiki": item.wiki,
+        "page_title": item.page_title,
+        "rev_id": item.rev_id,
+        "diff_url": alerts.diff_url(item),
+        "section": item.section,
+        "author": item.author,
+        "commented_at": when(item.commented_at),
+        "category": item.category,
+        "categories": item.categories,
+        "language": item.language,
+        "score": item.score,
+        "phrases": item.phrases,
+        "excerpt": item.excerpt,
+        "status": item.status.value,
+        "case": item.case.reference if item.case else None,
+        "reviewed_by": item.reviewed_by.username if item.reviewed_by else None,
+        "reviewed_at": when(item.reviewed_at),
+        "dismiss_reason": item.dismiss_reason,
+        "created_at": when(item.created_at),
+    }

@@ -24,11 +24,11 @@ from flaskapp.api.auth import TOKEN_ID
 from flaskapp.api.errors import ApiError
 from flaskapp.context import db, settings
 from flaskapp.requests import limiter
-from tools import cases, clock, idempotency, locks, metrics
+from tools import alerts, cases, clock, idempotency, locks, metrics
 from tools.accounts import user_by_id
 from tools.evidence import parse_evidence_links
 from tools.locks import LockQuery, LockQueryError
-from tools.models import Case, CaseSource, CaseStatus, Category, Severity, User
+from tools.models import Alert, AlertStatus, Case, CaseSource, CaseStatus, Category, Severity, User
 from tools.notify import notify_requester_of_reply
 from tools.queue import QueueFilters, queue
 from tools.roles import Permission
@@ -391,6 +391,80 @@ def reply_case(reference: str) -> tuple[Response, int]:
     db().commit()
     notify_requester_of_reply(settings(), case)  # after the commit: the reply stands either way
     return jsonify(serialise.event_entry(event)), 201
+
+
+# --- alerts (specialists) -------------------------------------------------------------
+
+
+def _alert(alert_id: int) -> Alert:
+    """The alert, 404 if there is none, 403 if it is about child safety and the reader may not."""
+    found = alerts.get_alert(db(), alert_id)
+    if found is None:
+        abort(404)
+    if alerts.is_restricted(found) and not _may(Permission.VIEW_RESTRICTED_CASES):
+        raise ApiError(
+            403,
+            "This alert is about child safety: only restricted specialists may open it.",
+            "restricted_alert",
+        )
+    return found
+
+
+def _after() -> int | None:
+    """The alert id a keyset ``cursor`` continues after (None: from the newest)."""
+    cursor = request.args.get("cursor", "")
+    if not cursor:
+        return None
+    try:
+        value = _cursors().loads(cursor)
+    except BadSignature:
+        raise ApiError(400, "The cursor is not one this API gave out.", "bad_cursor") from None
+    if not (isinstance(value, dict) and value.get("e") == request.endpoint):
+        raise ApiError(400, "The cursor belongs to another list.", "bad_cursor")
+    return int(value.get("a", 0))
+
+
+@bp.get("/alerts")
+@requires(Permission.VIEW_ALERTS)
+def list_alerts() -> Response:
+    """Newest first; alerts about child safety only for restricted specialists, as in the UI."""
+    status = _arg_choice("status", AlertStatus)
+    found = alerts.list_alerts(
+        db(),
+        status=status,
+        category=request.args.get("category", "").strip()[:32] or None,
+        wiki=request.args.get("wiki", "").strip()[:64] or None,
+        limit=PAGE_SIZE + 1,
+        after=_after(),
+        include_restricted=_may(Permission.VIEW_RESTRICTED_CASES),
+    )
+    page = found[:PAGE_SIZE]
+    cursor = (
+        _cursors().dumps({"e": request.endpoint, "a": page[-1].id})
+        if len(found) > PAGE_SIZE
+        else None
+    )
+    return jsonify(items=[serialise.alert(item) for item in page], next_cursor=cursor)
+
+
+@bp.get("/alerts/<int:alert_id>")
+@requires(Permission.VIEW_ALERTS)
+def show_alert(alert_id: int) -> Response:
+    return jsonify(serialise.alert(_alert(alert_id)))
+
+
+@bp.post("/alerts/<int:alert_id>/dismiss")
+@requires(Permission.ACT_ON_ALERTS)
+def dismiss_alert(alert_id: int) -> Response:
+    found = _alert(alert_id)
+    reason = _text(_json_body(), "reason", alerts.REASON_MAX)
+    try:
+        alerts.dismiss(db(), found, _me(), reason)
+        db().commit()
+    except alerts.AlertError as err:
+        db().rollback()
+        raise ApiError(409, str(err), "refused") from err
+    return jsonify(serialise.alert(found))
 
 
 # --- the lock log -----------------------------------------------------------------------

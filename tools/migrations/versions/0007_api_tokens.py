@@ -1,7 +1,7 @@
 """api tokens and idempotency keys of the JSON API
 
 Revision ID: 0007_api_tokens
-Revises: 0004
+Revises: 0008_alert_review
 Create Date: 2026-11-25 00:20:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import tools.db
 
 revision = "0007_api_tokens"
-down_revision = "0004"
+down_revision = "0008_alert_review"  # after the patrol branch's migration (merged)
 branch_labels = None
 depends_on = None
 
