@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pytest
 from api_helpers import bearer, file_case, make_token, raise_alert
-from conftest import signed_in_client
+from conftest import oauth_settings, signed_in_client
 from flask import Flask
 from lock_samples import SAMPLE
 from sqlalchemy import func, select
@@ -21,6 +22,9 @@ from flaskapp.context import sessions
 from tools import accounts, clock, locks, retention
 from tools.db import transaction
 from tools.models import ApiToken, Case, CaseEvent, Category, RoleGrant
+
+if TYPE_CHECKING:
+    from tools.devwiki import DevWiki
 
 REQUEST = {
     "category": "harassment",
@@ -58,6 +62,7 @@ def test_a_token_made_on_its_page_is_shown_once_and_only_its_hash_is_kept(app: F
     client = signed_in_client(app, "Steward One", ["user", "functionary"])
     page = client.get("/account/tokens").text
     assert 'value="file"' in page and 'value="act-cases"' not in page  # only usable scopes
+    assert "<script" not in page and "style=" not in page
     made = client.post(
         "/account/tokens",
         data={
@@ -488,3 +493,25 @@ def test_the_document_and_its_page(app: Flask) -> None:
     assert page.status_code == 200 and "<script" not in page.text and "style=" not in page.text
     assert "POST /api/v1/requests" in page.text
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+
+
+@pytest.mark.integration
+def test_a_token_of_an_account_locked_on_the_wikis_stops_at_the_next_check(
+    make_app: Callable[..., Flask], devwiki: DevWiki
+) -> None:
+    """As a session does: the wiki roles are asked again every roles_refresh_minutes."""
+    app = make_app(**oauth_settings(devwiki), roles_refresh_minutes=15)
+    name = devwiki.credentials.checkuser.name
+    secret = make_token(app, name, ["user", "functionary"], scopes=["file"])
+    client = app.test_client()
+    later = clock.now() + timedelta(minutes=20)
+    with clock.frozen_at(later):
+        assert client.get("/api/v1/me", headers=bearer(secret)).json["permissions"] == [
+            "file-request"
+        ]
+    with (
+        devwiki.global_users.changed(name, locked=True),
+        clock.frozen_at(later + timedelta(minutes=20)),
+    ):
+        refused = client.get("/api/v1/me", headers=bearer(secret))
+    assert refused.status_code == 401 and "locked" in refused.json["error"]["message"]
