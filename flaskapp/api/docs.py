@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, render_template
 
 from flaskapp.access import public
 from flaskapp.api.openapi import document
+from flaskapp.api.views import base_path
 
 bp = Blueprint("api_docs", __name__, url_prefix="/api/v1")
 
@@ -61,7 +62,7 @@ def _response_schema(spec: dict[str, Any], answer: dict[str, Any]) -> str | None
 @bp.get("/docs")
 @public
 def page() -> str:
-    spec = document(url_for("api.me").removesuffix("/me"))
+    spec = document(base_path())
     return render_template(
         "api/docs.html",
         spec=spec,

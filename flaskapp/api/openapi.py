@@ -458,8 +458,6 @@ def _operation(
             "required": body_required,
             "content": {"application/json": {"schema": _ref(body)}},
         }
-    if scope is None and tag == "document":
-        operation["security"] = []
     return operation
 
 

@@ -95,9 +95,9 @@ def _json_body() -> dict[str, Any]:
     return body
 
 
-def _text(body: dict[str, Any], name: str, maximum: int, *, required: bool = True) -> str:
-    value = body.get(name, "" if not required else None)
-    if not isinstance(value, str) or (required and not value.strip()):
+def _text(body: dict[str, Any], name: str, maximum: int) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value.strip():
         raise ApiError(422, f"'{name}' must be a non-empty string.", details={name: "required"})
     if len(value) > maximum:
         raise ApiError(422, f"'{name}' is longer than {maximum} characters.")
@@ -552,4 +552,9 @@ def queue_stats() -> Response:
 def openapi_document() -> Response:
     from flaskapp.api.openapi import document
 
-    return jsonify(document())
+    return jsonify(document(base_path()))
+
+
+def base_path() -> str:
+    """Where the API's paths start on this server (``/api/v1``, under any script root)."""
+    return url_for("api.me").removesuffix("/me")
