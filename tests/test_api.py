@@ -474,6 +474,8 @@ def test_filing_through_the_api_is_held_to_the_hourly_limit_except_emergencies(
         for _ in range(3)
     ]
     assert statuses == [201, 201, 429]
+    retry = bearer(secret) | {"Idempotency-Key": "first"}
+    assert client.post("/api/v1/requests", json=REQUEST, headers=retry).status_code == 429
     emergency = REQUEST | {"category": "threat"}
     assert (
         client.post("/api/v1/requests", json=emergency, headers=bearer(secret)).status_code == 201

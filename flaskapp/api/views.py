@@ -227,7 +227,10 @@ def caller() -> str:
     hourly_limit,
     key_func=caller,
     exempt_when=is_emergency_filing,
-    deduct_when=lambda response: response.status_code == 201,
+    # A retry answered from its Idempotency-Key filed nothing: it does not count.
+    deduct_when=lambda response: (
+        response.status_code == 201 and "Idempotent-Replayed" not in response.headers
+    ),
     override_defaults=False,  # the per-minute limit of the whole API applies as well
 )
 def file_request() -> tuple[Response, int, dict[str, str]]:
