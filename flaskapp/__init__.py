@@ -22,6 +22,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from flaskapp import (
         access,
         admin,
+        alerts,
         api,
         auth,
         context,
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(locks.bp)
     app.register_blueprint(queue.bp)
+    app.register_blueprint(alerts.bp)
     app.register_blueprint(metrics.bp)
     wellness.init_app(app)
     return app

@@ -143,6 +143,27 @@ def retention_run(days: int | None, dry_run: bool) -> None:
         click.echo(reference)
 
 
+@cli.group("triage")
+def triage_group() -> None:
+    """The triage rules that score talk page comments (tools/triage/rules/)."""
+
+
+@triage_group.command("eval")
+@click.option(
+    "--split",
+    "splits",
+    type=click.Choice(["dev", "test"]),
+    multiple=True,
+    help="Evaluate only this split (default: dev, then test).",
+)
+@click.option("--misses", is_flag=True, help="List the comments the rules got wrong.")
+def triage_eval(splits: tuple[str, ...], misses: bool) -> None:
+    """Print precision and recall per category and language on the labelled set."""
+    from tools.triage import evaluate
+
+    click.echo(evaluate.run(show_misses=misses, splits=splits or evaluate.SPLITS))
+
+
 cli.add_command(devwiki)
 
 

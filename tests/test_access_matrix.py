@@ -78,6 +78,11 @@ EXPECTED: dict[str, AccessRule] = {
     "api.lock_history": AccessRule(True, Permission.VIEW_LOCK_LOG),
     "api.lock_stats": AccessRule(True, Permission.VIEW_LOCK_LOG),
     "api.queue_stats": AccessRule(True, Permission.VIEW_QUEUE),
+    "alerts.index": AccessRule(True, Permission.VIEW_ALERTS),
+    "alerts.show": AccessRule(True, Permission.VIEW_ALERTS),
+    "alerts.dismiss": AccessRule(True, Permission.ACT_ON_ALERTS),
+    "alerts.case_form": AccessRule(True, Permission.ACT_ON_ALERTS),
+    "alerts.file_case": AccessRule(True, Permission.ACT_ON_ALERTS),
 }
 
 # Who visits: (wiki roles in the session, roles granted in the tool); None is anonymous.

@@ -351,7 +351,7 @@ def test_lists_are_paged_by_an_opaque_cursor(app: Flask) -> None:
 
 def test_alerts_are_listed_read_and_dismissed_once(app: Flask) -> None:
     alert_id = raise_alert(app)
-    child = raise_alert(app, "child_protection", "A child in danger")
+    child = raise_alert(app, "child_safety", "A child in danger")
     client = app.test_client()
     specialist = bearer(make_token(app, "Spec One", grants=["specialist"]))
     listed = client.get("/api/v1/alerts?status=new", headers=specialist).json

@@ -70,7 +70,7 @@ def references(app: Flask) -> list[str]:
 
 @pytest.fixture(scope="module")
 def alert_ids(app: Flask) -> list[int]:
-    return [raise_alert(app), raise_alert(app, "child_protection", "A child in danger")]
+    return [raise_alert(app), raise_alert(app, "child_safety", "A child in danger")]
 
 
 @pytest.mark.parametrize("person", list(PEOPLE))

@@ -17,7 +17,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from functools import cache
+from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -38,11 +39,11 @@ from tools.models import (
     User,
 )
 from tools.subjects import InvalidSubject, parse_subject
+from tools.triage import EMERGENCY_CATEGORIES as TRIAGE_EMERGENCIES
+from tools.triage import Verdict, classify
+from tools.triage.rules import RULES_DIR
 from tools.wikis import UnknownWiki, wiki_by_dbname
-
-if TYPE_CHECKING:
-    from tools.triage import Verdict
-    from tools.wikitext import Comment
+from tools.wikitext import Comment, WikiDialect, new_comments, plain_text
 
 #: The bot name under which the patrol keeps its checkpoints.
 BOT = "noticeboard_patrol"
@@ -51,7 +52,21 @@ EXCERPT_MAX = 2000
 #: Longest dismissal reason.
 REASON_MAX = 1000
 #: Classifier categories that need someone now: a case made from them is an emergency.
-EMERGENCY_CATEGORIES = frozenset(category.value for category in cases.EMERGENCY_CATEGORIES)
+EMERGENCY_CATEGORIES = frozenset(TRIAGE_EMERGENCIES)
+#: The case category of each classifier category (tools.triage.CATEGORIES).
+CASE_CATEGORIES: Mapping[str, Category] = {
+    "violence": Category.THREAT,
+    "self_harm": Category.THREAT,
+    "terrorism": Category.THREAT,
+    "child_safety": Category.CHILD_PROTECTION,
+    "doxxing": Category.PRIVACY,
+    "harassment": Category.HARASSMENT,
+    "legal_threat": Category.OTHER,
+}
+#: Classifier categories only restricted specialists may see, as with their cases.
+RESTRICTED_CATEGORIES = frozenset(
+    name for name, category in CASE_CATEGORIES.items() if category in cases.RESTRICTED_CATEGORIES
+)
 
 
 class AlertError(TranslatableError):
@@ -192,10 +207,6 @@ def get_alert(session: Session, alert_id: int) -> Alert | None:
     return session.get(Alert, alert_id)
 
 
-#: Classifier categories only restricted specialists may see, as with their cases.
-RESTRICTED_CATEGORIES = frozenset(category.value for category in cases.RESTRICTED_CATEGORIES)
-
-
 def is_restricted(alert: Alert) -> bool:
     return alert.category in RESTRICTED_CATEGORIES
 
@@ -207,6 +218,36 @@ def diff_url(alert: Alert) -> str | None:
     except UnknownWiki:
         return None
     return f"{wiki.index_url}?diff={alert.rev_id}"
+
+
+def highlight(text: str, phrases: Iterable[str]) -> list[tuple[str, bool]]:
+    """``text`` cut into pieces, each marked True where it is one of ``phrases``.
+
+    Matching ignores case; overlapping phrases make one marked piece. The pieces are
+    plain text: the page escapes them and marks the phrases, so nothing in a comment
+    can become markup.
+    """
+    folded = text.casefold()
+    spans: list[tuple[int, int]] = []
+    for phrase in {p for p in phrases if p.strip()}:
+        needle = phrase.casefold()
+        start = folded.find(needle)
+        while start != -1 and len(folded) == len(text):
+            spans.append((start, start + len(needle)))
+            start = folded.find(needle, start + len(needle))
+    pieces: list[tuple[str, bool]] = []
+    at = 0
+    for start, end in sorted(spans):
+        if end <= at:
+            continue
+        start = max(start, at)
+        if start > at:
+            pieces.append((text[at:start], False))
+        pieces.append((text[start:end], True))
+        at = end
+    if at < len(text):
+        pieces.append((text[at:], False))
+    return pieces
 
 
 # --- reviewing ----------------------------------------------------------------------
@@ -239,10 +280,7 @@ def dismiss(session: Session, alert: Alert, reviewer: User, reason: str) -> Aler
 
 def case_category(alert: Alert) -> Category:
     """The case category of an alert's classifier category (``other`` when none matches)."""
-    try:
-        return Category(alert.category)
-    except ValueError:
-        return Category.OTHER
+    return CASE_CATEGORIES.get(alert.category, Category.OTHER)
 
 
 def draft_request(alert: Alert) -> cases.NewRequest:
@@ -296,13 +334,94 @@ def turn_into_case(
     if request.category in cases.EMERGENCY_CATEGORIES and request.severity is None:
         request = _with(request, severity=Severity.EMERGENCY)
     request = _with(request, extra={**request.extra, "alert_id": alert.id})
+    # Claimed first: the UPDATE opens the transaction, so that the savepoint of
+    # file_request is nested in it (on SQLite, a savepoint opened outside a
+    # transaction commits when released) and a refused filing undoes the claim.
+    _review(session, alert, reviewer, status=AlertStatus.CASE)
     case = cases.file_request(session, reviewer, request, settings, source=CaseSource.ALERT)
-    _review(session, alert, reviewer, status=AlertStatus.CASE, case_id=case.id)
+    alert.case_id = case.id
+    session.flush()
     return case
 
 
 def _with(request: cases.NewRequest, **changes: Any) -> cases.NewRequest:
     return replace(request, **changes)
+
+
+# --- reading a revision -------------------------------------------------------------
+
+
+@cache
+def rule_languages() -> tuple[str, ...]:
+    """Languages the classifier has rules for (``tools/triage/rules/<language>.toml``)."""
+    return tuple(sorted(path.stem for path in RULES_DIR.glob("*.toml")))
+
+
+def classify_comment(text: str, language: str) -> Verdict:
+    """The best verdict over the page's language and every language with rules.
+
+    Cross-wiki boards (Meta-Wiki's Steward requests) get comments in many languages,
+    and a French comment on an English board must be read with the French rules.
+    """
+    best = classify(text, language)
+    for other in rule_languages():
+        if other == language:
+            continue
+        verdict = classify(text, other)
+        if verdict.top is not None and (best.top is None or verdict.top.score > best.top.score):
+            best = verdict
+    return best
+
+
+def classify_revision(
+    old_text: str | None,
+    new_text: str,
+    dialect: WikiDialect,
+    language: str,
+    *,
+    revision_user: str | None = None,
+) -> list[Found]:
+    """Each comment ``new_text`` added to ``old_text``, with its verdict (those with findings)."""
+    found = []
+    for comment in new_comments(old_text, new_text, dialect, revision_user=revision_user):
+        verdict = classify_comment(comment.text or plain_text(comment.wikitext), language)
+        if verdict.top is not None:
+            found.append(Found(comment, verdict))
+    return found
+
+
+#: MediaWiki's messages naming the months (the long forms, then the genitive ones),
+#: asked of each wiki's API for its :class:`WikiDialect`.
+MONTH_MESSAGES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may_long",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+GENITIVE_MONTH_MESSAGES = tuple(f"{name.removesuffix('_long')}-gen" for name in MONTH_MESSAGES)
+
+
+def dialect_from_api(query: Mapping[str, Any]) -> WikiDialect:
+    """A wiki's :class:`WikiDialect` from one API answer (``formatversion=2``).
+
+    ``query`` is the ``query`` of ``meta=siteinfo|allmessages`` with
+    ``siprop=general|namespaces|namespacealiases|specialpagealiases`` and
+    ``ammessages`` :data:`MONTH_MESSAGES` and :data:`GENITIVE_MONTH_MESSAGES`.
+    """
+    messages = {
+        message["name"]: message.get("content", "")
+        for message in query.get("allmessages", [])
+        if "missing" not in message
+    }
+    return WikiDialect.from_siteinfo(query, messages)
 
 
 # --- checkpoints --------------------------------------------------------------------
@@ -366,7 +485,15 @@ def store_revision(
     threshold: float,
     checkpoints: Mapping[str, Mapping[str, Any]],
 ) -> list[Alert]:
-    """The alerts of one revision and the checkpoints past it, in the caller's transaction."""
+    """The alerts of one revision and the checkpoints past it, in the caller's transaction.
+
+    The checkpoints are written first: their statements open the transaction, so the
+    savepoint of each alert is nested in it (on SQLite, a savepoint opened outside a
+    transaction commits on release, and the alerts would not wait for the checkpoint).
+    """
+    for stream, position in checkpoints.items():
+        save_position(session, stream, position)
+    session.flush()
     raised = []
     for item in found:
         alert = raise_alert(
@@ -376,13 +503,11 @@ def store_revision(
             rev_id=rev_id,
             comment=item.comment,
             verdict=item.verdict,
-            language=language,
+            language=item.verdict.language or language,
             threshold=threshold,
         )
         if alert is not None:
             raised.append(alert)
-    for stream, position in checkpoints.items():
-        save_position(session, stream, position)
     return raised
 
 

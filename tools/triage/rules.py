@@ -1,0 +1,355 @@
+"""The rule scorer: each language's rule file compiled into one regular expression per category.
+
+A rule file (``rules/<language>.toml``) lists, per category, patterns with a
+weight between 0 and 1, and false friends: patterns that, where they match, cancel
+the category's rules ("kill the process" is not violence). Beside them, per
+language:
+
+- ``negation``: a word that, between the last clause start and a match, cancels it
+  ("I will *not* hurt you"); ``clause_break`` says where a clause starts, so that
+  "if you don't stop I'll kill you" is still a threat;
+- ``reported``: a word before a match in the same sentence that makes it someone
+  else's words ("he *wrote* …"); such a match, and one inside quotation marks, is
+  multiplied by ``reported_factor``: still worth a look on a noticeboard, but lower.
+
+A category's score combines its rules' weights as independent evidence,
+``1 - Π(1 - w)``, each rule counted once. Text and patterns are compared with
+case, Latin accents and Arabic letter variants folded, so rules need not spell
+every variant; phrases are reported as the comment wrote them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+import tomllib
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from re import _constants as _sre  # the parser's opcodes, to read literal words out of a rule
+from re import _parser as _sre_parse
+from typing import Any
+
+from tools.triage import CATEGORIES, Finding, Verdict
+
+RULES_DIR = Path(__file__).parent / "rules"
+FALLBACK_LANGUAGE = "en"
+
+
+class RuleFileError(ValueError):
+    """A rule file that cannot be used; the message names the file and the rule."""
+
+
+# --- folding ----------------------------------------------------------------------
+
+
+def _fold_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for code in range(0xC0, 0x250):
+        base = unicodedata.normalize("NFD", chr(code))[0]
+        if base != chr(code) and len(base) == 1 and base.isascii():
+            table[code] = base
+    table.update({ord(k): v for k, v in {"\u2019": "'", "\u2018": "'", "\u02bc": "'"}.items()})
+    arabic = {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ؤ": "و", "ئ": "ي"}  # noqa: RUF001
+    table.update({ord(k): v for k, v in arabic.items()})
+    for digit in range(10):
+        table[0x660 + digit] = str(digit)
+        table[0x6F0 + digit] = str(digit)
+    return table
+
+
+_FOLD = _fold_table()
+#: Arabic short vowels and the tatweel: dropped, so "قَتَلَ" reads as "قتل".
+_DROPPED = re.compile("[\u064b-\u065f\u0670\u0640]")
+
+
+def fold(text: str) -> tuple[str, list[int] | None]:
+    """Text with case-insensitive-friendly folds, and where each folded character came from.
+
+    The offsets are None when folding kept every character in place (the usual case).
+    """
+    folded = text.translate(_FOLD)
+    if not _DROPPED.search(folded):
+        return folded, None
+    kept = [index for index, char in enumerate(folded) if not _DROPPED.match(char)]
+    return "".join(folded[index] for index in kept), kept
+
+
+# --- compiled rules ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CategoryRules:
+    """One category of one language: all its patterns in one regular expression."""
+
+    category: str
+    pattern: re.Pattern[str]
+    weights: Mapping[str, float]  # group name -> weight
+    reports: frozenset[str]  # group names of rules that already describe a report
+    false_friends: re.Pattern[str] | None
+    gate: frozenset[str] | None  # one of these is in every match (lower case); None: no such set
+
+
+@dataclass(frozen=True)
+class LanguageRules:
+    """The compiled rules of one language."""
+
+    language: str
+    categories: tuple[CategoryRules, ...]
+    negation: re.Pattern[str]
+    clause_break: re.Pattern[str]
+    reported: re.Pattern[str]
+    reported_factor: float
+
+
+_QUOTED = re.compile(
+    "\u201c[^\u201d\n]{1,600}\u201d|\u201e[^\u201c\u201d\n]{1,600}[\u201c\u201d]"
+    "|\u00ab[^\u00bb]{1,600}\u00bb|\"[^\"\n]{1,600}\"|(?<!\\w)'[^'\n]{2,600}'(?!\\w)"
+)
+_SENTENCE_BREAK = re.compile(r"[.!?\u061f\u06d4\n]")
+_FLAGS = re.IGNORECASE
+
+
+def _compile(source: str, what: str, file: Path) -> re.Pattern[str]:
+    folded = fold(source)[0]
+    try:
+        compiled = re.compile(folded, _FLAGS)
+    except re.error as err:
+        raise RuleFileError(f"{file.name}: {what}: {err}") from None
+    if compiled.groups:
+        raise RuleFileError(f"{file.name}: {what}: use (?:...) instead of capturing groups")
+    return compiled
+
+
+def _expand(pattern: str, defines: Mapping[str, str], file: Path) -> str:
+    """Replace each ``<name>`` of the file's ``[define]`` table by its pattern."""
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(1) not in defines:
+            raise RuleFileError(f"{file.name}: <{match.group(1)}> is not in [define]")
+        return f"(?:{defines[match.group(1)]})"
+
+    return re.sub(r"<([a-z_]+)>", replace, pattern)
+
+
+def _factors(items: Iterable[tuple[Any, Any]]) -> frozenset[str] | None:
+    """Strings one of which every match of a parsed pattern contains (None: none known).
+
+    Of the pieces a sequence must match, the set whose shortest string is longest
+    wins: a gate of "kill" or "murder" skips more text than a gate of "i".
+    """
+    candidates: list[frozenset[str]] = []
+    run = ""
+    for op, argument in items:
+        if op is _sre.LITERAL:
+            run += chr(argument)
+            continue
+        if run:
+            candidates.append(frozenset({run}))
+            run = ""
+        found: frozenset[str] | None = None
+        if op is _sre.SUBPATTERN:
+            found = _factors(argument[3])
+        elif op is _sre.BRANCH:
+            branches = [_factors(branch) for branch in argument[1]]
+            if all(branches):
+                found = frozenset().union(*branches)  # type: ignore[arg-type]
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and argument[0] >= 1:
+            found = _factors(argument[2])
+        if found:
+            candidates.append(found)
+    if run:
+        candidates.append(frozenset({run}))
+    return max(candidates, key=lambda strings: min(map(len, strings)), default=None)
+
+
+def _lower(pattern: str) -> str:
+    """A pattern in lower case, its escapes (``\\b``, ``\\u201c``…) left alone.
+
+    Category patterns run on lower-cased text without ``re.IGNORECASE``, which
+    makes Python's regular expressions about twice as quick.
+    """
+    return re.sub(r"\\.|[^\\]+", lambda m: m[0] if m[0][0] == "\\" else m[0].lower(), pattern)
+
+
+def _alternation(alternatives: list[str]) -> re.Pattern[str]:
+    """One pattern of named alternatives, with the leading ``\\b`` most share tried once."""
+    bounded = [a.replace(">\\b", ">", 1) for a in alternatives if a.split(">", 1)[1][:2] == "\\b"]
+    others = [a for a in alternatives if a.split(">", 1)[1][:2] != "\\b"]
+    parts = [f"\\b(?:{'|'.join(bounded)})"] if bounded else []
+    return re.compile("|".join(parts + others))
+
+
+def _gate(alternatives: Iterable[str]) -> frozenset[str] | None:
+    """The strings a text must contain for a category's pattern to have a chance."""
+    gate: set[str] = set()
+    for alternative in alternatives:
+        found = _factors(_sre_parse.parse(alternative))
+        if not found or min(map(len, found)) < 2:
+            return None
+        gate.update(string.lower() for string in found)
+    # "kill" is in every text "killing" is in: the longer one need not be looked for
+    return frozenset(g for g in gate if not any(o != g and o in g for o in gate))
+
+
+def load_language(file: Path) -> LanguageRules:
+    """Read and compile one rule file."""
+    with file.open("rb") as handle:
+        data = tomllib.load(handle)
+    defines = data.get("define", {})
+    categories = []
+    for category, spec in data.get("categories", {}).items():
+        if category not in CATEGORIES:
+            raise RuleFileError(f"{file.name}: unknown category {category!r}")
+        alternatives, weights, reports = [], {}, set()
+        for index, rule in enumerate(spec.get("rules", ())):
+            weight = float(rule["weight"])
+            if not 0 < weight <= 1:
+                raise RuleFileError(f"{file.name}: {category} rule {index}: weight not in (0, 1]")
+            pattern = _expand(rule["pattern"], defines, file)
+            _compile(pattern, f"{category} rule {index}", file)
+            alternatives.append(f"(?P<r{index}>{_lower(fold(pattern)[0])})")
+            weights[f"r{index}"] = weight
+            if rule.get("report", False):
+                reports.add(f"r{index}")
+        friends = [
+            _compile(_expand(p, defines, file), f"{category} false friend {i}", file).pattern
+            for i, p in enumerate((*spec.get("false_friends", ()), *data.get("false_friends", ())))
+        ]
+        categories.append(
+            CategoryRules(
+                category=category,
+                pattern=_alternation(alternatives),
+                weights=weights,
+                reports=frozenset(reports),
+                gate=_gate(alternatives),
+                false_friends=re.compile("|".join(friends), _FLAGS) if friends else None,
+            )
+        )
+    return LanguageRules(
+        language=data["language"],
+        categories=tuple(categories),
+        negation=_compile(_expand(data["negation"], defines, file), "negation", file),
+        clause_break=_compile(_expand(data["clause_break"], defines, file), "clause_break", file),
+        reported=_compile(_expand(data["reported"], defines, file), "reported", file),
+        reported_factor=float(data.get("reported_factor", 0.6)),
+    )
+
+
+# --- scoring ----------------------------------------------------------------------
+
+
+class RuleScorer:
+    """The default :class:`tools.triage.Scorer`: rules from ``rules/*.toml``."""
+
+    def __init__(self, rules: Mapping[str, LanguageRules]) -> None:
+        self.rules = dict(rules)
+
+    @classmethod
+    def from_directory(cls, directory: Path = RULES_DIR) -> RuleScorer:
+        loaded = (load_language(file) for file in sorted(directory.glob("*.toml")))
+        return cls({rules.language: rules for rules in loaded})
+
+    def score(self, text: str, language: str) -> Verdict:
+        rules = (
+            self.rules.get(language)
+            or self.rules.get(language.split("-")[0])  # pt-br, fr-ca: the base language
+            or self.rules[FALLBACK_LANGUAGE]
+        )
+        folded, offsets = fold(text)
+        lowered = folded.lower()
+        if len(lowered) != len(folded):  # a letter whose lower case is longer: keep offsets
+            lowered = folded
+        context = _Context(folded, rules)
+        findings = []
+        for category in rules.categories:
+            if category.gate is not None and not any(word in lowered for word in category.gate):
+                continue
+            finding = _score_category(category, text, lowered, offsets, context)
+            if finding is not None:
+                findings.append(finding)
+        findings.sort(key=lambda finding: (-finding.score, CATEGORIES.index(finding.category)))
+        return Verdict(language=language, findings=tuple(findings))
+
+
+class _Context:
+    """What several categories ask of one text, computed at most once."""
+
+    def __init__(self, folded: str, rules: LanguageRules) -> None:
+        self.folded = folded
+        self.rules = rules
+        self._quotes: list[tuple[int, int]] | None = None
+
+    def quoted(self, start: int) -> bool:
+        if self._quotes is None:
+            self._quotes = [m.span() for m in _QUOTED.finditer(self.folded)]
+        index = bisect.bisect_right(self._quotes, (start, len(self.folded))) - 1
+        return index >= 0 and self._quotes[index][0] < start < self._quotes[index][1]
+
+    def negated(self, start: int) -> bool:
+        """Whether a negation stands between the start of the clause and ``start``."""
+        if self.rules.clause_break.match(self.folded, start):
+            return False  # the match starts its own clause ("... I'll kill you")
+        window = self.folded[max(0, start - 60) : start]
+        breaks = list(self.rules.clause_break.finditer(window))
+        clause = window[breaks[-1].end() :] if breaks else window
+        return bool(self.rules.negation.search(clause))
+
+    def reported(self, start: int) -> bool:
+        window = self.folded[max(0, start - 160) : start]
+        breaks = list(_SENTENCE_BREAK.finditer(window))
+        sentence = window[breaks[-1].end() :] if breaks else window
+        return bool(self.rules.reported.search(sentence))
+
+
+def _score_category(
+    category: CategoryRules,
+    text: str,
+    folded: str,
+    offsets: list[int] | None,
+    context: _Context,
+) -> Finding | None:
+    best: dict[str, float] = {}
+    phrases: list[str] = []
+    friends: list[tuple[int, int]] | None = None
+    for match in category.pattern.finditer(folded):
+        start, end = match.span()
+        if category.false_friends is not None:
+            if friends is None:
+                friends = [m.span() for m in category.false_friends.finditer(folded)]
+            if any(s < end and start < e for s, e in friends):
+                continue
+        if context.negated(start):
+            continue
+        rule = match.lastgroup or ""
+        weight = category.weights[rule]
+        if rule not in category.reports and (context.quoted(start) or context.reported(start)):
+            weight *= context.rules.reported_factor
+        best[rule] = max(best.get(rule, 0.0), weight)
+        phrase = _original(text, offsets, start, end)
+        if phrase not in phrases:
+            phrases.append(phrase)
+    if not best:
+        return None
+    remaining = 1.0
+    for weight in best.values():
+        remaining *= 1 - weight
+    return Finding(
+        category=category.category, score=round(1 - remaining, 3), phrases=tuple(phrases)
+    )
+
+
+def _original(text: str, offsets: list[int] | None, start: int, end: int) -> str:
+    if offsets is None:
+        return text[start:end]
+    # marks dropped after the last character (a final short vowel) belong to the phrase
+    stop = offsets[end] if end < len(offsets) else len(text)
+    return text[offsets[start] : stop]
+
+
+@functools.cache
+def default_scorer() -> RuleScorer:
+    """The scorer of the shipped rule files, compiled once per process."""
+    return RuleScorer.from_directory()
