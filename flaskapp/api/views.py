@@ -14,7 +14,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, abort, g, jsonify, request, url_for
+from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response
 
@@ -58,7 +58,8 @@ def _may(permission: Permission) -> bool:
 
 
 def _cursors() -> URLSafeSerializer:
-    return URLSafeSerializer(settings().secret_key.get_secret_value() or "", salt="api-cursor")
+    """Cursors are signed with the app's key: a client can hold them, not make them up."""
+    return URLSafeSerializer(current_app.secret_key, salt="api-cursor")
 
 
 def _page() -> int:
