@@ -24,6 +24,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         access,
         admin,
         alerts,
+        api,
         auth,
         context,
         errors,
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.init_app(app)
     auth.init_app(app)
     requests.init_app(app)
+    api.init_app(app)  # after requests: it shares its rate limiter
 
     app.register_blueprint(home.bp)
     app.register_blueprint(health.bp)

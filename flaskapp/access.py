@@ -4,6 +4,11 @@ Each view declares its rule with one decorator: :func:`public`, :func:`signed_in
 or :func:`requires`. A view without a rule is refused to everyone (deny by
 default), so a new route cannot be opened by forgetting to protect it; the
 route x role test in the suite fails for it as well.
+
+Under ``/api/`` a request may bring a personal token (``Authorization: Bearer sdk_…``)
+instead of the session cookie: it is checked here by :mod:`flaskapp.api.auth`, and the
+same rules apply to the user it stands for, limited to its scopes. Without either, the
+API answers 401 rather than sending a script to the sign-in page.
 """
 
 from __future__ import annotations
@@ -38,6 +43,13 @@ View = TypeVar("View", bound=Callable[..., Any])
 # Keys of the signed session cookie. It holds who the person is and when the
 # wikis were last asked about them, never a token.
 USER_ID, USERNAME, WIKI_ROLES, CHECKED_AT, SIGNED_IN_AT = "uid", "name", "wiki", "checked", "since"
+
+API_PREFIX = "/api/"
+
+
+def is_api_request() -> bool:
+    """A call to the JSON API: errors are JSON, tokens are accepted, no redirects to sign in."""
+    return request.path.startswith(API_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -104,6 +116,11 @@ def init_app(app: Flask) -> None:
 
 def _load_current_user() -> None:
     g.user = None
+    if is_api_request() and "Authorization" in request.headers:
+        from flaskapp.api.auth import user_from_token  # the API builds on this module
+
+        g.user = user_from_token()
+        return
     if USER_ID not in session:
         return
     now = clock.now().timestamp()
@@ -158,6 +175,8 @@ def _enforce_rule() -> Response | None:
         return None
     user = current_user()
     if user is None:
+        if is_api_request():
+            abort(401)
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if rule.permission is not None and not user.can(rule.permission):
         abort(403)

@@ -1,4 +1,7 @@
-"""Error pages that say what happened and what to do, in the tool's own layout."""
+"""Error pages that say what happened and what to do, in the tool's own layout.
+
+Under ``/api/`` the same errors are JSON (:mod:`flaskapp.api.errors`), unknown routes too.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,10 @@ from flask_babel import gettext, lazy_gettext
 from flask_babel.speaklater import LazyString
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from flaskapp.access import is_api_request
+from flaskapp.api import errors as api_errors
 
 # Lazy: the module is read once, each page is shown in its own reader's language.
 MESSAGES: dict[int, tuple[LazyString, LazyString]] = {
@@ -31,14 +38,18 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
 
 
-def _csrf_error(error: CSRFError) -> tuple[str, int]:
+def _csrf_error(error: CSRFError) -> tuple[str, int] | Response:
+    if is_api_request():
+        return api_errors.from_http_exception(error)
     reason = gettext(
         "This form has expired or did not come from this tool. Reload the page and try again."
     )
     return render_template("error.html", title=gettext("Form expired"), reason=reason), 400
 
 
-def _http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
+def _http_error(error: HTTPException) -> tuple[str, int] | HTTPException | Response:
+    if is_api_request():
+        return api_errors.from_http_exception(error)
     code = error.code or 500
     if code not in MESSAGES:
         return error

@@ -72,6 +72,28 @@ EXPECTED: dict[str, AccessRule] = {
     "oncall.acknowledge": AccessRule(True, Permission.ACT_ON_CASES),
     "oncall.acknowledge_case": AccessRule(True, Permission.ACT_ON_CASES),
     "oncall.raise_to_emergency": AccessRule(True, Permission.ACT_ON_CASES),
+    "tokens.index": SIGNED_IN,
+    "tokens.create": SIGNED_IN,
+    "tokens.revoke": SIGNED_IN,
+    "api_docs.page": PUBLIC,
+    "api.openapi_document": PUBLIC,
+    "api.me": SIGNED_IN,
+    "api.file_request": AccessRule(True, Permission.FILE_REQUEST),
+    "api.own_requests": AccessRule(True, Permission.VIEW_OWN_REQUESTS),
+    "api.own_request": AccessRule(True, Permission.VIEW_OWN_REQUESTS),
+    "api.list_cases": AccessRule(True, Permission.VIEW_QUEUE),
+    "api.show_case": AccessRule(True, Permission.VIEW_QUEUE),
+    "api.move_case": AccessRule(True, Permission.ACT_ON_CASES),
+    "api.claim_case": AccessRule(True, Permission.ACT_ON_CASES),
+    "api.note_case": AccessRule(True, Permission.ACT_ON_CASES),
+    "api.reply_case": AccessRule(True, Permission.ACT_ON_CASES),
+    "api.list_alerts": AccessRule(True, Permission.VIEW_ALERTS),
+    "api.show_alert": AccessRule(True, Permission.VIEW_ALERTS),
+    "api.dismiss_alert": AccessRule(True, Permission.ACT_ON_ALERTS),
+    "api.search_locks": AccessRule(True, Permission.VIEW_LOCK_LOG),
+    "api.lock_history": AccessRule(True, Permission.VIEW_LOCK_LOG),
+    "api.lock_stats": AccessRule(True, Permission.VIEW_LOCK_LOG),
+    "api.queue_stats": AccessRule(True, Permission.VIEW_QUEUE),
     "alerts.index": AccessRule(True, Permission.VIEW_ALERTS),
     "alerts.show": AccessRule(True, Permission.VIEW_ALERTS),
     "alerts.dismiss": AccessRule(True, Permission.ACT_ON_ALERTS),
@@ -97,6 +119,7 @@ SAMPLE_ARGUMENTS = {
     "secret": "not-a-known-secret-0000000000000000",
     "token": "not-a-callout-token",
     "shift_id": 1,
+    "token_id": 1,
     "alert_id": 1,
 }
 
@@ -156,6 +179,13 @@ def test_route_by_role_matrix(app: Flask, visitor: str) -> None:
             denied = response.status_code == 403 or (
                 response.status_code == 302 and response.location.startswith("/login")
             )
+            if rule.rule.startswith("/api/"):
+                # The API never redirects: 401 (JSON) without a sign-in, 403 without the right.
+                assert response.status_code != 302, (rule.rule, method)
+                html_page = rule.endpoint == "api_docs.page"  # the API's documentation page
+                assert response.is_json or html_page, (rule.rule, method, response.status_code)
+                denied = response.status_code in (401, 403)
+                assert (response.status_code == 401) == (visitor == "anonymous" and denied)
             assert response.status_code < 500, (rule.endpoint, method, response.status_code)
             expected = _allowed(EXPECTED[rule.endpoint], visitor)
             assert denied != expected, f"{visitor} {method} {rule.rule}: {response.status_code}"

@@ -27,7 +27,12 @@ def test_anonymous_visitors_get_no_navigation(app: Flask) -> None:
 
 def test_functionary_sees_their_requests_and_the_lock_log(app: Flask) -> None:
     client = signed_in_client(app, "Steward One", ("user", "functionary"))
-    assert _places(client.get("/").text) == ["/requests/new", "/requests", "/locks/"]
+    assert _places(client.get("/").text) == [
+        "/requests/new",
+        "/requests",
+        "/locks/",
+        "/account/tokens",
+    ]
 
 
 def test_specialist_sees_the_queue_and_metrics(app: Flask) -> None:

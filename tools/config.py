@@ -164,6 +164,9 @@ class Settings(BaseSettings):
     ratelimit_storage_url: str = Field(
         "memory://", description="Flask-Limiter storage: memory:// (one process) or redis://…"
     )
+    api_requests_per_minute: int = Field(
+        60, ge=1, description="Calls one API token (or one signed-in person) may make per minute."
+    )
     retention_days: int = Field(
         90,
         ge=1,

@@ -6,6 +6,8 @@ timeline (each replaced by :data:`TOMBSTONE`), and the text and author of alerts
 led to it. What the metrics need stays: category, severity, status, wikis, SLA times,
 who worked it, and the timeline's shape. ``purged_at`` marks the case, so a second run
 finds nothing to do, and a ``purged`` event says on the timeline when it happened.
+The same run clears the address an API token was last used from, and forgets the API's
+idempotency keys, once they are older than the period.
 
 Only this module may rewrite timeline events: it sets the session flag that the
 append-only guard in :mod:`tools.models` checks, and clears it again.
@@ -21,6 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tools import api_tokens, idempotency
 from tools.models import Alert, Audience, Case, CaseEvent, CaseStatus
 
 TOMBSTONE = "[removed by the retention policy]"
@@ -39,6 +42,7 @@ class PurgeReport:
     evidence: int
     events: int
     dry_run: bool
+    token_addresses: int = 0  # API tokens whose last-use address was cleared
 
 
 def due_for_purge(session: Session, days: int, at: datetime) -> list[Case]:
@@ -65,12 +69,17 @@ def purge(session: Session, days: int, at: datetime, dry_run: bool = False) -> P
     subjects = sum(len(case.subjects) for case in due)
     evidence = sum(len(case.evidence) for case in due)
     events = sum(1 for case in due for event in case.events if event.body is not None)
+    addresses = 0
     if not dry_run:
         with _purging(session):
             for case in due:
                 _purge_case(session, case, days, at)
             session.flush()
-    return PurgeReport([case.reference or "" for case in due], subjects, evidence, events, dry_run)
+        cutoff = at - timedelta(days=days)
+        addresses = api_tokens.forget_addresses(session, cutoff)
+        idempotency.forget_before(session, cutoff)
+    references = [case.reference or "" for case in due]
+    return PurgeReport(references, subjects, evidence, events, dry_run, addresses)
 
 
 @contextmanager

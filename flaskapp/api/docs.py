@@ -1,0 +1,74 @@
+"""The API's documentation as a page of the tool, drawn from the OpenAPI document.
+
+Our own template rather than Swagger UI or ReDoc: no script at all (the CSP allows only
+our own files, and these bundles are large and change often), the tool's layout and
+languages, and nothing to vendor and keep up to date. Scripts read ``openapi.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, render_template
+
+from flaskapp.access import public
+from flaskapp.api.openapi import document
+from flaskapp.api.views import base_path
+
+bp = Blueprint("api_docs", __name__, url_prefix="/api/v1")
+
+METHODS = ("get", "post")
+
+
+def _schema_name(schema: dict[str, Any] | None) -> str | None:
+    ref = (schema or {}).get("$ref", "")
+    return ref.rsplit("/", 1)[-1] if ref else None
+
+
+def operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each call as the page lists it: method, path, what it needs, parameters, answers."""
+    found = []
+    for path, item in spec["paths"].items():
+        for method in METHODS:
+            if method not in item:
+                continue
+            operation = item[method]
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            found.append(
+                {
+                    "id": operation["operationId"],
+                    "method": method.upper(),
+                    "path": spec["servers"][0]["url"] + path,
+                    "summary": operation["summary"],
+                    "description": operation.get("description", ""),
+                    "parameters": operation.get("parameters", []),
+                    "body": _schema_name(body and body["schema"]),
+                    "responses": [
+                        (code, _response_schema(spec, answer))
+                        for code, answer in operation["responses"].items()
+                    ],
+                }
+            )
+    return found
+
+
+def _response_schema(spec: dict[str, Any], answer: dict[str, Any]) -> str | None:
+    if "$ref" in answer:
+        answer = spec["components"]["responses"][answer["$ref"].rsplit("/", 1)[-1]]
+    return _schema_name(answer.get("content", {}).get("application/json", {}).get("schema"))
+
+
+@bp.get("/docs")
+@public
+def page() -> str:
+    spec = document(base_path())
+    return render_template(
+        "api/docs.html",
+        spec=spec,
+        operations=operations(spec),
+        schemas={
+            name: json.dumps(schema, indent=2, ensure_ascii=False)
+            for name, schema in spec["components"]["schemas"].items()
+        },
+    )
