@@ -82,7 +82,7 @@ from bots.lock_logger import (
     make_default_site,
     open_database,
 )
-from tools import alerts, db
+from tools import alerts, db, wikitext
 from tools.config import Settings, SettingsError, load_settings
 from tools.wikis import UnknownWiki, wiki_by_dbname
 from tools.wikitext import WikiDialect
@@ -562,7 +562,7 @@ def revision_text(site: APISite, rev_id: int) -> str | None:
 
 def site_language_data(site: APISite) -> dict[str, Any]:
     """What the wiki says about its language: siteinfo and the month names, in one go."""
-    keys = [*alerts.MONTH_MESSAGES, *alerts.GENITIVE_MONTH_MESSAGES]
+    keys = wikitext.MONTH_MESSAGES
     data = site.simple_request(
         action="query",
         meta="siteinfo|allmessages",

@@ -287,7 +287,8 @@ def test_a_specialist_token_cannot_read_restricted_cases_without_that_role(app: 
     allowed = make_token(app, "Spec Two", grants=["restricted-specialist"])
     read = client.get(f"/api/v1/cases/{restricted}", headers=bearer(allowed))
     assert read.status_code == 200 and read.json["title"] == "Child safety"
-    assert [e["kind"] for e in read.json["events"]] == ["filed", "viewed"]
+    # A child-protection case is an emergency: the on-call chain started when it was filed.
+    assert [e["kind"] for e in read.json["events"]] == ["filed", "called_out", "viewed"]
     assert read.json["events"][-1]["actor"] == "Spec Two"
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bots.noticeboard_patrol import PatrolError, parse_options, sse_messages
-from tools import alerts
+from tools import alerts, wikitext
 from tools.config import SettingsError, load_settings
 
 #: What frwiki's API answers (formatversion=2), cut to what the dialect reads.
@@ -34,7 +34,7 @@ FRWIKI = {
     "allmessages": [
         {"name": name, "content": month}
         for name, month in zip(
-            alerts.MONTH_MESSAGES,
+            wikitext.MONTH_MESSAGES[:12],
             [
                 "janvier",
                 "février",

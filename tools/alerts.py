@@ -390,31 +390,12 @@ def classify_revision(
     return found
 
 
-#: MediaWiki's messages naming the months (the long forms, then the genitive ones),
-#: asked of each wiki's API for its :class:`WikiDialect`.
-MONTH_MESSAGES = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may_long",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
-GENITIVE_MONTH_MESSAGES = tuple(f"{name.removesuffix('_long')}-gen" for name in MONTH_MESSAGES)
-
-
 def dialect_from_api(query: Mapping[str, Any]) -> WikiDialect:
     """A wiki's :class:`WikiDialect` from one API answer (``formatversion=2``).
 
     ``query`` is the ``query`` of ``meta=siteinfo|allmessages`` with
     ``siprop=general|namespaces|namespacealiases|specialpagealiases`` and
-    ``ammessages`` :data:`MONTH_MESSAGES` and :data:`GENITIVE_MONTH_MESSAGES`.
+    ``ammessages`` :data:`tools.wikitext.MONTH_MESSAGES`.
     """
     messages = {
         message["name"]: message.get("content", "")

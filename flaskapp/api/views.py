@@ -393,7 +393,8 @@ def reply_case(reference: str) -> tuple[Response, int]:
     text = _text(_json_body(), "body", cases.MESSAGE_MAX)
     event = cases.reply(db(), case, _me(), text)
     db().commit()
-    notify_requester_of_reply(settings(), case)  # after the commit: the reply stands either way
+    # After the commit: the reply stands whether or not the mail goes out.
+    notify_requester_of_reply(settings(), case, event.body or "")
     return jsonify(serialise.event_entry(event)), 201
 
 
