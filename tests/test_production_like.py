@@ -41,10 +41,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pytest
 import yaml
 from conftest import Mailbox, new_mariadb_database
-from eventstreams_server import EventStreamsServer
+from eventstreams_server import EventStreamsServer, recentchange
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
-from test_patrol import HEADER, THREAT, Editor, _event
+from test_patrol import HEADER, THREAT, Edit, Editor
 
 from tools import clock, oncall
 from tools.db import make_engine, session_factory, transaction
@@ -369,7 +369,7 @@ def test_toolforge_commands_serve_page_alert_and_log_then_stop_cleanly(
 
     # 4. A threat on the watched board, on the stream: an alert a specialist sees.
     threat = editor.edit(board.title, THREAT)
-    eventstreams.add(_event(devwiki, threat))
+    eventstreams.add(recentchange_of(devwiki, threat))
     alert_id = wait_for("alert", lambda: alert_on(deployment, board.title), 60, jobs)
     context = chromium.new_context(locale="en-US")
     try:
@@ -425,3 +425,18 @@ def alert_on(deployment: Deployment, title: str) -> int | None:
         return session.scalars(
             select(Alert.id).where(Alert.page_title == title, Alert.category == "violence")
         ).first()
+
+
+def recentchange_of(devwiki: DevWiki, edit: Edit) -> dict[str, Any]:
+    """The recentchange event EventStreams would send for an edit of the local wiki."""
+    return recentchange(
+        wiki=WIKI,
+        server_url=devwiki.url.rstrip("/"),
+        script_path="",
+        title=edit.title,
+        namespace=edit.namespace,
+        user=edit.user,
+        old_rev=edit.old,
+        new_rev=edit.new,
+        at=edit.at,
+    )
