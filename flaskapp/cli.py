@@ -164,13 +164,12 @@ def oncall_run(once: bool, poll: float) -> None:
     All state is in the database: a restarted worker goes on where it stopped, and
     several workers at once never send a callout twice.
     """
-    import time
-
     from tools import clock, oncall
 
     settings = load_settings()
     factory = db.session_factory(db.engine_from_settings(settings))
-    while True:
+    stop = _StopBetweenPasses()
+    while not stop.requested:
         try:
             report = oncall.run_due(factory, settings, clock.now())
         except OperationalError as err:
@@ -185,7 +184,35 @@ def oncall_run(once: bool, poll: float) -> None:
                 )
         if once:
             return
-        time.sleep(poll)
+        stop.sleep(poll)
+    click.echo("Stopped between passes.")
+
+
+class _StopBetweenPasses:
+    """SIGTERM (Toolforge stopping a job) lets the pass in progress finish, then stops.
+
+    A pass cut short would be taken up by the next worker anyway, but a clean stop
+    exits 0 and says so, which is what the platform and the operator expect. The
+    sleep between passes is cut in short slices so that the signal ends it at once.
+    """
+
+    SLICE = 0.5  # seconds
+
+    def __init__(self) -> None:
+        import signal
+
+        self.requested = False
+        signal.signal(signal.SIGTERM, self._on_signal)
+
+    def _on_signal(self, _signum: int, _frame: Any) -> None:
+        self.requested = True
+
+    def sleep(self, seconds: float) -> None:
+        import time
+
+        until = time.monotonic() + seconds
+        while not self.requested and (left := until - time.monotonic()) > 0:
+            time.sleep(min(left, self.SLICE))
 
 
 @cli.group("triage")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -99,3 +101,36 @@ def test_unreachable_database_is_named_without_its_password(tmp_path: Path) -> N
     assert refused.returncode == 1
     assert "cannot use the database mysql+pymysql://tool:***@127.0.0.1" in refused.stderr
     assert "s3cret" not in refused.stderr
+
+
+def test_oncall_worker_stops_cleanly_on_sigterm_between_passes(tmp_path: Path) -> None:
+    """Toolforge stops a continuous job with SIGTERM: the worker ends its pass and exits 0."""
+    assert _run("db", "upgrade", cwd=tmp_path).returncode == 0
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SAFETYDESK_")}
+    worker = subprocess.Popen(
+        [SAFETYDESK, "oncall", "run", "--poll", "600"],
+        cwd=tmp_path,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    database = tmp_path / "instance" / "safetydesk.sqlite3"
+    try:
+        deadline = time.monotonic() + 30
+        while not _oncall_heartbeat(database):  # its first pass is done: it sleeps
+            assert worker.poll() is None and time.monotonic() < deadline, worker.stdout
+            time.sleep(0.1)
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=10) == 0  # not the 600 s sleep, not killed by the signal
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    assert worker.stdout is not None and "Stopped between passes." in worker.stdout.read()
+
+
+def _oncall_heartbeat(database: Path) -> bool:
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute("SELECT 1 FROM bot_checkpoints WHERE bot = 'oncall'").fetchall()
+    return bool(rows)
