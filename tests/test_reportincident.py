@@ -288,3 +288,20 @@ def test_a_report_calls_out_the_person_on_duty_by_mail(
     assert case.reference in mail["Subject"] + body
     assert "https://safetydesk.example/oncall/ack/" in body
     assert "Troubled User" not in body and "hurt" not in body  # nothing of the report itself
+
+
+def test_a_body_without_its_reported_user_line_names_nobody_rather_than_the_link() -> None:
+    from tools.reportincident import Threat, parse_report
+
+    request = extension_body()["request"]
+    request["comment"]["body"] = (
+        "Reporting user: Concerned Editor\n"
+        "Link to page: https://en.wikipedia.org/w/index.php?oldid=5\n"
+        "Threat type: Threats of public harm\n"
+        "Details: A bomb threat against the meetup venue."
+    )
+    report = parse_report("enwiki", request)
+    assert report.reported_user is None
+    assert report.link == "https://en.wikipedia.org/w/index.php?oldid=5"
+    assert report.threat == Threat.PUBLIC_HARM
+    assert report.details == "A bomb threat against the meetup venue."

@@ -221,12 +221,12 @@ def _find(values: list[str], table: dict[Any, tuple[str, ...]]) -> tuple[int | N
 
 
 def _reported_user(lines: list[str], values: list[str], reporter: str) -> str | None:
-    """The second parameter: the ``label: value`` line right after the reporter's."""
+    """The second parameter: the value of the labelled line right after the reporter's."""
     for index, value in enumerate(values[:-1]):
         if reporter and value == reporter:
-            candidate = values[index + 1]
-            if candidate != lines[index + 1] or ":" in lines[index + 1]:
-                return candidate or None  # an empty value: no reported user
+            following, candidate = lines[index + 1], values[index + 1]
+            if ":" in following and "//" not in candidate:  # not the link's line
+                return candidate or None  # an empty value: the report names nobody
             return None
     return None
 
