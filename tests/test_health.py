@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from flask import Flask
 from sqlalchemy import text
 
 from flaskapp.context import sessions
 from tools import clock
+from tools.devwiki import free_port
 from tools.models import BotCheckpoint
+
+REPOSITORY = Path(__file__).resolve().parents[1]
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 JOBS = {"lock_logger": 900, "noticeboard_patrol": 900, "oncall": 180}
@@ -90,3 +98,44 @@ def test_production_sends_hsts_and_trusts_the_proxy_it_is_told_of(
     assert "redirect_uri=https%3A%2F%2Fsafetydesk.toolforge.org%2Foauth-callback" in answer.location
     development = make_app(instance_path=production.instance_path + "/dev")
     assert "Strict-Transport-Security" not in development.test_client().get("/").headers
+
+
+@pytest.mark.parametrize(
+    ("change", "line"),
+    [
+        ({}, "bad setting SAFETYDESK_SECRET_KEY: production needs a random key"),  # missing
+        ({"SAFETYDESK_SECRET_KEY": "change-me"}, "bad setting SAFETYDESK_SECRET_KEY"),
+        (
+            {"SAFETYDESK_SECRET_KEY": "k" * 40, "SAFETYDESK_DEV_LOGIN": "true"},
+            "bad setting SAFETYDESK_DEV_LOGIN: development sign-in cannot be enabled",
+        ),
+    ],
+)
+def test_the_web_command_refuses_unsafe_production_settings_at_once(
+    tmp_path: Path, change: dict[str, str], line: str
+) -> None:
+    """The Procfile's web command (gunicorn) stops before serving, with one clear line."""
+    procfile = (REPOSITORY / "Procfile").read_text().splitlines()
+    (command,) = [entry.split(":", 1)[1].strip() for entry in procfile if entry.startswith("web:")]
+    environment = {
+        "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "PORT": str(free_port()),
+        "SAFETYDESK_ENVIRONMENT": "production",
+        "SAFETYDESK_OAUTH_CLIENT_ID": "client",
+        "SAFETYDESK_OAUTH_CLIENT_SECRET": "secret",
+        "SAFETYDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'web.sqlite3'}",
+    } | change
+    done = subprocess.run(
+        command,
+        shell=True,
+        cwd=REPOSITORY,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert line in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "Booting worker" not in done.stderr  # it never started serving
