@@ -62,7 +62,6 @@ Pywikibot's global options apply too, among them:
 
 from __future__ import annotations
 
-import signal
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -80,7 +79,7 @@ from pywikibot.site import APISite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bots.site import BotPassword, connect, family_name, use_workdir
+from bots.site import BotPassword, connect, family_name, stop_on_sigterm, use_workdir
 from tools import clock, db, locks
 from tools.config import Settings, SettingsError, load_settings
 
@@ -457,11 +456,6 @@ def open_database(settings: Settings) -> sessionmaker[Session]:
     return db.session_factory(engine)
 
 
-def _stop(_signum: int, _frame: Any) -> None:
-    """SIGTERM (Toolforge stopping the job) ends the run as Ctrl-C does."""
-    raise KeyboardInterrupt
-
-
 def main(*args: str) -> None:
     """Check settings, database and account, then run (see the module docstring)."""
     args = args or tuple(pywikibot.argvu[1:])
@@ -488,7 +482,7 @@ def main(*args: str) -> None:
     except TRANSIENT_ERRORS as err:
         pywikibot.error(f"cannot reach the wiki: {err}")
         sys.exit(1)
-    signal.signal(signal.SIGTERM, _stop)
+    stop_on_sigterm()
     bot.run()
     if bot.failed:
         sys.exit(1)

@@ -58,7 +58,6 @@ Pywikibot's global options apply too, among them:
 from __future__ import annotations
 
 import json
-import signal
 import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -82,6 +81,7 @@ from bots.lock_logger import (
     make_default_site,
     open_database,
 )
+from bots.site import stop_on_sigterm
 from tools import alerts, db, wikitext
 from tools.config import Settings, SettingsError, load_settings
 from tools.wikis import UnknownWiki, wiki_by_dbname
@@ -633,10 +633,6 @@ def connect_boards(settings: Settings) -> tuple[dict[str, APISite], list[Board]]
     return sites, boards
 
 
-def _stop(_signum: int, _frame: Any) -> None:
-    raise KeyboardInterrupt
-
-
 def main(*args: str) -> None:
     """Check settings, database and accounts, then run (see the module docstring)."""
     args = args or tuple(pywikibot.argvu[1:])
@@ -662,7 +658,7 @@ def main(*args: str) -> None:
     except TRANSIENT_ERRORS as err:
         pywikibot.error(f"cannot reach the wiki: {err}")
         sys.exit(1)
-    signal.signal(signal.SIGTERM, _stop)
+    stop_on_sigterm()
     bot.run()
     if bot.failed:
         sys.exit(1)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -37,7 +38,7 @@ from pywikibot.tools import normalize_username
 
 from tools.wikiapi import on_this_machine
 
-__all__ = ["BotPassword", "connect", "family_name", "use_workdir"]
+__all__ = ["BotPassword", "connect", "family_name", "stop_on_sigterm", "use_workdir"]
 
 #: The password file in the working folder, in Pywikibot's format.
 PASSWORD_FILE = "user-password.py"
@@ -141,3 +142,12 @@ def _remember_password(family: str, username: str, bot_password: BotPassword) ->
         handle.write("\n".join(lines) + "\n")
     partial.replace(path)
     config.password_file = str(path)
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM (Toolforge stopping the job) ends a bot's run as Ctrl-C does: cleanly."""
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)

@@ -25,7 +25,8 @@ from werkzeug.wrappers import Response
 from flaskapp.context import db, settings
 from flaskapp.i18n import clear_session_keeping_language
 from tools import clock
-from tools.accounts import granted_roles
+from tools.accounts import granted_roles, user_by_id
+from tools.models import User
 from tools.roles import (
     Permission,
     Role,
@@ -106,6 +107,19 @@ class CurrentUser:
 
 def current_user() -> CurrentUser | None:
     return g.get("user")
+
+
+def current_user_row() -> User:
+    """The signed-in person's row, for a view whose access rule already required a sign-in."""
+    user = current_user()
+    assert user is not None
+    return user_by_id(db(), user.id)
+
+
+def may_see_restricted() -> bool:
+    """Whether the signed-in person may open restricted (child-protection) cases and alerts."""
+    user = current_user()
+    return user is not None and user.can(Permission.VIEW_RESTRICTED_CASES)
 
 
 def init_app(app: Flask) -> None:

@@ -15,7 +15,6 @@ from flask import (
     Blueprint,
     abort,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -27,12 +26,12 @@ from werkzeug.wrappers import Response
 from wtforms import Form, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from flaskapp.access import current_user, requires
+from flaskapp.access import current_user_row, may_see_restricted, requires
 from flaskapp.context import db, settings
+from flaskapp.errors import refuse
 from flaskapp.requests import CATEGORY_LABELS, SEVERITY_LABELS, RequestForm
 from tools import alerts, cases
-from tools.accounts import user_by_id
-from tools.models import Alert, AlertStatus, User
+from tools.models import Alert, AlertStatus
 from tools.roles import Permission
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
@@ -82,17 +81,6 @@ class AlertCaseForm(RequestForm):
     """The request form, filled in from the alert; the specialist edits it before filing."""
 
 
-def _me() -> User:
-    user = current_user()
-    assert user is not None
-    return user_by_id(db(), user.id)
-
-
-def _may_see_restricted() -> bool:
-    user = current_user()
-    return user is not None and user.can(Permission.VIEW_RESTRICTED_CASES)
-
-
 def _labels() -> dict[str, dict[str, str]]:
     return {
         "alert_categories": {key: str(label) for key, label in ALERT_CATEGORY_LABELS.items()},
@@ -105,13 +93,12 @@ def _alert(alert_id: int) -> Alert:
     alert = alerts.get_alert(db(), alert_id)
     if alert is None:
         abort(404)
-    if alerts.is_restricted(alert) and not _may_see_restricted():
+    if alerts.is_restricted(alert) and not may_see_restricted():
         reason = gettext(
             "This alert is about child safety. Only restricted specialists may open it. "
             "Ask one of them if you think you should be involved."
         )
-        page = render_template("error.html", title=gettext("Restricted alert"), reason=reason)
-        abort(make_response(page, 403))
+        refuse(gettext("Restricted alert"), reason)
     return alert
 
 
@@ -129,7 +116,7 @@ def index() -> str:
         wiki=(form.wiki.data or "").strip() or None,
         limit=PAGE_SIZE + 1,
         after=int(after) if after.isdigit() else None,
-        include_restricted=_may_see_restricted(),
+        include_restricted=may_see_restricted(),
     )
     args = {key: value for key, value in request.args.items() if key != "after"}
     more = len(rows) > PAGE_SIZE
@@ -170,7 +157,7 @@ def dismiss(alert_id: int) -> str | Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _render_alert(alert, form), 400
     try:
-        alerts.dismiss(db(), alert, _me(), form.reason.data or "")
+        alerts.dismiss(db(), alert, current_user_row(), form.reason.data or "")
         db().commit()
     except alerts.AlertError as err:
         db().rollback()
@@ -220,7 +207,7 @@ def file_case(alert_id: int) -> str | Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _render_case_form(alert, form), 400
     try:
-        case = alerts.turn_into_case(db(), alert, _me(), settings(), form.to_request())
+        case = alerts.turn_into_case(db(), alert, current_user_row(), settings(), form.to_request())
         db().commit()
     except (alerts.AlertError, cases.CaseError) as err:
         db().rollback()

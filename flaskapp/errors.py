@@ -5,7 +5,9 @@ Under ``/api/`` the same errors are JSON (:mod:`flaskapp.api.errors`), unknown r
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from typing import NoReturn
+
+from flask import Flask, abort, make_response, render_template
 from flask_babel import gettext, lazy_gettext
 from flask_babel.speaklater import LazyString
 from flask_wtf.csrf import CSRFError
@@ -55,3 +57,8 @@ def _http_error(error: HTTPException) -> tuple[str, int] | HTTPException | Respo
         return error
     title, reason = MESSAGES[code]
     return render_template("error.html", title=str(title), reason=str(reason)), code
+
+
+def refuse(title: str, reason: str, status: int = 403) -> NoReturn:
+    """Stop the request with the error page saying why (a restricted case, a restricted alert)."""
+    abort(make_response(render_template("error.html", title=title, reason=reason), status))

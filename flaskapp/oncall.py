@@ -19,12 +19,11 @@ from werkzeug.wrappers import Response
 from wtforms import DateField, DateTimeLocalField, SelectField, StringField, TimeField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from flaskapp.access import current_user, requires
+from flaskapp.access import current_user, current_user_row, requires
 from flaskapp.context import db, settings
 from flaskapp.queue import _case  # the case, or 404, or the restricted case's 403
 from flaskapp.requests import CATEGORY_LABELS
 from tools import cases, clock, oncall
-from tools.accounts import user_by_id
 from tools.models import Case, Category, Severity, ShiftKind, User
 from tools.roles import Permission
 
@@ -153,14 +152,8 @@ def _targets_label(targets: tuple[str, ...]) -> str:
 # --- the rota ------------------------------------------------------------------------------
 
 
-def _me() -> User:
-    user = current_user()
-    assert user is not None
-    return user_by_id(db(), user.id)
-
-
 def _render_rota(manage: bool, **forms: FlaskForm) -> str:
-    me = _me()
+    me = current_user_row()
     weekly = forms.get("weekly_form") or WeeklyForm(formdata=None, prefix="weekly")
     weekly.weekday.choices = [(day, _weekday_name(day)) for day in range(7)]
     return render_template(
@@ -191,7 +184,9 @@ def preferences() -> Response | tuple[str, int]:
     form = PreferencesForm()
     if form.validate_on_submit():
         try:
-            oncall.set_preferences(_me(), form.timezone.data or "", form.email.data or "")
+            oncall.set_preferences(
+                current_user_row(), form.timezone.data or "", form.email.data or ""
+            )
             db().commit()
         except oncall.OncallError as err:
             db().rollback()
@@ -220,7 +215,7 @@ def add_weekly() -> Response | tuple[str, int]:
         try:
             oncall.add_weekly_shift(
                 db(),
-                _me().id,
+                current_user_row().id,
                 form.username.data or "",
                 int(form.weekday.data),
                 start_minute,
@@ -248,7 +243,7 @@ def add_shift() -> Response | tuple[str, int]:
         try:
             oncall.add_shift(
                 db(),
-                _me().id,
+                current_user_row().id,
                 form.username.data or "",
                 starts,
                 ends,
@@ -269,7 +264,7 @@ def _remove(remove: object, shift_id: int) -> Response:
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        remove(db(), _me().id, shift_id)  # type: ignore[operator]
+        remove(db(), current_user_row().id, shift_id)  # type: ignore[operator]
         db().commit()
         flash(gettext("The rota was changed."), "success")
     except oncall.OncallError as err:
@@ -309,7 +304,7 @@ def confirm(token: str) -> str | tuple[str, int]:
     """What the mail links to: says what will happen; changes nothing."""
     callout = oncall.callout_by_token(db(), token)
     try:
-        oncall.check_link(db(), callout, _me(), settings(), clock.now())
+        oncall.check_link(db(), callout, current_user_row(), settings(), clock.now())
     except oncall.OncallError as err:
         return _refusal(err)
     return render_template("oncall/ack.html", callout=callout, token=token, form=FlaskForm())
@@ -321,12 +316,16 @@ def acknowledge(token: str) -> Response | tuple[str, int]:
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        case = oncall.acknowledge_link(db(), token, _me(), settings(), clock.now())
+        case = oncall.acknowledge_link(db(), token, current_user_row(), settings(), clock.now())
         db().commit()
     except (oncall.OncallError, cases.CaseError) as err:
         db().rollback()
         return _refusal(err)
-    reference = case.reference
+    return _acknowledged(case.reference or "")
+
+
+def _acknowledged(reference: str) -> Response:
+    """Back to the case, now the acknowledger's, saying so."""
     flash(
         gettext("You acknowledged %(reference)s: the case is yours.", reference=reference),
         "success",
@@ -342,17 +341,13 @@ def acknowledge_case(reference: str) -> Response:
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        oncall.acknowledge(db(), case, _me(), settings(), via="case page")
+        oncall.acknowledge(db(), case, current_user_row(), settings(), via="case page")
         db().commit()
     except (oncall.OncallError, cases.CaseError) as err:
         db().rollback()
         flash(gettext(err.message, **err.variables), "error")
-    else:
-        flash(
-            gettext("You acknowledged %(reference)s: the case is yours.", reference=reference),
-            "success",
-        )
-    return redirect(url_for("queue.show", reference=reference))
+        return redirect(url_for("queue.show", reference=reference))
+    return _acknowledged(reference)
 
 
 @bp.post("/cases/<reference>/emergency")
@@ -363,7 +358,7 @@ def raise_to_emergency(reference: str) -> Response:
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        cases.set_severity(db(), case, _me(), Severity.EMERGENCY, settings())
+        cases.set_severity(db(), case, current_user_row(), Severity.EMERGENCY, settings())
         db().commit()
     except cases.CaseError as err:
         db().rollback()

@@ -36,14 +36,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from flaskapp.access import current_user, requires
+from flaskapp.access import current_user, current_user_row, may_see_restricted, requires
 from flaskapp.clocks import ClockWords
 from flaskapp.context import db, settings
+from flaskapp.errors import refuse
 from flaskapp.i18n import LANGUAGES
 from flaskapp.requests import CATEGORY_LABELS, SEVERITY_LABELS
 from tools import canned as canned_responses
 from tools import cases, clock, export, related
-from tools.accounts import user_by_id
 from tools.escalation import escalate_to_phabricator
 from tools.locks import LockStatus, lock_statuses
 from tools.models import Case, CaseSource, CaseStatus, Category, Severity, User
@@ -167,17 +167,6 @@ class CannedPickForm(Form):
     )
 
 
-def _me() -> User:
-    user = current_user()
-    assert user is not None
-    return user_by_id(db(), user.id)
-
-
-def _may_see_restricted() -> bool:
-    user = current_user()
-    return user is not None and user.can(Permission.VIEW_RESTRICTED_CASES)
-
-
 @bp.get("")
 @requires(Permission.VIEW_QUEUE)
 def index() -> str:
@@ -186,7 +175,7 @@ def index() -> str:
     me = current_user()
     assert me is not None
     result = queue(
-        db(), filters, me.id, _may_see_restricted(), clock.now(), settings().sla_warning_share
+        db(), filters, me.id, may_see_restricted(), clock.now(), settings().sla_warning_share
     )
     args = {key: value for key, value in request.args.items() if key != "page"}
     return render_template("queue/index.html", form=form, result=result, args=args, **_labels())
@@ -213,13 +202,12 @@ def _case(reference: str) -> Case:
     case = cases.find_by_reference(db(), reference)
     if case is None:
         abort(404)
-    if case.restricted and not _may_see_restricted():
+    if case.restricted and not may_see_restricted():
         reason = gettext(
             "This is a restricted case (child protection). Only restricted specialists may "
             "open it. Ask one of them if you think you should be involved."
         )
-        page = render_template("error.html", title=gettext("Restricted case"), reason=reason)
-        abort(make_response(page, 403))
+        refuse(gettext("Restricted case"), reason)
     return case
 
 
@@ -227,7 +215,7 @@ def _case(reference: str) -> Case:
 @requires(Permission.VIEW_QUEUE)
 def show(reference: str) -> str:
     case = _case(reference)
-    me = _me()
+    me = current_user_row()
     also_open = cases.viewers_since(db(), case, me, clock.now() - ALSO_OPEN_WINDOW)
     cases.record_view(db(), case, me)
     db().commit()
@@ -275,7 +263,7 @@ def _render_case(
         hand_over_form=HandOverForm(formdata=None, prefix="handover"),
         escalate_form=EscalateForm(formdata=None, prefix="escalate"),
         pick_form=pick_form,
-        related=related.related_cases(db(), case, _may_see_restricted()),
+        related=related.related_cases(db(), case, may_see_restricted()),
         merged_from=related.merged_from(db(), case),
         join_form=JoinForm(formdata=None, prefix="join"),
         lock_status=_lock_statuses(case),
@@ -316,7 +304,7 @@ def assign(reference: str) -> Response:
         abort(400)
     expected = int(form.expected.data) if (form.expected.data or "").isdigit() else None
     try:
-        cases.take_over(db(), case, _me(), expected)
+        cases.take_over(db(), case, current_user_row(), expected)
         db().commit()
     except cases.CaseError as err:
         db().rollback()
@@ -333,7 +321,9 @@ def hand_over(reference: str) -> Response:
         abort(400)
     expected = int(form.expected.data) if (form.expected.data or "").isdigit() else None
     try:
-        cases.hand_over(db(), case, _me(), form.username.data or "", expected, settings())
+        cases.hand_over(
+            db(), case, current_user_row(), form.username.data or "", expected, settings()
+        )
         db().commit()
     except cases.CaseError as err:
         db().rollback()
@@ -348,7 +338,7 @@ def release(reference: str) -> Response:
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        cases.release(db(), case, _me())
+        cases.release(db(), case, current_user_row())
         db().commit()
     except cases.CaseError as err:
         db().rollback()
@@ -364,7 +354,7 @@ def move(reference: str) -> Response:
     if not form.validate_on_submit():
         abort(400)
     try:
-        cases.move(db(), case, _me(), CaseStatus(form.status.data))
+        cases.move(db(), case, current_user_row(), CaseStatus(form.status.data))
         db().commit()
     except cases.CaseError as err:
         db().rollback()
@@ -378,8 +368,8 @@ def note(reference: str) -> str | Response | tuple[str, int]:
     case = _case(reference)
     form = NoteForm(prefix="note")
     if not form.validate_on_submit():
-        return _render_case(case, _me(), note_form=form), 400
-    cases.note(db(), case, _me(), form.body.data or "")
+        return _render_case(case, current_user_row(), note_form=form), 400
+    cases.note(db(), case, current_user_row(), form.body.data or "")
     db().commit()
     flash(gettext("Your note was added to the timeline."), "success")
     return _back(reference, "#timeline")
@@ -391,8 +381,8 @@ def reply(reference: str) -> str | Response | tuple[str, int]:
     case = _case(reference)
     form = ReplyForm(prefix="reply")
     if not form.validate_on_submit():
-        return _render_case(case, _me(), reply_form=form), 400
-    event = cases.reply(db(), case, _me(), form.body.data or "")
+        return _render_case(case, current_user_row(), reply_form=form), 400
+    event = cases.reply(db(), case, current_user_row(), form.body.data or "")
     db().commit()
     # After the commit: the reply stands whether or not the mail goes out.
     notify_requester_of_reply(settings(), case, event.body or "")
@@ -410,7 +400,7 @@ def escalate(reference: str) -> Response:
         abort(400)
     target = form.target.data
     try:
-        escalate_to_phabricator(db(), case, _me(), target, settings())
+        escalate_to_phabricator(db(), case, current_user_row(), target, settings())
         db().commit()
     except cases.CaseError as err:
         db().rollback()
@@ -446,7 +436,7 @@ def _join(reference: str, join: Callable[..., Case], done: str, go_to_other: boo
         return _back(reference, "#related")
     other = cases.find_by_reference(db(), (form.other.data or "").strip().upper())
     try:
-        kept = join(db(), case, other, _me(), _may_see_restricted())
+        kept = join(db(), case, other, current_user_row(), may_see_restricted())
         db().commit()
     except cases.CaseError as err:
         db().rollback()
@@ -459,7 +449,7 @@ def _join(reference: str, join: Callable[..., Case], done: str, go_to_other: boo
 def _export(reference: str, fmt: str) -> tuple[Case, dict]:
     """The packet of a case; making it is an internal event on the timeline."""
     case = _case(reference)
-    me = _me()
+    me = current_user_row()
     export.record_export(db(), case, me, fmt)
     db().commit()
     return case, export.packet(case, me, clock.now())

@@ -21,12 +21,12 @@ from werkzeug.wrappers import Response
 from wtforms import EmailField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from flaskapp.access import current_user, requires
+from flaskapp.access import current_user, current_user_row, requires
 from flaskapp.context import db, settings
 from tools import cases
-from tools.accounts import set_notification_address, user_by_id
+from tools.accounts import set_notification_address
 from tools.evidence import parse_evidence_links
-from tools.models import Case, Category, Severity, User
+from tools.models import Case, Category, Severity
 from tools.roles import Permission
 from tools.subjects import parse_subjects
 from tools.wikis import UnknownWiki, parse_wiki, wiki_by_dbname
@@ -58,13 +58,6 @@ STATUS_LABELS = {
     "resolved": lazy_gettext("Resolved"),
     "closed": lazy_gettext("Closed"),
 }
-
-
-def _me() -> User:
-    """The signed-in person's row (the access rule already made sure there is one)."""
-    user = current_user()
-    assert user is not None
-    return user_by_id(db(), user.id)
 
 
 CATEGORY_VALUES = frozenset(c.value for c in Category)
@@ -234,7 +227,7 @@ def file() -> str | Response | tuple[str, int]:
     form = RequestForm()
     if not form.validate_on_submit():
         return _render_form(form), 400
-    user = _me()
+    user = current_user_row()
     try:
         case = cases.file_request(db(), user, form.to_request(), settings())
         if form.email.data:
@@ -291,7 +284,7 @@ def _limit_reached(error: RateLimitExceeded) -> tuple[str, int] | RateLimitExcee
 def mine() -> str:
     return render_template(
         "requests/mine.html",
-        requests=cases.requests_of(db(), _me()),
+        requests=cases.requests_of(db(), current_user_row()),
         statuses=STATUS_LABELS,
         categories=CATEGORY_LABELS,
         severities=SEVERITY_LABELS,
@@ -307,7 +300,7 @@ class AnswerForm(FlaskForm):
 def _own_case(reference: str) -> Case:
     """The requester's own case, or 404: someone else's request does not exist for them."""
     case = cases.find_by_reference(db(), reference)
-    if case is None or case.requester_id != _me().id:
+    if case is None or case.requester_id != current_user_row().id:
         abort(404)
     return case
 
@@ -316,7 +309,7 @@ def _own_case(reference: str) -> Case:
 @requires(Permission.VIEW_OWN_REQUESTS)
 def show(reference: str) -> str:
     case = _own_case(reference)
-    cases.record_view(db(), case, _me())
+    cases.record_view(db(), case, current_user_row())
     db().commit()
     return _render_case(case, AnswerForm(formdata=None))
 
@@ -329,7 +322,7 @@ def answer(reference: str) -> str | Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _render_case(case, form), 400
     try:
-        cases.answer(db(), case, _me(), form.body.data or "")
+        cases.answer(db(), case, current_user_row(), form.body.data or "")
         db().commit()
     except cases.CaseError as err:
         db().rollback()

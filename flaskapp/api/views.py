@@ -18,17 +18,16 @@ from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response
 
-from flaskapp.access import current_user, public, requires, signed_in
+from flaskapp.access import current_user, current_user_row, public, requires, signed_in
 from flaskapp.api import serialise
 from flaskapp.api.auth import TOKEN_ID
 from flaskapp.api.errors import ApiError
 from flaskapp.context import db, settings
 from flaskapp.requests import limiter
 from tools import alerts, cases, clock, idempotency, locks, metrics
-from tools.accounts import user_by_id
 from tools.evidence import parse_evidence_links
 from tools.locks import LockQuery, LockQueryError
-from tools.models import Alert, AlertStatus, Case, CaseSource, CaseStatus, Category, Severity, User
+from tools.models import Alert, AlertStatus, Case, CaseSource, CaseStatus, Category, Severity
 from tools.notify import notify_requester_of_reply
 from tools.queue import QueueFilters, queue
 from tools.roles import Permission
@@ -44,12 +43,6 @@ _PRINTABLE_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
 # --- helpers --------------------------------------------------------------------
-
-
-def _me() -> User:
-    user = current_user()
-    assert user is not None
-    return user_by_id(db(), user.id)
 
 
 def _may(permission: Permission) -> bool:
@@ -238,7 +231,7 @@ def file_request() -> tuple[Response, int, dict[str, str]]:
     body = _json_body()
     key = _idempotency_key()
     new = _new_request(body)
-    user = _me()
+    user = current_user_row()
     replayed = False
     try:
         if key is None:
@@ -264,7 +257,7 @@ def file_request() -> tuple[Response, int, dict[str, str]]:
 @requires(Permission.VIEW_OWN_REQUESTS)
 def own_requests() -> Response:
     page = _page()
-    mine = cases.requests_of(db(), _me())
+    mine = cases.requests_of(db(), current_user_row())
     start = (page - 1) * PAGE_SIZE
     items = [serialise.own_request(case) for case in mine[start : start + PAGE_SIZE]]
     return _listing(items, page, len(mine) > start + PAGE_SIZE)
@@ -275,7 +268,7 @@ def own_requests() -> Response:
 def own_request(reference: str) -> Response:
     """One's own request and its public thread; someone else's does not exist (404)."""
     case = cases.find_by_reference(db(), reference)
-    me = _me()
+    me = current_user_row()
     if case is None or case.requester_id != me.id:
         abort(404)
     cases.record_view(db(), case, me)
@@ -340,7 +333,7 @@ def _case_response(case: Case, status: int = 200) -> tuple[Response, int]:
 @requires(Permission.VIEW_QUEUE)
 def show_case(reference: str) -> tuple[Response, int]:
     case = _case(reference)
-    cases.record_view(db(), case, _me())
+    cases.record_view(db(), case, current_user_row())
     db().commit()
     return _case_response(case)
 
@@ -351,7 +344,7 @@ def move_case(reference: str) -> tuple[Response, int]:
     case = _case(reference)
     target = _choice(_json_body().get("status"), CaseStatus, "status")
     try:
-        cases.move(db(), case, _me(), target)
+        cases.move(db(), case, current_user_row(), target)
         db().commit()
     except cases.CaseError as err:
         db().rollback()
@@ -368,7 +361,7 @@ def claim_case(reference: str) -> tuple[Response, int]:
     if expected is not None and (type(expected) is not int):
         raise ApiError(422, "'expected_assignee_id' must be an integer or null.")
     try:
-        cases.take_over(db(), case, _me(), expected)
+        cases.take_over(db(), case, current_user_row(), expected)
         db().commit()
     except cases.CaseError as err:
         db().rollback()
@@ -381,7 +374,7 @@ def claim_case(reference: str) -> tuple[Response, int]:
 def note_case(reference: str) -> tuple[Response, int]:
     case = _case(reference)
     text = _text(_json_body(), "body", cases.MESSAGE_MAX)
-    event = cases.note(db(), case, _me(), text)
+    event = cases.note(db(), case, current_user_row(), text)
     db().commit()
     return jsonify(serialise.event_entry(event)), 201
 
@@ -391,7 +384,7 @@ def note_case(reference: str) -> tuple[Response, int]:
 def reply_case(reference: str) -> tuple[Response, int]:
     case = _case(reference)
     text = _text(_json_body(), "body", cases.MESSAGE_MAX)
-    event = cases.reply(db(), case, _me(), text)
+    event = cases.reply(db(), case, current_user_row(), text)
     db().commit()
     # After the commit: the reply stands whether or not the mail goes out.
     notify_requester_of_reply(settings(), case, event.body or "")
@@ -464,7 +457,7 @@ def dismiss_alert(alert_id: int) -> Response:
     found = _alert(alert_id)
     reason = _text(_json_body(), "reason", alerts.REASON_MAX)
     try:
-        alerts.dismiss(db(), found, _me(), reason)
+        alerts.dismiss(db(), found, current_user_row(), reason)
         db().commit()
     except alerts.AlertError as err:
         db().rollback()
