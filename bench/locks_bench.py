@@ -41,7 +41,7 @@ from sqlalchemy import Engine, insert, text
 from sqlalchemy.engine import make_url
 
 from tools import locks
-from tools.db import make_engine, session_factory, transaction, upgrade
+from tools.base.db import make_engine, session_factory, transaction, upgrade
 from tools.models import LockEvent
 
 WIKI = "metawiki"

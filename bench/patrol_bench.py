@@ -30,8 +30,8 @@ from collections.abc import Callable
 
 import mwparserfromhell
 
+from tools.patrol.wikitext import WikiDialect, comments, new_comments
 from tools.triage import classify
-from tools.wikitext import WikiDialect, comments, new_comments
 
 MONTHS = WikiDialect.english().months
 USERS = [f"Editor{n}" for n in range(300)] + ["Admin One", "Steward_two", "Long name here"]

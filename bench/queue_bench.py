@@ -29,8 +29,8 @@ from pathlib import Path
 from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 
-from tools.config import load_settings
-from tools.db import make_engine, upgrade
+from tools.base.config import load_settings
+from tools.base.db import make_engine, upgrade
 from tools.models import Audience, Case, CaseEvent, CaseStatus, Category, Severity, User
 
 EVENTS_PER_CASE = 10
@@ -89,7 +89,7 @@ def measure(url: str, folder: Path, repeat: int) -> dict[str, float]:
     from flask import render_template_string
 
     from flaskapp import access, create_app
-    from tools import clock
+    from tools.base import clock
     from tools.models import RoleGrant
 
     settings = load_settings(database_url=url, secret_key="bench" * 8, instance_path=folder)

@@ -80,8 +80,9 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bots.site import BotPassword, connect, family_name, stop_on_sigterm, use_workdir
-from tools import clock, db, locks
-from tools.config import Settings, SettingsError, load_settings
+from tools import locks
+from tools.base import clock, db
+from tools.base.config import Settings, SettingsError, load_settings
 
 #: Seconds of replication lag at which the bot waits (``maxlag``): Wikimedia asks bots for 5.
 MAXLAG = 5

@@ -82,10 +82,11 @@ from bots.lock_logger import (
     open_database,
 )
 from bots.site import stop_on_sigterm
-from tools import alerts, db, wikitext
-from tools.config import Settings, SettingsError, load_settings
-from tools.wikis import UnknownWiki, wiki_by_dbname
-from tools.wikitext import WikiDialect
+from tools.base import db
+from tools.base.config import Settings, SettingsError, load_settings
+from tools.patrol import alerts, wikitext
+from tools.patrol.wikitext import WikiDialect
+from tools.wiki.wikis import UnknownWiki, wiki_by_dbname
 
 #: Where the stream's position is kept in bot_checkpoints.
 STREAM_CHECKPOINT = "eventstreams:recentchange"

@@ -36,7 +36,7 @@ from pywikibot.login import BotPassword
 from pywikibot.site import APISite
 from pywikibot.tools import normalize_username
 
-from tools.wikiapi import on_this_machine
+from tools.wiki.wikiapi import on_this_machine
 
 __all__ = ["BotPassword", "connect", "family_name", "stop_on_sigterm", "use_workdir"]
 

@@ -11,7 +11,7 @@ from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from flaskapp import i18n, security
-from tools.config import Settings, load_settings
+from tools.base.config import Settings, load_settings
 
 log = logging.getLogger(__name__)
 

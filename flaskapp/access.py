@@ -24,10 +24,10 @@ from werkzeug.wrappers import Response
 
 from flaskapp.context import db, settings
 from flaskapp.i18n import clear_session_keeping_language
-from tools import clock
-from tools.accounts import granted_roles, user_by_id
+from tools.base import clock
 from tools.models import User
-from tools.roles import (
+from tools.people.accounts import granted_roles, user_by_id
+from tools.people.roles import (
     Permission,
     Role,
     bootstrap_roles,
@@ -35,7 +35,7 @@ from tools.roles import (
     permissions_for,
     wiki_roles,
 )
-from tools.wikiapi import WikiApiError, api_session, lookup_account
+from tools.wiki.wikiapi import WikiApiError, api_session, lookup_account
 
 log = logging.getLogger(__name__)
 

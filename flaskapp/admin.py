@@ -11,9 +11,9 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from flaskapp.access import current_user, requires
 from flaskapp.context import db, settings
-from tools import canned
-from tools.accounts import RoleGrantError, grant_role, list_grants, revoke_role
-from tools.roles import GRANTABLE_ROLES, Permission, Role
+from tools.cases import canned
+from tools.people.accounts import RoleGrantError, grant_role, list_grants, revoke_role
+from tools.people.roles import GRANTABLE_ROLES, Permission, Role
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

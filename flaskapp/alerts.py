@@ -30,9 +30,10 @@ from flaskapp.access import current_user_row, may_see_restricted, requires
 from flaskapp.context import db, settings
 from flaskapp.errors import refuse
 from flaskapp.requests import CATEGORY_LABELS, SEVERITY_LABELS, RequestForm
-from tools import alerts, cases
+from tools import cases
 from tools.models import Alert, AlertStatus
-from tools.roles import Permission
+from tools.patrol import alerts
+from tools.people.roles import Permission
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 

@@ -41,10 +41,10 @@ from flaskapp import access
 from flaskapp.access import public, signed_in
 from flaskapp.context import db, settings
 from flaskapp.i18n import clear_session_keeping_language
-from tools import clock
-from tools.accounts import record_sign_in
-from tools.roles import WikiAccount, permissions_for, wiki_roles
-from tools.wikiapi import (
+from tools.base import clock
+from tools.people.accounts import record_sign_in
+from tools.people.roles import WikiAccount, permissions_for, wiki_roles
+from tools.wiki.wikiapi import (
     AccountNotFound,
     WikiApiError,
     api_session,

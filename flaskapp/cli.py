@@ -13,9 +13,9 @@ import click
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from tools import db, logs
-from tools.config import SettingsError, load_settings
-from tools.devwiki.cli import devwiki
+from devwiki.cli import devwiki
+from tools.base import db, logs
+from tools.base.config import SettingsError, load_settings
 
 
 class SafetyDeskGroup(click.Group):
@@ -105,7 +105,7 @@ def locks_group() -> None:
 
 @locks_group.command("recategorise")
 def locks_recategorise() -> None:
-    """Apply tools/data/lock_reasons.toml again to every stored entry's reason."""
+    """Apply tools/locks/data/lock_reasons.toml again to every stored entry's reason."""
     from tools import locks
 
     with db.transaction(db.session_factory(_engine())) as session:
@@ -128,7 +128,8 @@ def retention_group() -> None:
 @click.option("--dry-run", is_flag=True, help="Only list the cases that would be purged.")
 def retention_run(days: int | None, dry_run: bool) -> None:
     """Purge subjects, evidence and free text of cases closed long ago; keep the statistics."""
-    from tools import clock, retention
+    from tools.base import clock
+    from tools.cases import retention
 
     settings = load_settings()
     period = days or settings.retention_days
@@ -164,7 +165,8 @@ def oncall_run(once: bool, poll: float) -> None:
     All state is in the database: a restarted worker goes on where it stopped, and
     several workers at once never send a callout twice.
     """
-    from tools import clock, oncall
+    from tools import oncall
+    from tools.base import clock
 
     settings = load_settings()
     factory = db.session_factory(db.engine_from_settings(settings))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session, sessionmaker
 
-from tools.config import Settings
-from tools.db import engine_from_settings, session_factory
+from tools.base.config import Settings
+from tools.base.db import engine_from_settings, session_factory
 
 _SESSIONS = "safetydesk.sessions"
 

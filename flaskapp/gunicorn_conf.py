@@ -14,8 +14,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from tools import db, logs
-from tools.config import SettingsError, load_settings
+from tools.base import db, logs
+from tools.base.config import SettingsError, load_settings
 
 wsgi_app = "flaskapp:create_app()"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from flaskapp.access import public
 from flaskapp.context import db, settings
-from tools import clock, health
+from tools.base import clock, health
 
 bp = Blueprint("health", __name__, url_prefix="/healthz")
 

@@ -206,7 +206,7 @@ def extract_toml_labels(
 ) -> Iterator[tuple[int, None, str, list[str]]]:
     """Babel extractor for data files: each ``label = "…"`` of a TOML file is a message.
 
-    The lock log's reason categories are named in ``tools/data/lock_reasons.toml``, not in
+    The lock log's reason categories are named in ``tools/locks/data/lock_reasons.toml``, not in
     code; ``babel.cfg`` runs this on such files so their labels reach the catalogues too.
     """
     text = fileobj.read().decode("utf-8")

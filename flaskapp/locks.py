@@ -17,9 +17,10 @@ from flask_babel import gettext, lazy_gettext
 from flaskapp import charts
 from flaskapp.access import current_user, requires
 from flaskapp.context import db
-from tools import clock, locks
+from tools import locks
+from tools.base import clock
 from tools.locks import Action, LockQuery, LockQueryError
-from tools.roles import Permission
+from tools.people.roles import Permission
 
 bp = Blueprint("locks", __name__, url_prefix="/locks")
 

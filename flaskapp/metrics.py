@@ -18,9 +18,10 @@ from flaskapp.access import requires
 from flaskapp.alerts import ALERT_CATEGORY_LABELS
 from flaskapp.context import db, settings
 from flaskapp.requests import CATEGORY_LABELS, SEVERITY_LABELS
-from tools import clock, metrics
+from tools.base import clock
+from tools.cases import metrics
 from tools.models import Category, Severity
-from tools.roles import Permission
+from tools.people.roles import Permission
 
 bp = Blueprint("metrics", __name__, url_prefix="/metrics")
 

@@ -23,9 +23,10 @@ from flaskapp.access import current_user, current_user_row, requires
 from flaskapp.context import db, settings
 from flaskapp.queue import _case  # the case, or 404, or the restricted case's 403
 from flaskapp.requests import CATEGORY_LABELS
-from tools import cases, clock, oncall
+from tools import cases, oncall
+from tools.base import clock
 from tools.models import Case, Category, Severity, ShiftKind, User
-from tools.roles import Permission
+from tools.people.roles import Permission
 
 bp = Blueprint("oncall", __name__, url_prefix="/oncall")
 

@@ -42,15 +42,17 @@ from flaskapp.context import db, settings
 from flaskapp.errors import refuse
 from flaskapp.i18n import LANGUAGES
 from flaskapp.requests import CATEGORY_LABELS, SEVERITY_LABELS
-from tools import canned as canned_responses
-from tools import cases, clock, export, related
-from tools.escalation import escalate_to_phabricator
+from tools import cases
+from tools.base import clock
+from tools.base.notify import notify_requester_of_reply
+from tools.cases import canned as canned_responses
+from tools.cases import export, related
+from tools.cases.escalation import escalate_to_phabricator
+from tools.cases.phabricator import PhabricatorError
+from tools.cases.queue import QueueFilters, queue
 from tools.locks import LockStatus, lock_statuses
 from tools.models import Case, CaseSource, CaseStatus, Category, Severity, User
-from tools.notify import notify_requester_of_reply
-from tools.phabricator import PhabricatorError
-from tools.queue import QueueFilters, queue
-from tools.roles import Permission
+from tools.people.roles import Permission
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
 

@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 
 from flaskapp.access import public
 from flaskapp.context import db, settings
-from tools import reportincident
+from tools.intake import reportincident
 
 log = logging.getLogger(__name__)
 

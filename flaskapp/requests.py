@@ -24,12 +24,12 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from flaskapp.access import current_user, current_user_row, requires
 from flaskapp.context import db, settings
 from tools import cases
-from tools.accounts import set_notification_address
-from tools.evidence import parse_evidence_links
 from tools.models import Case, Category, Severity
-from tools.roles import Permission
-from tools.subjects import parse_subjects
-from tools.wikis import UnknownWiki, parse_wiki, wiki_by_dbname
+from tools.people.accounts import set_notification_address
+from tools.people.roles import Permission
+from tools.wiki.evidence import parse_evidence_links
+from tools.wiki.subjects import parse_subjects
+from tools.wiki.wikis import UnknownWiki, parse_wiki, wiki_by_dbname
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 

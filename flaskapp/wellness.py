@@ -30,10 +30,10 @@ from wtforms import BooleanField
 from flaskapp.access import current_user, requires
 from flaskapp.context import db
 from flaskapp.security import EXTRA_IMG_SRC
-from tools import wikis
-from tools.accounts import user_by_id
 from tools.models import Case, Category, EvidenceLink
-from tools.roles import Permission
+from tools.people.accounts import user_by_id
+from tools.people.roles import Permission
+from tools.wiki import wikis
 
 bp = Blueprint("wellness", __name__, url_prefix="/preferences")
 

@@ -8,9 +8,11 @@ from datetime import timedelta
 from flask import Flask
 
 from flaskapp.context import sessions
-from tools import api_tokens, cases, clock
-from tools.config import load_settings
+from tools import cases
+from tools.base import clock
+from tools.base.config import load_settings
 from tools.models import Alert, Category, RoleGrant, User
+from tools.people import api_tokens
 
 ALL_SCOPES = [scope.value for scope in api_tokens.Scope]
 

@@ -19,12 +19,12 @@ from sqlalchemy import Engine, MetaData, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from tools.db import make_engine, upgrade
+from tools.base.db import make_engine, upgrade
 
 if TYPE_CHECKING:
     from pywikibot.site import APISite
 
-    from tools.devwiki import DevWiki, OAuthConsumer
+    from devwiki import DevWiki, OAuthConsumer
 
 
 def integration_required() -> bool:
@@ -128,7 +128,7 @@ def devwiki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevWiki]:
     ``devwiki.register_consumer(...)``, ``devwiki.global_users`` (global groups and
     locks). Installing and starting it takes about two seconds; it is stopped at the end.
     """
-    from tools.devwiki import DevWiki, free_ports, missing_requirements
+    from devwiki import DevWiki, free_ports, missing_requirements
 
     problem = missing_requirements()
     if problem:
@@ -176,7 +176,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
     from werkzeug.serving import BaseWSGIServer
 
-    from tools.config import Settings
+    from tools.base.config import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Quiet, offline, reproducible: no first-run page, no update checks, no QUIC, no sync.
@@ -233,7 +233,7 @@ def live_server_factory(
         import secrets
 
         from flaskapp import create_app
-        from tools.config import load_settings
+        from tools.base.config import load_settings
 
         folder = tmp_path_factory.mktemp("live-server")
         values: dict[str, object] = {
@@ -380,7 +380,7 @@ def make_app(tmp_path: Path) -> Callable[..., Flask]:
 
     def build(**overrides: object) -> Flask:
         from flaskapp import create_app
-        from tools.config import load_settings
+        from tools.base.config import load_settings
 
         values: dict[str, object] = {
             "database_url": f"sqlite:///{tmp_path / 'app.sqlite3'}",
@@ -408,7 +408,7 @@ def signed_in_client(
     """
     from flaskapp import access
     from flaskapp.context import sessions
-    from tools import clock
+    from tools.base import clock
     from tools.models import RoleGrant, User
 
     with sessions(app)() as session, session.begin():
@@ -454,7 +454,7 @@ def smtp_server() -> Iterator[tuple[str, int, Mailbox]]:
     """An aiosmtpd server on a free local port: ``(host, port, mailbox)``."""
     from aiosmtpd.controller import Controller
 
-    from tools.devwiki import free_port
+    from devwiki import free_port
 
     mailbox = Mailbox()
     port = free_port()

@@ -17,9 +17,9 @@ from werkzeug.routing import Rule
 
 from flaskapp import create_app
 from flaskapp.access import PUBLIC, SIGNED_IN, AccessRule, rule_of
-from tools.config import load_settings
-from tools.db import make_engine, upgrade
-from tools.roles import ROLE_PERMISSIONS, Permission, Role
+from tools.base.config import load_settings
+from tools.base.db import make_engine, upgrade
+from tools.people.roles import ROLE_PERMISSIONS, Permission, Role
 
 EXPECTED: dict[str, AccessRule] = {
     "static": PUBLIC,

@@ -9,13 +9,15 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from tools import alerts, cases, metrics, retention
-from tools.clock import frozen_at
-from tools.config import load_settings
-from tools.db import session_factory
+from tools import cases
+from tools.base.clock import frozen_at
+from tools.base.config import load_settings
+from tools.base.db import session_factory
+from tools.cases import metrics, retention
 from tools.models import AlertStatus, CaseSource, CaseStatus, Category, EvidenceKind, Severity, User
+from tools.patrol import alerts
+from tools.patrol.wikitext import Comment
 from tools.triage import Finding, Verdict
-from tools.wikitext import Comment
 
 BOARD = "Wikipedia:Administrators' noticeboard/Incidents"
 AT = datetime(2026, 11, 24, 21, 5, tzinfo=UTC)

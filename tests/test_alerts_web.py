@@ -12,10 +12,10 @@ from flask import Flask
 from sqlalchemy import select
 
 from flaskapp.context import sessions
-from tools import alerts
 from tools.models import Alert, AlertStatus, Case, CaseSource, Severity
+from tools.patrol import alerts
+from tools.patrol.wikitext import Comment
 from tools.triage import Finding, Verdict
-from tools.wikitext import Comment
 
 BOARD = "Wikipedia:Administrators' noticeboard/Incidents"
 TEXT = "I know where you live <script>alert(1)</script> and I am going to kill you."

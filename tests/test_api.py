@@ -19,12 +19,15 @@ from lock_samples import SAMPLE
 from sqlalchemy import func, select
 
 from flaskapp.context import sessions
-from tools import accounts, clock, locks, retention
-from tools.db import transaction
+from tools import locks
+from tools.base import clock
+from tools.base.db import transaction
+from tools.cases import retention
 from tools.models import ApiToken, Case, CaseEvent, Category, RoleGrant
+from tools.people import accounts
 
 if TYPE_CHECKING:
-    from tools.devwiki import DevWiki
+    from devwiki import DevWiki
 
 REQUEST = {
     "category": "harassment",

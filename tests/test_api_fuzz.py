@@ -28,8 +28,8 @@ from schemathesis.specs.openapi.checks import (
 from flaskapp import create_app
 from flaskapp.context import sessions
 from tools import locks
-from tools.config import load_settings
-from tools.db import make_engine, transaction, upgrade
+from tools.base.config import load_settings
+from tools.base.db import make_engine, transaction, upgrade
 from tools.models import Category
 
 EXAMPLES = 6

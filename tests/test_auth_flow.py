@@ -21,11 +21,11 @@ from flask.testing import FlaskClient
 from oauth_pages import browser, read_form
 from werkzeug.test import TestResponse
 
+from devwiki import Account, DevWiki, OAuthConsumer
 from flaskapp import create_app
-from tools import clock
-from tools.config import Settings, load_settings
-from tools.db import make_engine, upgrade
-from tools.devwiki import Account, DevWiki, OAuthConsumer
+from tools.base import clock
+from tools.base.config import Settings, load_settings
+from tools.base.db import make_engine, upgrade
 
 pytestmark = pytest.mark.integration
 

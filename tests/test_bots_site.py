@@ -12,7 +12,7 @@ from pywikibot.exceptions import NoUsernameError
 from pywikibot.site import APISite
 
 from bots.site import BotPassword, connect, family_name, use_workdir
-from tools.devwiki import DevWiki, LogEntry
+from devwiki import DevWiki, LogEntry
 
 
 def test_family_name_comes_from_host_and_port() -> None:

@@ -16,12 +16,12 @@ import pytest
 from conftest import oauth_settings
 from playwright.sync_api import Page, expect
 
+from devwiki import DevWiki
 from flaskapp.context import sessions
-from tools import alerts
-from tools.devwiki import DevWiki
 from tools.models import Alert, AlertStatus, Case, CaseSource, Severity
+from tools.patrol import alerts
+from tools.patrol.wikitext import Comment
 from tools.triage import classify
-from tools.wikitext import Comment
 
 if TYPE_CHECKING:
     from conftest import LiveServer, PageLog

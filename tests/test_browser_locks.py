@@ -14,10 +14,10 @@ import pytest
 from lock_samples import SAMPLE
 from playwright.sync_api import Page, expect
 
+from devwiki import DevWiki
 from flaskapp.context import sessions
 from tools import locks
-from tools.db import transaction
-from tools.devwiki import DevWiki
+from tools.base.db import transaction
 
 if TYPE_CHECKING:
     from conftest import LiveServer, PageLog

@@ -17,9 +17,11 @@ import pytest
 from conftest import oauth_settings
 from playwright.sync_api import Browser, Page, expect
 
+from devwiki import Account, DevWiki
 from flaskapp.context import sessions
-from tools import canned, cases, clock
-from tools.devwiki import Account, DevWiki
+from tools import cases
+from tools.base import clock
+from tools.cases import canned
 from tools.models import Category, Severity, User
 
 if TYPE_CHECKING:

@@ -18,9 +18,9 @@ import requests
 from conftest import Mailbox, oauth_settings
 from playwright.sync_api import Browser, Page, expect
 
+from devwiki import Account, DevWiki
 from flaskapp.context import sessions
 from tools import cases
-from tools.devwiki import Account, DevWiki
 
 if TYPE_CHECKING:
     from conftest import LiveServer, PageLog
@@ -71,7 +71,7 @@ def tool(
     devwiki: DevWiki,
     smtp_server: tuple[str, int, Mailbox],
 ) -> LiveServer:
-    from tools.wikis import Wiki, register_wiki
+    from tools.wiki.wikis import Wiki, register_wiki
 
     register_wiki(Wiki.local("devwiki", devwiki.url))
     host, port, _mailbox = smtp_server

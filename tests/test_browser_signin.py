@@ -13,7 +13,7 @@ import pytest
 from conftest import oauth_settings
 from playwright.sync_api import Page, expect
 
-from tools.devwiki import Account, DevWiki
+from devwiki import Account, DevWiki
 
 if TYPE_CHECKING:
     from conftest import LiveServer, PageLog

@@ -13,7 +13,7 @@ from test_queue import _file
 from werkzeug.test import TestResponse
 
 from flaskapp.context import sessions
-from tools import canned
+from tools.cases import canned
 from tools.models import AdminEvent, CannedResponse
 
 

@@ -10,9 +10,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from tools import cases
-from tools.clock import frozen_at
-from tools.config import load_settings
-from tools.db import session_factory
+from tools.base.clock import frozen_at
+from tools.base.config import load_settings
+from tools.base.db import session_factory
 from tools.models import Audience, Case, CaseStatus, Category, User
 
 S = CaseStatus

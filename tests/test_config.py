@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.config import DEFAULT_DATABASE_URL, SettingsError, load_settings
+from tools.base.config import DEFAULT_DATABASE_URL, SettingsError, load_settings
 
 
 @pytest.fixture(autouse=True)

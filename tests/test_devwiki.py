@@ -11,7 +11,7 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from tools.devwiki import (
+from devwiki import (
     DevWiki,
     DevWikiError,
     DevWikiUnavailable,
@@ -19,8 +19,8 @@ from tools.devwiki import (
     free_port,
     free_ports,
 )
-from tools.devwiki.cli import devwiki as devwiki_cli
-from tools.devwiki.wiki import INSTALL_HINT
+from devwiki.cli import devwiki as devwiki_cli
+from devwiki.wiki import INSTALL_HINT
 
 LOGEVENTS_PROPS = "ids|title|type|user|timestamp|comment|details"
 

@@ -29,8 +29,7 @@ from oauthlib.oauth2 import OAuth2Error
 from requests_oauthlib import OAuth2Session
 from werkzeug.test import Client
 
-from tools import clock
-from tools.devwiki import (
+from devwiki import (
     BLOCK_REASON,
     Account,
     Credentials,
@@ -40,11 +39,12 @@ from tools.devwiki import (
     OAuthConsumer,
     free_ports,
 )
-from tools.devwiki.cli import devwiki as devwiki_cli
-from tools.devwiki.oauth import OAuthProvider
-from tools.devwiki.oauth_central import wiki_url
-from tools.devwiki.oauth_server import redirect_uri_matches
-from tools.devwiki.oauth_store import OAuthStore
+from devwiki.cli import devwiki as devwiki_cli
+from devwiki.oauth import OAuthProvider
+from devwiki.oauth_central import wiki_url
+from devwiki.oauth_server import redirect_uri_matches
+from devwiki.oauth_store import OAuthStore
+from tools.base import clock
 
 CALLBACK = "http://127.0.0.1:5000/oauth-callback"
 
@@ -251,7 +251,7 @@ def test_credentials_name_a_blocked_and_a_locked_account() -> None:
 def test_stop_kills_no_provider_but_this_folders(tmp_path: Path, folder: str) -> None:
     sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
     if folder != "unrelated":  # what /proc shows of a provider serving another folder
-        sleeper += ["-m", "tools.devwiki.oauth", "--dir", str(tmp_path / "other"), "--port", "1"]
+        sleeper += ["-m", "devwiki.oauth", "--dir", str(tmp_path / "other"), "--port", "1"]
     process = subprocess.Popen(sleeper)
     try:
         wiki = DevWiki(tmp_path, *free_ports(1))

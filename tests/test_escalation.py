@@ -13,12 +13,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from tools import cases
-from tools.config import Settings, load_settings
-from tools.db import session_factory
-from tools.escalation import escalate_to_phabricator
+from tools.base.config import Settings, load_settings
+from tools.base.db import session_factory
+from tools.cases.escalation import escalate_to_phabricator
+from tools.cases.phabricator import Conduit, ConduitError, PhabricatorError
 from tools.models import Audience, Case, CaseStatus, Category, User
-from tools.phabricator import Conduit, ConduitError, PhabricatorError
-from tools.subjects import parse_subjects
+from tools.wiki.subjects import parse_subjects
 
 SECURITY = "PHID-PROJ-security0000000000"
 ENGINEERING = "PHID-PROJ-engineering000000000"

@@ -6,15 +6,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from tools.evidence import (
+from tools.models import EvidenceKind
+from tools.wiki.evidence import (
     Evidence,
     InvalidEvidence,
     canonical_url,
     parse_evidence,
     parse_evidence_links,
 )
-from tools.models import EvidenceKind
-from tools.wikis import Wiki, known_wikis, register_wiki, unregister_wiki
+from tools.wiki.wikis import Wiki, known_wikis, register_wiki, unregister_wiki
 
 DIFF, PERMALINK, LOG = EvidenceKind.DIFF, EvidenceKind.PERMALINK, EvidenceKind.LOG
 PAGE, OTHER = EvidenceKind.PAGE, EvidenceKind.OTHER

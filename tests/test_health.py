@@ -13,9 +13,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import text
 
+from devwiki import free_port
 from flaskapp.context import sessions
-from tools import clock
-from tools.devwiki import free_port
+from tools.base import clock
 from tools.models import BotCheckpoint
 
 REPOSITORY = Path(__file__).resolve().parents[1]

@@ -23,9 +23,9 @@ from flask import Flask, g, session
 from flask.testing import FlaskClient
 
 from flaskapp import auth, create_app, i18n, security
-from tools.config import load_settings
-from tools.db import make_engine, upgrade
-from tools.roles import WikiAccount
+from tools.base.config import load_settings
+from tools.base.db import make_engine, upgrade
+from tools.people.roles import WikiAccount
 
 ROOT = Path(__file__).parents[1]
 TRANSLATED = [code for code in i18n.LANGUAGES if code != i18n.DEFAULT_LANGUAGE]
@@ -253,7 +253,7 @@ def test_role_and_permission_labels_are_translated(app: Flask) -> None:
     from flask import render_template
 
     from flaskapp.access import CurrentUser
-    from tools.roles import Permission, Role
+    from tools.people.roles import Permission, Role
 
     user = CurrentUser(1, "Example", frozenset({Role.FUNCTIONARY}), frozenset())
     with app.test_request_context("/me?uselang=fr"):

@@ -33,10 +33,10 @@ from conftest import signed_in_client
 
 from bots import lock_logger
 from bots.lock_logger import LockLogger, LoggerError, Progress, backoff, parse_options
+from devwiki import DevWiki, LogEntry
+from devwiki.wiki import BOT_GRANTS, HERE
 from tools import locks
-from tools.db import make_engine, session_factory, upgrade
-from tools.devwiki import DevWiki, LogEntry
-from tools.devwiki.wiki import BOT_GRANTS, HERE
+from tools.base.db import make_engine, session_factory, upgrade
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 START = datetime(2008, 3, 1, tzinfo=UTC)

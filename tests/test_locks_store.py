@@ -18,7 +18,7 @@ from lock_samples import SAMPLE, api_entry, lock
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from tools.db import make_engine, session_factory, transaction, upgrade
+from tools.base.db import make_engine, session_factory, transaction, upgrade
 from tools.locks import (
     Action,
     HiddenLevel,

@@ -20,8 +20,9 @@ from lock_samples import SAMPLE, api_entry
 
 from flaskapp import charts
 from flaskapp.context import sessions
-from tools import clock, locks
-from tools.db import transaction
+from tools import locks
+from tools.base import clock
+from tools.base.db import transaction
 
 
 @pytest.fixture

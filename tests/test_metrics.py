@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from tools import metrics
-from tools.config import load_settings
-from tools.db import session_factory
+from tools.base.config import load_settings
+from tools.base.db import session_factory
+from tools.cases import metrics
 from tools.models import Alert, AlertStatus, Case, CaseStatus, Category, Severity
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday

@@ -12,7 +12,8 @@ from flask import Flask
 
 from flaskapp.context import sessions
 from flaskapp.metrics import hours, minutes, percent
-from tools import clock, metrics
+from tools.base import clock
+from tools.cases import metrics
 from tools.models import Alert, AlertStatus, Case, CaseStatus, Category, Severity
 
 NOW = datetime(2026, 3, 31, 12, 0, tzinfo=UTC)

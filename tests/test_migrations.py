@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
-from tools.db import current_revision, downgrade, head_revision, is_current, upgrade
+from tools.base.db import current_revision, downgrade, head_revision, is_current, upgrade
 from tools.models import Base
 
 

@@ -9,8 +9,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tools import clock
-from tools.db import session_factory, transaction
+from tools.base import clock
+from tools.base.db import session_factory, transaction
 from tools.models import (
     Alert,
     AppendOnlyError,

@@ -16,11 +16,11 @@ from conftest import Mailbox
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from devwiki import free_port
 from tools import cases, oncall
-from tools.clock import frozen_at
-from tools.config import Settings, load_settings
-from tools.db import make_engine, session_factory, transaction
-from tools.devwiki import free_port
+from tools.base.clock import frozen_at
+from tools.base.config import Settings, load_settings
+from tools.base.db import make_engine, session_factory, transaction
 from tools.models import (
     Callout,
     CalloutStatus,
@@ -33,7 +33,7 @@ from tools.models import (
     ShiftKind,
     User,
 )
-from tools.subjects import parse_subject
+from tools.wiki.subjects import parse_subject
 
 MONDAY = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
 FILED = MONDAY + timedelta(hours=9)

@@ -17,9 +17,10 @@ import pytest
 from conftest import Mailbox, oauth_settings
 from playwright.sync_api import Page, expect
 
+from devwiki import DevWiki
 from flaskapp.context import sessions
-from tools import cases, clock, oncall
-from tools.devwiki import DevWiki
+from tools import cases, oncall
+from tools.base import clock
 from tools.models import Category, User
 
 if TYPE_CHECKING:

@@ -21,10 +21,11 @@ from flask.testing import FlaskClient
 from oauth_pages import FormParser
 from sqlalchemy import select
 
+from devwiki import free_port
 from flaskapp.context import sessions
-from tools import cases, clock, oncall
-from tools.clock import frozen_at
-from tools.devwiki import free_port
+from tools import cases, oncall
+from tools.base import clock
+from tools.base.clock import frozen_at
 from tools.models import Case, Category, ChainStatus, Severity, User, WeeklyShift
 
 MONDAY = datetime(2026, 3, 2, tzinfo=UTC)

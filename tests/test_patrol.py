@@ -25,9 +25,9 @@ import pytest
 from eventstreams_server import EventStreamsServer, recentchange
 from sqlalchemy import Engine, func, select
 
-from tools.db import session_factory
-from tools.devwiki import DevWiki
-from tools.devwiki.wiki import BOT_GRANTS, HERE
+from devwiki import DevWiki
+from devwiki.wiki import BOT_GRANTS, HERE
+from tools.base.db import session_factory
 from tools.models import Alert, BotCheckpoint
 
 REPOSITORY = Path(__file__).resolve().parents[1]

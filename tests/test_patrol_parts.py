@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bots.noticeboard_patrol import PatrolError, parse_options, sse_messages
-from tools import alerts, wikitext
-from tools.config import SettingsError, load_settings
+from tools.base.config import SettingsError, load_settings
+from tools.patrol import alerts, wikitext
 
 #: What frwiki's API answers (formatversion=2), cut to what the dialect reads.
 FRWIKI = {

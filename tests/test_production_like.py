@@ -46,10 +46,11 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 from test_patrol import HEADER, THREAT, Edit, Editor
 
-from tools import clock, oncall
-from tools.db import make_engine, session_factory, transaction
-from tools.devwiki import DevWiki, free_port
-from tools.devwiki.wiki import BOT_GRANTS, HERE
+from devwiki import DevWiki, free_port
+from devwiki.wiki import BOT_GRANTS, HERE
+from tools import oncall
+from tools.base import clock
+from tools.base.db import make_engine, session_factory, transaction
 from tools.models import Alert, Callout, LockEvent, RoleGrant, User
 
 if TYPE_CHECKING:

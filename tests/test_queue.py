@@ -12,10 +12,11 @@ from flask.testing import FlaskClient
 from oauth_pages import FormParser
 
 from flaskapp.context import sessions
-from tools import cases, clock
-from tools.evidence import parse_evidence_links
+from tools import cases
+from tools.base import clock
 from tools.models import Category, LockEvent, LockTargetKind, Severity, User
-from tools.subjects import parse_subject, parse_subjects
+from tools.wiki.evidence import parse_evidence_links
+from tools.wiki.subjects import parse_subject, parse_subjects
 
 STEWARD = ("Steward One", ("user", "functionary"))
 
@@ -137,7 +138,7 @@ def test_queue_filters_and_search(app: Flask, specialist: FlaskClient) -> None:
 
 
 def test_queue_pages_through_many_cases(app: Flask, specialist: FlaskClient) -> None:
-    from tools.queue import PAGE_SIZE
+    from tools.cases.queue import PAGE_SIZE
 
     references = [_file(app, f"Case {n}") for n in range(PAGE_SIZE + 1)]
     first = specialist.get("/queue").text

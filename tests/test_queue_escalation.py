@@ -14,9 +14,9 @@ from oauth_pages import FormParser
 
 from flaskapp.context import sessions
 from tools import cases
-from tools.evidence import parse_evidence_links
 from tools.models import CaseStatus, Category, User
-from tools.subjects import parse_subjects
+from tools.wiki.evidence import parse_evidence_links
+from tools.wiki.subjects import parse_subjects
 
 
 def _file(app: Flask, category: Category = Category.HARASSMENT, title: str = "A case") -> str:

@@ -15,7 +15,7 @@ from conftest import signed_in_client, unavailable
 from flask import Flask
 
 from flaskapp import create_app
-from tools.config import load_settings
+from tools.base.config import load_settings
 
 pytestmark = pytest.mark.integration
 

@@ -22,8 +22,8 @@ from sqlalchemy import func, select
 
 from flaskapp.context import sessions
 from tools import cases, oncall
-from tools.clock import frozen_at
-from tools.db import transaction
+from tools.base.clock import frozen_at
+from tools.base.db import transaction
 from tools.models import (
     Case,
     CaseSource,
@@ -291,7 +291,7 @@ def test_a_report_calls_out_the_person_on_duty_by_mail(
 
 
 def test_a_body_without_its_reported_user_line_names_nobody_rather_than_the_link() -> None:
-    from tools.reportincident import Threat, parse_report
+    from tools.intake.reportincident import Threat, parse_report
 
     request = extension_body()["request"]
     request["comment"]["body"] = (

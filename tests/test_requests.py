@@ -13,8 +13,8 @@ from oauth_pages import FormParser
 
 from flaskapp.context import sessions
 from tools import cases
+from tools.base.notify import notify_requester_of_reply
 from tools.models import Case, CaseEvent, User
-from tools.notify import notify_requester_of_reply
 
 STEWARD = ("Steward One", ("user", "functionary"))
 

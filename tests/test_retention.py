@@ -11,9 +11,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from flaskapp.cli import cli
-from tools import cases, clock, retention
-from tools.config import load_settings
-from tools.evidence import parse_evidence_links
+from tools import cases
+from tools.base import clock
+from tools.base.config import load_settings
+from tools.cases import retention
 from tools.models import (
     AppendOnlyError,
     Case,
@@ -23,7 +24,8 @@ from tools.models import (
     EvidenceLink,
     User,
 )
-from tools.subjects import parse_subjects
+from tools.wiki.evidence import parse_evidence_links
+from tools.wiki.subjects import parse_subjects
 
 FILED = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)

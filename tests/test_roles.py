@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tools.config import load_settings
-from tools.roles import (
+from tools.base.config import load_settings
+from tools.people.roles import (
     Permission,
     Role,
     WikiAccount,

@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 
 from flaskapp import create_app
 from flaskapp.security import SECURITY_HEADERS, asset_url
-from tools.config import load_settings
-from tools.db import make_engine, upgrade
+from tools.base.config import load_settings
+from tools.base.db import make_engine, upgrade
 
 TEMPLATES = Path(__file__).parents[1] / "flaskapp" / "templates"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tools.models import SubjectKind
-from tools.subjects import InvalidSubject, Subject, parse_subject, parse_subjects
+from tools.wiki.subjects import InvalidSubject, Subject, parse_subject, parse_subjects
 
 ACCOUNT, IP, RANGE = SubjectKind.ACCOUNT, SubjectKind.IP, SubjectKind.RANGE
 

@@ -13,9 +13,9 @@ from oauth_pages import FormParser
 from flaskapp.context import sessions
 from flaskapp.wellness import classify
 from tools import cases
-from tools.evidence import parse_evidence_links
 from tools.models import Case, Category, EvidenceKind, EvidenceLink, User
-from tools.subjects import parse_subjects
+from tools.wiki.evidence import parse_evidence_links
+from tools.wiki.subjects import parse_subjects
 
 COMMONS_FILE = "https://commons.wikimedia.org/wiki/File:Example.jpg"
 DIFF = "https://en.wikipedia.org/w/index.php?diff=123456"

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tools import wikis
-from tools.wikis import (
+from tools.wiki import wikis
+from tools.wiki.wikis import (
     InvalidTitle,
     UnknownWiki,
     Wiki,

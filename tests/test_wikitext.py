@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tools.wikitext import (
+from tools.patrol.wikitext import (
     MONTH_MESSAGES,
     RequestStatus,
     WikiDialect,
@@ -439,6 +439,6 @@ def test_dialect_from_the_api_reads_namespaces_aliases_months_and_time_zone() ->
 def test_plain_text_without_the_parser_reads_like_the_parser(wikitext: str) -> None:
     import mwparserfromhell
 
-    from tools.wikitext import _LIST_MARKUP, _render
+    from tools.patrol.wikitext import _LIST_MARKUP, _render
 
     assert plain_text(wikitext) == _LIST_MARKUP.sub("", _render(mwparserfromhell.parse(wikitext)))

@@ -15,10 +15,11 @@ from flask import abort, g, request
 
 from flaskapp.access import CurrentUser, load_user
 from flaskapp.context import db, settings
-from tools import api_tokens, clock
+from tools.base import clock
 from tools.models import ApiToken
-from tools.roles import wiki_roles
-from tools.wikiapi import WikiApiError, api_session, lookup_account
+from tools.people import api_tokens
+from tools.people.roles import wiki_roles
+from tools.wiki.wikiapi import WikiApiError, api_session, lookup_account
 
 log = logging.getLogger(__name__)
 

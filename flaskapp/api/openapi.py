@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from tools import locks
-from tools.alerts import REASON_MAX
-from tools.api_tokens import SCOPE_LABELS, Scope
 from tools.cases import DESCRIPTION_MAX, MESSAGE_MAX, TITLE_MAX
 from tools.models import AlertStatus, Audience, CaseSource, CaseStatus, Category, Severity
+from tools.patrol.alerts import REASON_MAX
+from tools.people.api_tokens import SCOPE_LABELS, Scope
 
 VERSION = "1.0.0"
 TAGS = ("account", "requests", "cases", "alerts", "locks", "statistics")

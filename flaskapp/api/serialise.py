@@ -10,11 +10,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from tools import alerts, cases, metrics
-from tools.cases import SlaClock
+from tools import cases
+from tools.cases import SlaClock, metrics
+from tools.cases.queue import QueueRow
 from tools.locks import LockRow, LockStatistics, LockStatus
 from tools.models import Alert, Case, CaseEvent
-from tools.queue import QueueRow
+from tools.patrol import alerts
 
 
 def when(moment: datetime | None) -> str | None:

@@ -28,8 +28,9 @@ from wtforms.validators import DataRequired, Length
 
 from flaskapp.access import WIKI_ROLES, current_user, signed_in
 from flaskapp.context import db
-from tools import api_tokens, clock
-from tools.accounts import user_by_id
+from tools.base import clock
+from tools.people import api_tokens
+from tools.people.accounts import user_by_id
 
 bp = Blueprint("tokens", __name__, url_prefix="/account/tokens")
 

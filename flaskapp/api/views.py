@@ -24,15 +24,18 @@ from flaskapp.api.auth import TOKEN_ID
 from flaskapp.api.errors import ApiError
 from flaskapp.context import db, settings
 from flaskapp.requests import limiter
-from tools import alerts, cases, clock, idempotency, locks, metrics
-from tools.evidence import parse_evidence_links
+from tools import cases, locks
+from tools.base import clock
+from tools.base.notify import notify_requester_of_reply
+from tools.cases import idempotency, metrics
+from tools.cases.queue import QueueFilters, queue
 from tools.locks import LockQuery, LockQueryError
 from tools.models import Alert, AlertStatus, Case, CaseSource, CaseStatus, Category, Severity
-from tools.notify import notify_requester_of_reply
-from tools.queue import QueueFilters, queue
-from tools.roles import Permission
-from tools.subjects import parse_subjects
-from tools.wikis import UnknownWiki, parse_wiki
+from tools.patrol import alerts
+from tools.people.roles import Permission
+from tools.wiki.evidence import parse_evidence_links
+from tools.wiki.subjects import parse_subjects
+from tools.wiki.wikis import UnknownWiki, parse_wiki
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from tools.config import load_settings
-from tools.db import engine_from_settings
+from tools.base.config import load_settings
+from tools.base.db import engine_from_settings
 from tools.models import Base
 
 config = context.config

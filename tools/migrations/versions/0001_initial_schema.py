@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import tools.db
+import tools.base.db
 
 revision = "0001"
 down_revision = None
@@ -25,8 +25,8 @@ def upgrade() -> None:
         sa.Column("bot", sa.String(length=64), nullable=False),
         sa.Column("stream", sa.String(length=191), nullable=False),
         sa.Column("position", sa.JSON(), nullable=False),
-        sa.Column("updated_at", tools.db.UTCDateTime(), nullable=False),
-        sa.Column("heartbeat_at", tools.db.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", tools.base.db.UTCDateTime(), nullable=False),
+        sa.Column("heartbeat_at", tools.base.db.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_bot_checkpoints")),
         sa.UniqueConstraint("bot", "stream", name=op.f("uq_bot_checkpoints_bot_stream")),
         mysql_charset="utf8mb4",
@@ -41,7 +41,7 @@ def upgrade() -> None:
         sa.Column("log_type", sa.String(length=32), nullable=False),
         sa.Column("log_action", sa.String(length=32), nullable=False),
         sa.Column("action", sa.String(length=32), nullable=False),
-        sa.Column("timestamp", tools.db.UTCDateTime(), nullable=False),
+        sa.Column("timestamp", tools.base.db.UTCDateTime(), nullable=False),
         sa.Column("performer", sa.String(length=255), nullable=True),
         sa.Column("target", sa.String(length=255), nullable=False),
         sa.Column(
@@ -50,7 +50,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("reason", sa.Text(), nullable=True),
-        sa.Column("expiry", tools.db.UTCDateTime(), nullable=True),
+        sa.Column("expiry", tools.base.db.UTCDateTime(), nullable=True),
         sa.Column("flags", sa.JSON(), nullable=True),
         sa.Column("params", sa.JSON(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_lock_events")),
@@ -74,9 +74,9 @@ def upgrade() -> None:
         sa.Column("email", sa.String(length=255), nullable=True),
         sa.Column("language", sa.String(length=16), nullable=False),
         sa.Column("timezone", sa.String(length=64), nullable=False),
-        sa.Column("created_at", tools.db.UTCDateTime(), nullable=False),
-        sa.Column("last_login_at", tools.db.UTCDateTime(), nullable=True),
-        sa.Column("roles_checked_at", tools.db.UTCDateTime(), nullable=True),
+        sa.Column("created_at", tools.base.db.UTCDateTime(), nullable=False),
+        sa.Column("last_login_at", tools.base.db.UTCDateTime(), nullable=True),
+        sa.Column("roles_checked_at", tools.base.db.UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("central_id", name=op.f("uq_users_central_id")),
         sa.UniqueConstraint("username", name=op.f("uq_users_username")),
@@ -92,7 +92,7 @@ def upgrade() -> None:
         sa.Column("title", sa.String(length=255), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("updated_by_id", sa.Integer(), nullable=True),
-        sa.Column("updated_at", tools.db.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", tools.base.db.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["updated_by_id"], ["users.id"], name=op.f("fk_canned_responses_updated_by_id_users")
         ),
@@ -164,14 +164,14 @@ def upgrade() -> None:
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("requester_id", sa.Integer(), nullable=True),
         sa.Column("assignee_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", tools.db.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", tools.db.UTCDateTime(), nullable=False),
-        sa.Column("first_response_due_at", tools.db.UTCDateTime(), nullable=True),
-        sa.Column("resolution_due_at", tools.db.UTCDateTime(), nullable=True),
-        sa.Column("first_response_at", tools.db.UTCDateTime(), nullable=True),
-        sa.Column("resolved_at", tools.db.UTCDateTime(), nullable=True),
-        sa.Column("closed_at", tools.db.UTCDateTime(), nullable=True),
-        sa.Column("purged_at", tools.db.UTCDateTime(), nullable=True),
+        sa.Column("created_at", tools.base.db.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", tools.base.db.UTCDateTime(), nullable=False),
+        sa.Column("first_response_due_at", tools.base.db.UTCDateTime(), nullable=True),
+        sa.Column("resolution_due_at", tools.base.db.UTCDateTime(), nullable=True),
+        sa.Column("first_response_at", tools.base.db.UTCDateTime(), nullable=True),
+        sa.Column("resolved_at", tools.base.db.UTCDateTime(), nullable=True),
+        sa.Column("closed_at", tools.base.db.UTCDateTime(), nullable=True),
+        sa.Column("purged_at", tools.base.db.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["assignee_id"], ["users.id"], name=op.f("fk_cases_assignee_id_users")
         ),
@@ -197,7 +197,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("role", sa.String(length=32), nullable=False),
         sa.Column("granted_by_id", sa.Integer(), nullable=True),
-        sa.Column("granted_at", tools.db.UTCDateTime(), nullable=False),
+        sa.Column("granted_at", tools.base.db.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["granted_by_id"], ["users.id"], name=op.f("fk_role_grants_granted_by_id_users")
         ),
@@ -219,11 +219,11 @@ def upgrade() -> None:
             sa.Enum("regular", "override", name="shiftkind", native_enum=False, length=32),
             nullable=False,
         ),
-        sa.Column("starts_at", tools.db.UTCDateTime(), nullable=False),
-        sa.Column("ends_at", tools.db.UTCDateTime(), nullable=False),
+        sa.Column("starts_at", tools.base.db.UTCDateTime(), nullable=False),
+        sa.Column("ends_at", tools.base.db.UTCDateTime(), nullable=False),
         sa.Column("note", sa.String(length=255), nullable=True),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", tools.db.UTCDateTime(), nullable=False),
+        sa.Column("created_at", tools.base.db.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["created_by_id"], ["users.id"], name=op.f("fk_shifts_created_by_id_users")
         ),
@@ -268,7 +268,7 @@ def upgrade() -> None:
         sa.Column("comment_key", sa.String(length=64), nullable=False),
         sa.Column("section", sa.String(length=255), nullable=True),
         sa.Column("author", sa.String(length=255), nullable=True),
-        sa.Column("commented_at", tools.db.UTCDateTime(), nullable=True),
+        sa.Column("commented_at", tools.base.db.UTCDateTime(), nullable=True),
         sa.Column("category", sa.String(length=32), nullable=False),
         sa.Column("language", sa.String(length=16), nullable=False),
         sa.Column("score", sa.Float(), nullable=False),
@@ -281,8 +281,8 @@ def upgrade() -> None:
         ),
         sa.Column("case_id", sa.Integer(), nullable=True),
         sa.Column("reviewed_by_id", sa.Integer(), nullable=True),
-        sa.Column("reviewed_at", tools.db.UTCDateTime(), nullable=True),
-        sa.Column("created_at", tools.db.UTCDateTime(), nullable=False),
+        sa.Column("reviewed_at", tools.base.db.UTCDateTime(), nullable=True),
+        sa.Column("created_at", tools.base.db.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["case_id"], ["cases.id"], name=op.f("fk_alerts_case_id_cases"), ondelete="SET NULL"
         ),
@@ -323,12 +323,12 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("attempts", sa.SmallInteger(), nullable=False),
-        sa.Column("next_attempt_at", tools.db.UTCDateTime(), nullable=True),
-        sa.Column("sent_at", tools.db.UTCDateTime(), nullable=True),
-        sa.Column("acknowledged_at", tools.db.UTCDateTime(), nullable=True),
+        sa.Column("next_attempt_at", tools.base.db.UTCDateTime(), nullable=True),
+        sa.Column("sent_at", tools.base.db.UTCDateTime(), nullable=True),
+        sa.Column("acknowledged_at", tools.base.db.UTCDateTime(), nullable=True),
         sa.Column("last_error", sa.String(length=255), nullable=True),
         sa.Column("token_hash", sa.String(length=64), nullable=True),
-        sa.Column("created_at", tools.db.UTCDateTime(), nullable=False),
+        sa.Column("created_at", tools.base.db.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["case_id"], ["cases.id"], name=op.f("fk_callouts_case_id_cases"), ondelete="CASCADE"
         ),
@@ -354,7 +354,7 @@ def upgrade() -> None:
             sa.Enum("internal", "requester", name="audience", native_enum=False, length=32),
             nullable=False,
         ),
-        sa.Column("created_at", tools.db.UTCDateTime(), nullable=False),
+        sa.Column("created_at", tools.base.db.UTCDateTime(), nullable=False),
         sa.Column("body", sa.Text(), nullable=True),
         sa.Column("data", sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(
@@ -382,7 +382,7 @@ def upgrade() -> None:
         ),
         sa.Column("value", sa.String(length=255), nullable=False),
         sa.Column("wiki", sa.String(length=64), nullable=True),
-        sa.Column("created_at", tools.db.UTCDateTime(), nullable=False),
+        sa.Column("created_at", tools.base.db.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["case_id"],
             ["cases.id"],
@@ -437,7 +437,7 @@ def upgrade() -> None:
             "old_rev_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
         sa.Column("log_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
-        sa.Column("created_at", tools.db.UTCDateTime(), nullable=False),
+        sa.Column("created_at", tools.base.db.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["case_id"],
             ["cases.id"],

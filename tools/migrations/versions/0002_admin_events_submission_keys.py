@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import tools.db
+import tools.base.db
 
 revision = "0002"
 down_revision = "0001"
@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("action", sa.String(length=32), nullable=False),
         sa.Column("subject_user_id", sa.Integer(), nullable=True),
         sa.Column("data", sa.JSON(), nullable=True),
-        sa.Column("created_at", tools.db.UTCDateTime(), nullable=False),
+        sa.Column("created_at", tools.base.db.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["actor_id"], ["users.id"], name=op.f("fk_admin_events_actor_id_users")
         ),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from tools.db import UTCDateTime
+from tools.base.db import UTCDateTime
 from tools.models import URGENCY_DUE_SQL, URGENCY_RANK_SQL
 
 revision = "0005"

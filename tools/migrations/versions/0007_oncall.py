@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import tools.db
+import tools.base.db
 
 revision = "0007"
 down_revision = "0006"
@@ -38,11 +38,11 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
-        sa.Column("step_started_at", tools.db.UTCDateTime(), nullable=False),
-        sa.Column("next_step_at", tools.db.UTCDateTime(), nullable=True),
+        sa.Column("step_started_at", tools.base.db.UTCDateTime(), nullable=False),
+        sa.Column("next_step_at", tools.base.db.UTCDateTime(), nullable=True),
         sa.Column("acknowledged_by_id", sa.Integer(), nullable=True),
-        sa.Column("acknowledged_at", tools.db.UTCDateTime(), nullable=True),
-        sa.Column("created_at", tools.db.UTCDateTime(), nullable=False),
+        sa.Column("acknowledged_at", tools.base.db.UTCDateTime(), nullable=True),
+        sa.Column("created_at", tools.base.db.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["acknowledged_by_id"],
             ["users.id"],
@@ -65,7 +65,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("callouts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("claimed_by", sa.String(length=64), nullable=True))
-        batch_op.add_column(sa.Column("claimed_until", tools.db.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column("claimed_until", tools.base.db.UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import tools.db
+import tools.base.db
 
 revision = "0009"
 down_revision = "0008"
@@ -34,11 +34,11 @@ def upgrade() -> None:
         sa.Column("hint", sa.String(length=16), nullable=False),
         sa.Column("scopes", sa.JSON(), nullable=False),
         sa.Column("wiki_roles", sa.JSON(), nullable=False),
-        sa.Column("roles_checked_at", tools.db.UTCDateTime(), nullable=False),
-        sa.Column("created_at", tools.db.UTCDateTime(), nullable=False),
-        sa.Column("expires_at", tools.db.UTCDateTime(), nullable=False),
-        sa.Column("revoked_at", tools.db.UTCDateTime(), nullable=True),
-        sa.Column("last_used_at", tools.db.UTCDateTime(), nullable=True),
+        sa.Column("roles_checked_at", tools.base.db.UTCDateTime(), nullable=False),
+        sa.Column("created_at", tools.base.db.UTCDateTime(), nullable=False),
+        sa.Column("expires_at", tools.base.db.UTCDateTime(), nullable=False),
+        sa.Column("revoked_at", tools.base.db.UTCDateTime(), nullable=True),
+        sa.Column("last_used_at", tools.base.db.UTCDateTime(), nullable=True),
         sa.Column("last_used_ip", sa.String(length=45), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_api_tokens_user_id_users"), ondelete="CASCADE"
@@ -55,7 +55,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=255), nullable=False),
         sa.Column("body_hash", sa.String(length=64), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", tools.db.UTCDateTime(), nullable=False),
+        sa.Column("created_at", tools.base.db.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["case_id"],
             ["cases.id"],

@@ -1,0 +1,1 @@
+"""The small base every domain stands on: settings, database, clock, logs, messages, mail."""

@@ -1,0 +1,1 @@
+"""Where requests come in from outside the desk's own forms: MediaWiki's ReportIncident."""

@@ -1,0 +1,1 @@
+"""The patrol: talk pages read as wikitext, scored comments raised as alerts."""

@@ -1,0 +1,498 @@
+"""Alerts: comments on noticeboards that the patrol bot thinks a specialist should see.
+
+The bot hands each new comment and the classifier's verdict to :func:`raise_alert`;
+a comment becomes one alert, however often and in however many revisions it is read
+(its key is the same in every revision of the page). A specialist then dismisses it
+with a reason (kept: the team measures the bot's precision on them) or turns it into
+a case filed through :func:`tools.cases.file_request`, with the alert's data prefilled.
+Both are compare-and-set: two specialists acting at once cannot both review it.
+
+The bot's reading position per board and per stream lives in ``bot_checkpoints``;
+:func:`save_position` is called in the transaction that stores the alerts, so a
+restart neither misses nor repeats a revision.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import cache
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tools import cases
+from tools.base import clock
+from tools.base.config import Settings
+from tools.base.messages import N_, TranslatableError
+from tools.models import (
+    Alert,
+    AlertStatus,
+    BotCheckpoint,
+    Case,
+    CaseSource,
+    Category,
+    Severity,
+    User,
+)
+from tools.patrol.wikitext import Comment, WikiDialect, new_comments, plain_text
+from tools.triage import EMERGENCY_CATEGORIES as TRIAGE_EMERGENCIES
+from tools.triage import Verdict, classify
+from tools.triage.rules import RULES_DIR
+from tools.wiki.evidence import InvalidEvidence, parse_evidence
+from tools.wiki.subjects import InvalidSubject, parse_subject
+from tools.wiki.wikis import UnknownWiki, wiki_by_dbname
+
+#: The bot name under which the patrol keeps its checkpoints.
+BOT = "noticeboard_patrol"
+#: Longest excerpt stored: enough to judge the comment, not a copy of the board.
+EXCERPT_MAX = 2000
+#: Longest dismissal reason.
+REASON_MAX = 1000
+#: Classifier categories that need someone now: a case made from them is an emergency.
+EMERGENCY_CATEGORIES = frozenset(TRIAGE_EMERGENCIES)
+#: The case category of each classifier category (tools.triage.CATEGORIES).
+CASE_CATEGORIES: Mapping[str, Category] = {
+    "violence": Category.THREAT,
+    "self_harm": Category.THREAT,
+    "terrorism": Category.THREAT,
+    "child_safety": Category.CHILD_PROTECTION,
+    "doxxing": Category.PRIVACY,
+    "harassment": Category.HARASSMENT,
+    "legal_threat": Category.OTHER,
+}
+#: Classifier categories only restricted specialists may see, as with their cases.
+RESTRICTED_CATEGORIES = frozenset(
+    name for name, category in CASE_CATEGORIES.items() if category in cases.RESTRICTED_CATEGORIES
+)
+
+
+class AlertError(TranslatableError):
+    """An action on an alert that cannot be done; the message says why."""
+
+
+# --- raising ------------------------------------------------------------------------
+
+
+def findings_json(verdict: Verdict) -> list[dict[str, Any]]:
+    """The verdict's findings as stored in ``Alert.rules``: highest score first."""
+    return [
+        {
+            "category": finding.category,
+            "score": round(float(finding.score), 4),
+            "phrases": list(finding.phrases),
+        }
+        for finding in sorted(verdict.findings, key=lambda f: f.score, reverse=True)
+    ]
+
+
+def excerpt_of(text: str) -> str:
+    """The comment's text, cut at :data:`EXCERPT_MAX` characters."""
+    text = text.strip()
+    return text if len(text) <= EXCERPT_MAX else text[: EXCERPT_MAX - 1] + "…"
+
+
+def already_alerted(session: Session, wiki: str, page_title: str, comment_key: str) -> bool:
+    """True when this comment of this page has an alert already, from any revision."""
+    found = session.scalar(
+        select(Alert.id)
+        .where(
+            Alert.wiki == wiki,
+            Alert.page_title == page_title,
+            Alert.comment_key == comment_key,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def raise_alert(
+    session: Session,
+    *,
+    wiki: str,
+    page_title: str,
+    rev_id: int,
+    comment: Comment,
+    verdict: Verdict,
+    language: str,
+    threshold: float = 0.0,
+) -> Alert | None:
+    """Store an alert for ``comment`` if its verdict scores ``threshold`` or more.
+
+    Returns None when nothing fired, or when the comment was alerted before (in this
+    revision or an earlier one of the page): re-reading never raises twice, even when
+    another process stored the same alert a moment ago.
+    """
+    top = verdict.top
+    if top is None or top.score < threshold:
+        return None
+    if already_alerted(session, wiki, page_title, comment.key):
+        return None
+    alert = Alert(
+        wiki=wiki,
+        page_title=page_title,
+        rev_id=rev_id,
+        comment_key=comment.key,
+        section=(comment.thread or None) and comment.thread[:255],
+        author=comment.author,
+        commented_at=comment.timestamp,
+        category=top.category,
+        language=language,
+        score=float(top.score),
+        rules=findings_json(verdict),
+        excerpt=excerpt_of(comment.text),
+        created_at=clock.now(),
+    )
+    try:
+        with session.begin_nested():
+            session.add(alert)
+            session.flush()
+    except IntegrityError:
+        return None  # the same comment, stored by another process just now
+    return alert
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+def _ordered() -> tuple[Any, ...]:
+    return (Alert.created_at.desc(), Alert.score.desc(), Alert.id.desc())
+
+
+def list_alerts(
+    session: Session,
+    *,
+    status: AlertStatus | str | None = None,
+    category: str | None = None,
+    wiki: str | None = None,
+    limit: int = 50,
+    after: int | None = None,
+    include_restricted: bool = True,
+) -> list[Alert]:
+    """Alerts newest first, the highest score first among those raised at once.
+
+    ``after`` is the id of the last alert of the previous page (a cursor: pages do not
+    shift when new alerts arrive). ``include_restricted=False`` leaves out the
+    categories only restricted specialists may see (child protection).
+    """
+    query = select(Alert)
+    if status:
+        query = query.where(Alert.status == AlertStatus(status))
+    if category:
+        query = query.where(Alert.category == category)
+    if wiki:
+        query = query.where(Alert.wiki == wiki)
+    if not include_restricted:
+        query = query.where(Alert.category.not_in(sorted(RESTRICTED_CATEGORIES)))
+    if after is not None:
+        last = session.get(Alert, after)
+        if last is not None:
+            query = query.where(
+                or_(
+                    Alert.created_at < last.created_at,
+                    and_(Alert.created_at == last.created_at, Alert.score < last.score),
+                    and_(
+                        Alert.created_at == last.created_at,
+                        Alert.score == last.score,
+                        Alert.id < last.id,
+                    ),
+                )
+            )
+    return list(session.scalars(query.order_by(*_ordered()).limit(max(1, min(limit, 500)))))
+
+
+def get_alert(session: Session, alert_id: int) -> Alert | None:
+    return session.get(Alert, alert_id)
+
+
+def is_restricted(alert: Alert) -> bool:
+    return alert.category in RESTRICTED_CATEGORIES
+
+
+def diff_url(alert: Alert) -> str | None:
+    """The link to the revision's diff on its wiki; None for a wiki this process does not know."""
+    try:
+        wiki = wiki_by_dbname(alert.wiki)
+    except UnknownWiki:
+        return None
+    return f"{wiki.index_url}?diff={alert.rev_id}"
+
+
+def highlight(text: str, phrases: Iterable[str]) -> list[tuple[str, bool]]:
+    """``text`` cut into pieces, each marked True where it is one of ``phrases``.
+
+    Matching ignores case; overlapping phrases make one marked piece. The pieces are
+    plain text: the page escapes them and marks the phrases, so nothing in a comment
+    can become markup.
+    """
+    folded = text.casefold()
+    spans: list[tuple[int, int]] = []
+    for phrase in {p for p in phrases if p.strip()}:
+        needle = phrase.casefold()
+        start = folded.find(needle)
+        while start != -1 and len(folded) == len(text):
+            spans.append((start, start + len(needle)))
+            start = folded.find(needle, start + len(needle))
+    pieces: list[tuple[str, bool]] = []
+    at = 0
+    for start, end in sorted(spans):
+        if end <= at:
+            continue
+        start = max(start, at)
+        if start > at:
+            pieces.append((text[at:start], False))
+        pieces.append((text[start:end], True))
+        at = end
+    if at < len(text):
+        pieces.append((text[at:], False))
+    return pieces
+
+
+# --- reviewing ----------------------------------------------------------------------
+
+
+def _review(session: Session, alert: Alert, reviewer: User, **values: Any) -> None:
+    """Mark a new alert reviewed, or refuse when someone else reviewed it first."""
+    result = session.execute(
+        update(Alert)
+        .where(Alert.id == alert.id, Alert.status == AlertStatus.NEW)
+        .values(reviewed_by_id=reviewer.id, reviewed_at=clock.now(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(alert)
+        raise AlertError(N_("This alert was already reviewed."))
+    session.refresh(alert)
+
+
+def dismiss(session: Session, alert: Alert, reviewer: User, reason: str) -> Alert:
+    """Dismiss an alert; the reason is kept to measure and tune the classifier."""
+    reason = reason.strip()
+    if not reason:
+        raise AlertError(N_("Say why the alert is dismissed."))
+    if len(reason) > REASON_MAX:
+        raise AlertError(N_("The reason is too long."))
+    _review(session, alert, reviewer, status=AlertStatus.DISMISSED, dismiss_reason=reason)
+    return alert
+
+
+def case_category(alert: Alert) -> Category:
+    """The case category of an alert's classifier category (``other`` when none matches)."""
+    return CASE_CATEGORIES.get(alert.category, Category.OTHER)
+
+
+def draft_request(alert: Alert) -> cases.NewRequest:
+    """A request filled in from the alert, for a specialist to check before filing.
+
+    Only the alert's own data, no prose: the wiki, the page, the diff as evidence, the
+    author as the involved account; emergency categories are emergencies.
+    """
+    evidence = []
+    link = diff_url(alert)
+    if link:
+        with contextlib.suppress(InvalidEvidence):
+            evidence.append(parse_evidence(link))
+    subjects = []
+    if alert.author:
+        with contextlib.suppress(InvalidSubject):
+            subjects.append(parse_subject(alert.author))
+    title = alert.page_title + (f" — {alert.section}" if alert.section else "")
+    when = alert.commented_at.strftime("%Y-%m-%d %H:%M UTC") if alert.commented_at else ""
+    header = ", ".join(part for part in (alert.author or "", when) if part)
+    place = f"{alert.wiki}: {alert.page_title}" + (f" § {alert.section}" if alert.section else "")
+    description = "\n".join((place, header, link or "", "", alert.excerpt)).strip()
+    return cases.NewRequest(
+        category=case_category(alert),
+        severity=Severity.EMERGENCY if alert.category in EMERGENCY_CATEGORIES else None,
+        title=title[: cases.TITLE_MAX],
+        description=description[: cases.DESCRIPTION_MAX],
+        wikis=[alert.wiki],
+        subjects=subjects,
+        evidence=evidence,
+        submission_key=f"alert-{alert.id}",
+        extra={"alert_id": alert.id},
+    )
+
+
+def turn_into_case(
+    session: Session,
+    alert: Alert,
+    reviewer: User,
+    settings: Settings,
+    request: cases.NewRequest | None = None,
+) -> Case:
+    """File a case from the alert (``request``: the edited draft; default :func:`draft_request`).
+
+    The case's source is ``alert`` and the reviewer its requester; a case in an
+    emergency category is filed as an emergency, which calls out the person on duty.
+    """
+    if alert.status != AlertStatus.NEW:
+        raise AlertError(N_("This alert was already reviewed."))
+    request = request or draft_request(alert)
+    if request.category in cases.EMERGENCY_CATEGORIES and request.severity is None:
+        request = _with(request, severity=Severity.EMERGENCY)
+    request = _with(request, extra={**request.extra, "alert_id": alert.id})
+    # Claimed first: the UPDATE opens the transaction, so that the savepoint of
+    # file_request is nested in it (on SQLite, a savepoint opened outside a
+    # transaction commits when released) and a refused filing undoes the claim.
+    _review(session, alert, reviewer, status=AlertStatus.CASE)
+    case = cases.file_request(session, reviewer, request, settings, source=CaseSource.ALERT)
+    alert.case_id = case.id
+    session.flush()
+    return case
+
+
+def _with(request: cases.NewRequest, **changes: Any) -> cases.NewRequest:
+    return replace(request, **changes)
+
+
+# --- reading a revision -------------------------------------------------------------
+
+
+@cache
+def rule_languages() -> tuple[str, ...]:
+    """Languages the classifier has rules for (``tools/triage/rules/<language>.toml``)."""
+    return tuple(sorted(path.stem for path in RULES_DIR.glob("*.toml")))
+
+
+def classify_comment(text: str, language: str) -> Verdict:
+    """The best verdict over the page's language and every language with rules.
+
+    Cross-wiki boards (Meta-Wiki's Steward requests) get comments in many languages,
+    and a French comment on an English board must be read with the French rules.
+    """
+    best = classify(text, language)
+    for other in rule_languages():
+        if other == language:
+            continue
+        verdict = classify(text, other)
+        if verdict.top is not None and (best.top is None or verdict.top.score > best.top.score):
+            best = verdict
+    return best
+
+
+def classify_revision(
+    old_text: str | None,
+    new_text: str,
+    dialect: WikiDialect,
+    language: str,
+    *,
+    revision_user: str | None = None,
+) -> list[Found]:
+    """Each comment ``new_text`` added to ``old_text``, with its verdict (those with findings)."""
+    found = []
+    for comment in new_comments(old_text, new_text, dialect, revision_user=revision_user):
+        verdict = classify_comment(comment.text or plain_text(comment.wikitext), language)
+        if verdict.top is not None:
+            found.append(Found(comment, verdict))
+    return found
+
+
+def dialect_from_api(query: Mapping[str, Any]) -> WikiDialect:
+    """A wiki's :class:`WikiDialect` from one API answer (``formatversion=2``).
+
+    ``query`` is the ``query`` of ``meta=siteinfo|allmessages`` with
+    ``siprop=general|namespaces|namespacealiases|specialpagealiases`` and
+    ``ammessages`` :data:`tools.wikitext.MONTH_MESSAGES`.
+    """
+    messages = {
+        message["name"]: message.get("content", "")
+        for message in query.get("allmessages", [])
+        if "missing" not in message
+    }
+    return WikiDialect.from_siteinfo(query, messages)
+
+
+# --- checkpoints --------------------------------------------------------------------
+
+
+def _checkpoint(session: Session, stream: str, bot: str) -> BotCheckpoint | None:
+    return session.scalars(
+        select(BotCheckpoint).where(BotCheckpoint.bot == bot, BotCheckpoint.stream == stream)
+    ).one_or_none()
+
+
+def load_position(session: Session, stream: str, *, bot: str = BOT) -> dict[str, Any] | None:
+    """Where the bot read ``stream`` up to (a board ``enwiki:Title``, or an event stream)."""
+    checkpoint = _checkpoint(session, stream, bot)
+    return dict(checkpoint.position) if checkpoint and checkpoint.position else None
+
+
+def save_position(
+    session: Session, stream: str, position: Mapping[str, Any] | None, *, bot: str = BOT
+) -> None:
+    """Move the checkpoint (None keeps it) and record a heartbeat: the bot is alive.
+
+    Call it in the transaction that stores the alerts read up to ``position``.
+    """
+    checkpoint = _checkpoint(session, stream, bot)
+    now = clock.now()
+    if checkpoint is None:
+        checkpoint = BotCheckpoint(bot=bot, stream=stream, position={}, heartbeat_at=now)
+        session.add(checkpoint)
+    if position is not None:
+        checkpoint.position = dict(position)
+        checkpoint.updated_at = now
+    checkpoint.heartbeat_at = now
+
+
+def heartbeat(session: Session, streams: Iterable[str], *, bot: str = BOT) -> None:
+    """Show that the bot is alive on every stream it reads, without moving any."""
+    for stream in streams:
+        save_position(session, stream, None, bot=bot)
+
+
+# --- what the bot stores per revision ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Found:
+    """One classified comment of one revision, ready to become an alert."""
+
+    comment: Comment
+    verdict: Verdict
+
+
+def store_revision(
+    session: Session,
+    *,
+    wiki: str,
+    page_title: str,
+    rev_id: int,
+    language: str,
+    found: Sequence[Found],
+    threshold: float,
+    checkpoints: Mapping[str, Mapping[str, Any]],
+) -> list[Alert]:
+    """The alerts of one revision and the checkpoints past it, in the caller's transaction.
+
+    The checkpoints are written first: their statements open the transaction, so the
+    savepoint of each alert is nested in it (on SQLite, a savepoint opened outside a
+    transaction commits on release, and the alerts would not wait for the checkpoint).
+    """
+    for stream, position in checkpoints.items():
+        save_position(session, stream, position)
+    session.flush()
+    raised = []
+    for item in found:
+        alert = raise_alert(
+            session,
+            wiki=wiki,
+            page_title=page_title,
+            rev_id=rev_id,
+            comment=item.comment,
+            verdict=item.verdict,
+            language=item.verdict.language or language,
+            threshold=threshold,
+        )
+        if alert is not None:
+            raised.append(alert)
+    return raised
+
+
+def board_stream(wiki: str, page_title: str) -> str:
+    """The checkpoint's name of one watched board: ``enwiki:Wikipedia:…/Incidents``."""
+    return f"{wiki}:{page_title}"[:191]

@@ -1,0 +1,1 @@
+"""People and access: roles, accounts, API tokens."""
