@@ -2,7 +2,7 @@
 
 - :mod:`.views`: the endpoints; :mod:`.openapi`: the OpenAPI 3.1 document that
   describes them, served at ``/api/v1/openapi.json`` and as a page at ``/api/v1/docs``;
-- :mod:`.auth`: personal tokens at the door (called by :mod:`flaskapp.access`);
+- :mod:`.auth`: personal tokens at the door (registered with :mod:`flaskapp.access`);
 - :mod:`.errors`: JSON errors for everything under ``/api/``;
 - :mod:`.tokens`: ``/account/tokens``, where a signed-in person makes and revokes tokens.
 
@@ -16,10 +16,10 @@ from flask import Flask, current_app, g, request
 from flask_limiter import RateLimitExceeded
 from werkzeug.wrappers import Response
 
-from flaskapp import csrf
-from flaskapp.api import docs, errors, tokens, views
+from flaskapp import access
+from flaskapp.api import auth, docs, errors, tokens, views
 from flaskapp.api.auth import TOKEN_ID
-from flaskapp.requests import limiter
+from flaskapp.extensions import csrf, limiter
 
 #: Largest body the API reads: a request's description and lists fit well within it.
 MAX_BODY_BYTES = 256 * 1024
@@ -27,6 +27,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def init_app(app: Flask) -> None:
+    access.accept_tokens(app, auth.user_from_token)
     app.register_error_handler(errors.ApiError, errors.from_api_error)
     app.register_blueprint(views.bp)
     app.register_blueprint(docs.bp)

@@ -23,7 +23,7 @@ from flaskapp.api import serialise
 from flaskapp.api.auth import TOKEN_ID
 from flaskapp.api.errors import ApiError
 from flaskapp.context import db, settings
-from flaskapp.requests import limiter
+from flaskapp.extensions import limiter
 from tools import cases, locks
 from tools.base import clock
 from tools.base.notify import notify_requester_of_reply
