@@ -7,38 +7,36 @@ import secrets
 from datetime import timedelta
 
 from flask import Flask
-from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from flaskapp import i18n, security
+from flaskapp import (
+    access,
+    admin,
+    alerts,
+    api,
+    auth,
+    context,
+    errors,
+    health,
+    home,
+    i18n,
+    locks,
+    metrics,
+    oncall,
+    queue,
+    reportincident,
+    requests,
+    security,
+    wellness,
+)
+from flaskapp.extensions import csrf, init_limiter
 from tools.base.config import Settings, load_settings
 
 log = logging.getLogger(__name__)
 
-csrf = CSRFProtect()
-
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app from checked settings (read from the environment when none are given)."""
-    from flaskapp import (
-        access,
-        admin,
-        alerts,
-        api,
-        auth,
-        context,
-        errors,
-        health,
-        home,
-        locks,
-        metrics,
-        oncall,
-        queue,
-        reportincident,
-        requests,
-        wellness,
-    )
-
     settings = settings or load_settings()
     app = Flask(__name__, instance_path=str(settings.instance_path.resolve()))
     i18n.init_app(app)  # before security: Flask-Babel's _() is there before any fallback
@@ -60,8 +58,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     access.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
+    init_limiter(app)  # after access: limits count per signed-in person
     requests.init_app(app)
-    api.init_app(app)  # after requests: it shares its rate limiter
+    api.init_app(app)
 
     app.register_blueprint(home.bp)
     app.register_blueprint(health.bp)

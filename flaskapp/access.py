@@ -6,9 +6,10 @@ default), so a new route cannot be opened by forgetting to protect it; the
 route x role test in the suite fails for it as well.
 
 Under ``/api/`` a request may bring a personal token (``Authorization: Bearer sdk_…``)
-instead of the session cookie: it is checked here by :mod:`flaskapp.api.auth`, and the
-same rules apply to the user it stands for, limited to its scopes. Without either, the
-API answers 401 rather than sending a script to the sign-in page.
+instead of the session cookie: the API registers its check with :func:`accept_tokens`
+(this module does not import the API, which builds on it), and the same rules apply to
+the user it stands for, limited to its scopes. Without either, the API answers 401
+rather than sending a script to the sign-in page.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ View = TypeVar("View", bound=Callable[..., Any])
 USER_ID, USERNAME, WIKI_ROLES, CHECKED_AT, SIGNED_IN_AT = "uid", "name", "wiki", "checked", "since"
 
 API_PREFIX = "/api/"
+_TOKEN_LOADER = "safetydesk.token_loader"
 
 
 def is_api_request() -> bool:
@@ -128,12 +130,17 @@ def init_app(app: Flask) -> None:
     app.context_processor(lambda: {"current_user": current_user(), "Permission": Permission})
 
 
+def accept_tokens(app: Flask, user_from_token: Callable[[], CurrentUser]) -> None:
+    """Let API calls that carry an ``Authorization`` header sign in with ``user_from_token``."""
+    app.extensions[_TOKEN_LOADER] = user_from_token
+
+
 def _load_current_user() -> None:
     g.user = None
     if is_api_request() and "Authorization" in request.headers:
-        from flaskapp.api.auth import user_from_token  # the API builds on this module
-
-        g.user = user_from_token()
+        # Only a token signs in such a call; without a registered check, nobody (401).
+        loader = current_app.extensions.get(_TOKEN_LOADER)
+        g.user = loader() if loader is not None else None
         return
     if USER_ID not in session:
         return

@@ -1,6 +1,12 @@
-"""The request's view of the app: its settings and a database session that ends with it."""
+"""The request's view of the app: its settings, a database session that ends with it, and
+:func:`committed`, the one way a view commits a change the core may refuse."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session, sessionmaker
@@ -9,6 +15,8 @@ from tools.base.config import Settings
 from tools.base.db import engine_from_settings, session_factory
 
 _SESSIONS = "safetydesk.sessions"
+
+E = TypeVar("E", bound=Exception)
 
 
 def init_app(app: Flask, app_settings: Settings) -> None:
@@ -37,3 +45,36 @@ def _close_db(_error: BaseException | None) -> None:
     session = g.pop("db", None)
     if session is not None:
         session.close()
+
+
+@dataclass
+class Change(Generic[E]):
+    """What :func:`committed` did: ``refused`` holds the refusal when it rolled back."""
+
+    refused: E | None = None
+
+
+@contextmanager
+def committed(
+    *refusals: type[E], refuse: Callable[[E], object] | None = None
+) -> Iterator[Change[E]]:
+    """Commit what the block changed in this request's session, or roll it all back.
+
+    One of ``refusals`` (the core saying no: a case error, a stale form) is rolled back
+    and kept in the yielded :class:`Change`, then handed to ``refuse``, which may raise
+    (the API's JSON error) or tell the person (a flash). Anything else rolls back and
+    propagates, so a half-done change is never committed by a later request step.
+    """
+    change: Change[E] = Change()
+    session = db()
+    try:
+        yield change
+        session.commit()
+    except refusals as err:
+        session.rollback()
+        change.refused = err
+        if refuse is not None:
+            refuse(err)
+    except BaseException:
+        session.rollback()
+        raise

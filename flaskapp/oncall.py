@@ -9,6 +9,7 @@ the gaps ahead through the ``oncall_status()`` template helper.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 
 from babel.dates import format_datetime, format_timedelta
@@ -16,15 +17,16 @@ from flask import Blueprint, Flask, abort, flash, redirect, render_template, url
 from flask_babel import get_locale, gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import DateField, DateTimeLocalField, SelectField, StringField, TimeField
+from wtforms import DateField, DateTimeLocalField, Field, SelectField, StringField, TimeField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from flaskapp.access import current_user, current_user_row, requires
-from flaskapp.context import db, settings
-from flaskapp.queue import _case  # the case, or 404, or the restricted case's 403
+from flaskapp.context import committed, db, settings
+from flaskapp.queue.blueprint import case_or_404
 from flaskapp.requests import CATEGORY_LABELS
 from tools import cases, oncall
 from tools.base import clock
+from tools.base.messages import TranslatableError
 from tools.models import Case, Category, Severity, ShiftKind, User
 from tools.people.roles import Permission
 
@@ -153,6 +155,19 @@ def _targets_label(targets: tuple[str, ...]) -> str:
 # --- the rota ------------------------------------------------------------------------------
 
 
+def _field_error(field: Field) -> Callable[[TranslatableError], None]:
+    """A refusal shown beside the form field it is about, in the reader's language."""
+
+    def show(err: TranslatableError) -> None:
+        field.errors = [gettext(err.message, **err.variables)]
+
+    return show
+
+
+def _flash_error(err: TranslatableError) -> None:
+    flash(gettext(err.message, **err.variables), "error")
+
+
 def _render_rota(manage: bool, **forms: FlaskForm) -> str:
     me = current_user_row()
     weekly = forms.get("weekly_form") or WeeklyForm(formdata=None, prefix="weekly")
@@ -184,15 +199,11 @@ def rota() -> str:
 def preferences() -> Response | tuple[str, int]:
     form = PreferencesForm()
     if form.validate_on_submit():
-        try:
+        with committed(oncall.OncallError, refuse=_field_error(form.timezone)) as change:
             oncall.set_preferences(
                 current_user_row(), form.timezone.data or "", form.email.data or ""
             )
-            db().commit()
-        except oncall.OncallError as err:
-            db().rollback()
-            form.timezone.errors = [gettext(err.message, **err.variables)]
-        else:
+        if change.refused is None:
             flash(gettext("Your on-call settings were saved."), "success")
             return redirect(url_for("oncall.rota"))
     return _render_rota(manage=False, preferences_form=form), 400
@@ -213,7 +224,7 @@ def add_weekly() -> Response | tuple[str, int]:
         starts, ends = form.starts.data or time(0), form.ends.data or time(0)
         start_minute = starts.hour * 60 + starts.minute
         duration = (ends.hour * 60 + ends.minute - start_minute) % 1440 or 1440
-        try:
+        with committed(oncall.OncallError, refuse=_field_error(form.username)) as change:
             oncall.add_weekly_shift(
                 db(),
                 current_user_row().id,
@@ -224,11 +235,7 @@ def add_weekly() -> Response | tuple[str, int]:
                 form.valid_from.data,  # type: ignore[arg-type]
                 form.valid_until.data,
             )
-            db().commit()
-        except oncall.OncallError as err:
-            db().rollback()
-            form.username.errors = [gettext(err.message, **err.variables)]
-        else:
+        if change.refused is None:
             flash(gettext("The rota was changed."), "success")
             return redirect(url_for("oncall.manage"))
     return _render_rota(manage=True, weekly_form=form), 400
@@ -241,7 +248,7 @@ def add_shift() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         starts = (form.starts_at.data or datetime.min).replace(tzinfo=UTC)
         ends = (form.ends_at.data or datetime.min).replace(tzinfo=UTC)
-        try:
+        with committed(oncall.OncallError, refuse=_field_error(form.username)) as change:
             oncall.add_shift(
                 db(),
                 current_user_row().id,
@@ -251,11 +258,7 @@ def add_shift() -> Response | tuple[str, int]:
                 ShiftKind(form.kind.data),
                 form.note.data or "",
             )
-            db().commit()
-        except oncall.OncallError as err:
-            db().rollback()
-            form.username.errors = [gettext(err.message, **err.variables)]
-        else:
+        if change.refused is None:
             flash(gettext("The rota was changed."), "success")
             return redirect(url_for("oncall.manage"))
     return _render_rota(manage=True, shift_form=form), 400
@@ -264,13 +267,10 @@ def add_shift() -> Response | tuple[str, int]:
 def _remove(remove: object, shift_id: int) -> Response:
     if not FlaskForm().validate_on_submit():
         abort(400)
-    try:
+    with committed(oncall.OncallError, refuse=_flash_error) as change:
         remove(db(), current_user_row().id, shift_id)  # type: ignore[operator]
-        db().commit()
+    if change.refused is None:
         flash(gettext("The rota was changed."), "success")
-    except oncall.OncallError as err:
-        db().rollback()
-        flash(gettext(err.message, **err.variables), "error")
     return redirect(url_for("oncall.manage"))
 
 
@@ -316,12 +316,10 @@ def confirm(token: str) -> str | tuple[str, int]:
 def acknowledge(token: str) -> Response | tuple[str, int]:
     if not FlaskForm().validate_on_submit():
         abort(400)
-    try:
+    with committed(oncall.OncallError, cases.CaseError) as change:
         case = oncall.acknowledge_link(db(), token, current_user_row(), settings(), clock.now())
-        db().commit()
-    except (oncall.OncallError, cases.CaseError) as err:
-        db().rollback()
-        return _refusal(err)
+    if change.refused is not None:
+        return _refusal(change.refused)
     return _acknowledged(case.reference or "")
 
 
@@ -338,15 +336,12 @@ def _acknowledged(reference: str) -> Response:
 @requires(Permission.ACT_ON_CASES)
 def acknowledge_case(reference: str) -> Response:
     """The case page's button: any specialist who may open the case takes the emergency."""
-    case = _case(reference)
+    case = case_or_404(reference)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    try:
+    with committed(oncall.OncallError, cases.CaseError, refuse=_flash_error) as change:
         oncall.acknowledge(db(), case, current_user_row(), settings(), via="case page")
-        db().commit()
-    except (oncall.OncallError, cases.CaseError) as err:
-        db().rollback()
-        flash(gettext(err.message, **err.variables), "error")
+    if change.refused is not None:
         return redirect(url_for("queue.show", reference=reference))
     return _acknowledged(reference)
 
@@ -355,15 +350,11 @@ def acknowledge_case(reference: str) -> Response:
 @requires(Permission.ACT_ON_CASES)
 def raise_to_emergency(reference: str) -> Response:
     """Raise a case to emergency: the person on duty is called out, as for a new one."""
-    case = _case(reference)
+    case = case_or_404(reference)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    try:
+    with committed(cases.CaseError, refuse=_flash_error) as change:
         cases.set_severity(db(), case, current_user_row(), Severity.EMERGENCY, settings())
-        db().commit()
-    except cases.CaseError as err:
-        db().rollback()
-        flash(gettext(err.message, **err.variables), "error")
-    else:
+    if change.refused is None:
         flash(gettext("The case is now an emergency: the person on duty is called out."), "success")
     return redirect(url_for("queue.show", reference=reference))

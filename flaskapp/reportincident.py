@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 
 from flaskapp.access import public
 from flaskapp.context import db, settings
+from flaskapp.extensions import csrf
 from tools.intake import reportincident
 
 log = logging.getLogger(__name__)
@@ -31,8 +32,6 @@ BODY_MAX = 64 * 1024
 
 
 def init_app(app: Flask) -> None:
-    from flaskapp import csrf
-
     csrf.exempt(bp)  # a server-to-server POST: the secret in the path is its credential
     app.register_blueprint(bp)
 

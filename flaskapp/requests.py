@@ -15,14 +15,15 @@ from urllib.parse import quote
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_timedelta, gettext, lazy_gettext
-from flask_limiter import Limiter, RateLimitExceeded
+from flask_limiter import RateLimitExceeded
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import EmailField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from flaskapp.access import current_user, current_user_row, requires
+from flaskapp.access import current_user_row, requires
 from flaskapp.context import db, settings
+from flaskapp.extensions import limiter
 from tools import cases
 from tools.models import Case, Category, Severity
 from tools.people.accounts import set_notification_address
@@ -64,8 +65,6 @@ CATEGORY_VALUES = frozenset(c.value for c in Category)
 
 
 def init_app(app: Flask) -> None:
-    app.config["RATELIMIT_STORAGE_URI"] = app.config["SETTINGS"].ratelimit_storage_url
-    limiter.init_app(app)
     app.register_error_handler(RateLimitExceeded, _limit_reached)
     app.add_template_filter(_duration, "duration")
 
@@ -73,14 +72,6 @@ def init_app(app: Flask) -> None:
 def _duration(value: timedelta) -> str:
     """ "1 hour", "3 days", "2 weeks", in the page's language."""
     return format_timedelta(value, threshold=1.1)
-
-
-def _user_key() -> str:
-    user = current_user()
-    return f"user:{user.id}" if user else request.remote_addr or "anonymous"
-
-
-limiter = Limiter(key_func=_user_key, default_limits=[], headers_enabled=True)
 
 
 def _is_emergency_filing() -> bool:

@@ -1,8 +1,11 @@
 """The JSON API for scripts and other tools (``/api/v1/``) and the page where people make tokens.
 
-- :mod:`.views`: the endpoints; :mod:`.openapi`: the OpenAPI 3.1 document that
-  describes them, served at ``/api/v1/openapi.json`` and as a page at ``/api/v1/docs``;
-- :mod:`.auth`: personal tokens at the door (called by :mod:`flaskapp.access`);
+- :mod:`.views`: the endpoints, added to the blueprint of :mod:`.common`, each with its
+  description (:mod:`.spec`);
+- :mod:`.bodies` and :mod:`.schemas`: what the API reads and answers, as pydantic models;
+- :mod:`.openapi`: the OpenAPI 3.1 document generated from all of these, served at
+  ``/api/v1/openapi.json`` and as a page at ``/api/v1/docs``;
+- :mod:`.auth`: personal tokens at the door (registered with :mod:`flaskapp.access`);
 - :mod:`.errors`: JSON errors for everything under ``/api/``;
 - :mod:`.tokens`: ``/account/tokens``, where a signed-in person makes and revokes tokens.
 
@@ -16,19 +19,24 @@ from flask import Flask, current_app, g, request
 from flask_limiter import RateLimitExceeded
 from werkzeug.wrappers import Response
 
-from flaskapp import csrf
-from flaskapp.api import docs, errors, tokens, views
+from flaskapp import access
+from flaskapp.api import auth, docs, errors, tokens, views
 from flaskapp.api.auth import TOKEN_ID
-from flaskapp.requests import limiter
+from flaskapp.api.common import bp, caller, per_minute
+from flaskapp.extensions import csrf, limiter
 
 #: Largest body the API reads: a request's description and lists fit well within it.
 MAX_BODY_BYTES = 256 * 1024
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+__all__ = ["init_app", "views"]  # importing views adds the API's routes to its blueprint
+
+
 def init_app(app: Flask) -> None:
+    access.accept_tokens(app, auth.user_from_token)
     app.register_error_handler(errors.ApiError, errors.from_api_error)
-    app.register_blueprint(views.bp)
+    app.register_blueprint(bp)
     app.register_blueprint(docs.bp)
     app.register_blueprint(tokens.bp)
 
@@ -49,7 +57,7 @@ def _rate_limited(error: RateLimitExceeded) -> Response:
 
 
 # Blueprints are set up once, at import: an app made later registers them as they are.
-csrf.exempt(views.bp)  # checked in _check_request for session calls only
-views.bp.before_request(_check_request)
-views.bp.register_error_handler(RateLimitExceeded, _rate_limited)
-limiter.limit(views.per_minute, key_func=views.caller)(views.bp)
+csrf.exempt(bp)  # checked in _check_request for session calls only
+bp.before_request(_check_request)
+bp.register_error_handler(RateLimitExceeded, _rate_limited)
+limiter.limit(per_minute, key_func=caller)(bp)

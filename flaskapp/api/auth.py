@@ -1,10 +1,10 @@
 """Personal API tokens at the door: who a Bearer token stands for, and what it may do.
 
-Called by :mod:`flaskapp.access` for requests under ``/api/`` that carry an
-``Authorization`` header. The user's tool roles are read from the database at every
-call (a revoked role is gone at once); their wiki roles (functionary) are those the
-token was made with, asked again from the wiki every ``roles_refresh_minutes`` as a
-session's are, and a blocked or locked account is refused.
+Registered with :mod:`flaskapp.access` by :func:`flaskapp.api.init_app`, for requests
+under ``/api/`` that carry an ``Authorization`` header. The user's tool roles are read
+from the database at every call (a revoked role is gone at once); their wiki roles
+(functionary) are those the token was made with, asked again from the wiki every
+``roles_refresh_minutes`` as a session's are, and a blocked or locked account is refused.
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ from typing import Any
 from flask import Blueprint, render_template
 
 from flaskapp.access import public
+from flaskapp.api.common import base_path
 from flaskapp.api.openapi import document
-from flaskapp.api.views import base_path
 
 bp = Blueprint("api_docs", __name__, url_prefix="/api/v1")
 
