@@ -53,8 +53,8 @@ from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
-from tools.base import clock
-from tools.models import BotCheckpoint, LockEvent, LockTargetKind
+from tools.base import checkpoints, clock
+from tools.models import LockEvent, LockTargetKind
 
 #: The bot name under which the logger keeps its checkpoints.
 BOT = "lock_logger"
@@ -623,29 +623,14 @@ def upsert_events(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
 
 def load_checkpoint(session: Session, stream: str, *, bot: str = BOT) -> Position | None:
     """Where the stream was read up to, or None when it never was."""
-    checkpoint = _checkpoint(session, stream, bot)
-    return Position.from_json(checkpoint.position) if checkpoint else None
+    return Position.from_json(checkpoints.load(session, bot, stream))
 
 
 def save_checkpoint(
     session: Session, stream: str, position: Position | None, *, bot: str = BOT
 ) -> None:
     """Move the checkpoint (None keeps it) and record a heartbeat: the bot is alive."""
-    checkpoint = _checkpoint(session, stream, bot)
-    now = clock.now()
-    if checkpoint is None:
-        checkpoint = BotCheckpoint(bot=bot, stream=stream, position={})
-        session.add(checkpoint)
-    if position is not None:
-        checkpoint.position = position.to_json()
-        checkpoint.updated_at = now
-    checkpoint.heartbeat_at = now
-
-
-def _checkpoint(session: Session, stream: str, bot: str) -> BotCheckpoint | None:
-    return session.scalars(
-        select(BotCheckpoint).where(BotCheckpoint.bot == bot, BotCheckpoint.stream == stream)
-    ).one_or_none()
+    checkpoints.save(session, bot, stream, position.to_json() if position is not None else None)
 
 
 def report_stream(wiki: str) -> str:
@@ -654,18 +639,12 @@ def report_stream(wiki: str) -> str:
 
 
 def last_reported_day(session: Session, wiki: str, *, bot: str = BOT) -> date | None:
-    checkpoint = _checkpoint(session, report_stream(wiki), bot)
-    day = (checkpoint.position or {}).get("day") if checkpoint else None
+    day = (checkpoints.load(session, bot, report_stream(wiki)) or {}).get("day")
     return date.fromisoformat(day) if day else None
 
 
 def mark_reported(session: Session, wiki: str, day: date, *, bot: str = BOT) -> None:
-    checkpoint = _checkpoint(session, report_stream(wiki), bot)
-    if checkpoint is None:
-        checkpoint = BotCheckpoint(bot=bot, stream=report_stream(wiki), position={})
-        session.add(checkpoint)
-    checkpoint.position = {"day": day.isoformat()}
-    checkpoint.updated_at = checkpoint.heartbeat_at = clock.now()
+    checkpoints.save(session, bot, report_stream(wiki), {"day": day.isoformat()})
 
 
 def recategorise(session: Session, *, batch: int = 5000) -> int:

@@ -25,13 +25,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tools import cases
-from tools.base import clock
+from tools.base import checkpoints, clock
 from tools.base.config import Settings
 from tools.base.messages import N_, TranslatableError
 from tools.models import (
     Alert,
     AlertStatus,
-    BotCheckpoint,
     Case,
     CaseSource,
     Category,
@@ -409,16 +408,10 @@ def dialect_from_api(query: Mapping[str, Any]) -> WikiDialect:
 # --- checkpoints --------------------------------------------------------------------
 
 
-def _checkpoint(session: Session, stream: str, bot: str) -> BotCheckpoint | None:
-    return session.scalars(
-        select(BotCheckpoint).where(BotCheckpoint.bot == bot, BotCheckpoint.stream == stream)
-    ).one_or_none()
-
-
 def load_position(session: Session, stream: str, *, bot: str = BOT) -> dict[str, Any] | None:
     """Where the bot read ``stream`` up to (a board ``enwiki:Title``, or an event stream)."""
-    checkpoint = _checkpoint(session, stream, bot)
-    return dict(checkpoint.position) if checkpoint and checkpoint.position else None
+    position = checkpoints.load(session, bot, stream)
+    return dict(position) if position else None
 
 
 def save_position(
@@ -428,15 +421,7 @@ def save_position(
 
     Call it in the transaction that stores the alerts read up to ``position``.
     """
-    checkpoint = _checkpoint(session, stream, bot)
-    now = clock.now()
-    if checkpoint is None:
-        checkpoint = BotCheckpoint(bot=bot, stream=stream, position={}, heartbeat_at=now)
-        session.add(checkpoint)
-    if position is not None:
-        checkpoint.position = dict(position)
-        checkpoint.updated_at = now
-    checkpoint.heartbeat_at = now
+    checkpoints.save(session, bot, stream, position)
 
 
 def heartbeat(session: Session, streams: Iterable[str], *, bot: str = BOT) -> None:
