@@ -84,7 +84,7 @@ from bots.lock_logger import (
 from bots.site import stop_on_sigterm
 from tools.base import db
 from tools.base.config import Settings, SettingsError, load_settings
-from tools.patrol import alerts, wikitext
+from tools.patrol import alerts, revisions, wikitext
 from tools.patrol.wikitext import WikiDialect
 from tools.wiki.wikis import UnknownWiki, wiki_by_dbname
 
@@ -115,7 +115,7 @@ class Board:
 
     @property
     def stream(self) -> str:
-        return alerts.board_stream(self.wiki, self.title)
+        return revisions.board_stream(self.wiki, self.title)
 
 
 @dataclass(frozen=True)
@@ -165,11 +165,11 @@ class NoticeboardPatrol(BaseBot):
     def setup(self) -> None:
         """Each wiki's language and dialect, each board's checkpoint."""
         for wiki, site in self.sites.items():
-            self.dialects[wiki] = alerts.dialect_from_api(site_language_data(site))
+            self.dialects[wiki] = revisions.dialect_from_api(site_language_data(site))
             self.languages[wiki] = site.lang
         with self.sessions() as session:
             for board in self.boards:
-                position = alerts.load_position(session, board.stream)
+                position = revisions.load_position(session, board.stream)
                 if position and "rev_id" in position:
                     self.positions[board.stream] = int(position["rev_id"])
         mode = "simulation: nothing will be written" if self.simulate else "storing alerts"
@@ -239,7 +239,7 @@ class NoticeboardPatrol(BaseBot):
 
     def _read(self, board: Board, revision: Revision, parent_text: str | None) -> None:
         """Classify the comments ``revision`` added and store what fires, with the checkpoint."""
-        found = alerts.classify_revision(
+        found = revisions.classify_revision(
             parent_text,
             revision.text or "",
             self.dialects[board.wiki],
@@ -253,7 +253,7 @@ class NoticeboardPatrol(BaseBot):
         self,
         board: Board,
         revision: Revision,
-        found: Sequence[alerts.Found],
+        found: Sequence[revisions.Found],
         extra: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         checkpoints = {
@@ -270,7 +270,7 @@ class NoticeboardPatrol(BaseBot):
                         self._say("Would raise", board, revision, item)
         else:
             with db.transaction(self.sessions) as session:
-                raised = alerts.store_revision(
+                raised = revisions.store_revision(
                     session,
                     wiki=board.wiki,
                     page_title=board.title,
@@ -289,7 +289,7 @@ class NoticeboardPatrol(BaseBot):
         self.positions[board.stream] = revision.rev_id
         self.last_beat = time.monotonic()
 
-    def _say(self, what: str, board: Board, revision: Revision, item: alerts.Found) -> None:
+    def _say(self, what: str, board: Board, revision: Revision, item: revisions.Found) -> None:
         top = item.verdict.top
         assert top is not None
         self.counter["alert"] += 1
@@ -305,7 +305,7 @@ class NoticeboardPatrol(BaseBot):
         if self.opt.stream:
             streams.append(STREAM_CHECKPOINT)
         with db.transaction(self.sessions) as session:
-            alerts.heartbeat(session, streams)
+            revisions.heartbeat(session, streams)
         self.last_beat = time.monotonic()
 
     # Streaming
@@ -313,7 +313,7 @@ class NoticeboardPatrol(BaseBot):
     def _follow_stream(self) -> None:
         """Read EventStreams from the checkpoint; reconnect after a drop, backing off."""
         with self.sessions() as session:
-            position = alerts.load_position(session, STREAM_CHECKPOINT) or {}
+            position = revisions.load_position(session, STREAM_CHECKPOINT) or {}
         self.last_event_id: str | None = position.get("last_event_id")
         self.unsaved = 0
         while True:
@@ -388,7 +388,7 @@ class NoticeboardPatrol(BaseBot):
                 if parent is None and parent_id:
                     parent = revision_by_id(site, parent_id)
                 parent_text = parent.text if parent else None
-                found = alerts.classify_revision(
+                found = revisions.classify_revision(
                     parent_text,
                     revision.text or "",
                     self.dialects[board.wiki],
@@ -414,12 +414,14 @@ class NoticeboardPatrol(BaseBot):
         if self.simulate or not self.last_event_id:
             return
         with db.transaction(self.sessions) as session:
-            alerts.save_position(session, STREAM_CHECKPOINT, {"last_event_id": self.last_event_id})
-            alerts.heartbeat(session, [board.stream for board in self.boards])
+            revisions.save_position(
+                session, STREAM_CHECKPOINT, {"last_event_id": self.last_event_id}
+            )
+            revisions.heartbeat(session, [board.stream for board in self.boards])
         self.last_beat = time.monotonic()
 
 
-def _fires(item: alerts.Found, threshold: float) -> bool:
+def _fires(item: revisions.Found, threshold: float) -> bool:
     top = item.verdict.top
     return top is not None and top.score >= threshold
 
