@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bots.noticeboard_patrol import PatrolError, parse_options, sse_messages
+from bots.boards import PatrolError
+from bots.eventstreams import sse_messages
+from bots.noticeboard_patrol import parse_options
 from tools.base.config import SettingsError, load_settings
 from tools.patrol import revisions, wikitext
 
