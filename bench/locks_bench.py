@@ -42,6 +42,7 @@ from sqlalchemy.engine import make_url
 
 from tools import locks
 from tools.base.db import make_engine, session_factory, transaction, upgrade
+from tools.locks.rows import _ROW_COLUMNS
 from tools.models import LockEvent
 
 WIKI = "metawiki"
@@ -198,7 +199,7 @@ def measure_search(engine: Engine, rows: int, searches: int) -> tuple[float, flo
     """
     rng = random.Random(11)
     names = [f"Spambot {rng.randrange(max(rows // 3, 1))}" for _ in range(searches)]
-    columns = ", ".join(column.name for column in locks._ROW_COLUMNS)
+    columns = ", ".join(column.name for column in _ROW_COLUMNS)
     placeholder = "?" if engine.dialect.name == "sqlite" else "%s"
     raw_sql = (
         f"SELECT {columns} FROM lock_events WHERE target = {placeholder} AND suppressed = 0"

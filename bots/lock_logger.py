@@ -66,48 +66,38 @@ import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any, ClassVar, TextIO
+from datetime import date, timedelta
+from typing import Any, ClassVar
 
 import pywikibot
-import requests
 from pywikibot import config as pywikibot_config
 from pywikibot.bot import SingleSiteBot, show_help, suggest_help
-from pywikibot.exceptions import ApiTimeoutError, NoUsernameError, ServerError
 from pywikibot.exceptions import Error as PywikibotError
 from pywikibot.site import APISite
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bots.site import BotPassword, connect, family_name, stop_on_sigterm, use_workdir
+from bots.job import (
+    ONCE_ATTEMPTS,
+    TRANSIENT_ERRORS,
+    LoggerError,
+    _number,
+    backoff,
+    log_in,
+    make_default_site,
+    open_database,
+)
+from bots.progress import Progress
+from bots.site import stop_on_sigterm
 from tools import locks
 from tools.base import clock, db
 from tools.base.config import Settings, SettingsError, load_settings
 
-#: Seconds of replication lag at which the bot waits (``maxlag``): Wikimedia asks bots for 5.
-MAXLAG = 5
 #: What each entry should carry (``details`` are the parameters).
 LOG_PROPERTIES = "ids|title|type|user|timestamp|comment|details"
 #: Days in the on-wiki report.
 REPORT_DAYS = 30
-#: The longest pause after failures, in seconds.
-MAX_BACKOFF = 900
-#: With -once, give up after this many failed rounds in a row.
-ONCE_ATTEMPTS = 5
 #: A stream further behind than this shows a progress bar while it catches up.
 BACKFILL_LAG = timedelta(days=1)
-#: Errors that pass: the wiki or the database is down, slow or lagged for a while.
-TRANSIENT_ERRORS = (
-    ServerError,
-    ApiTimeoutError,
-    ConnectionError,
-    requests.RequestException,
-    OperationalError,
-)
-
-
-class LoggerError(Exception):
-    """The bot cannot go on; the message says what to fix."""
 
 
 @dataclass(frozen=True)
@@ -334,57 +324,6 @@ class LockLogger(SingleSiteBot):
             locks.mark_reported(session, self.wiki, last_day)
 
 
-def backoff(poll: float, failures: int) -> float:
-    """Seconds to wait after ``failures`` failed rounds in a row: doubling, at most 15 min."""
-    return min(max(float(poll), 1.0) * 2 ** max(failures - 1, 0), MAX_BACKOFF)
-
-
-class Progress:
-    """How far a long read has come through the log's time span.
-
-    A bar redrawn in place on a terminal; in a job's log, a line every half minute.
-    """
-
-    WIDTH = 30
-    LOG_EVERY = 30.0
-
-    def __init__(self, label: str, start: datetime, end: datetime, out: TextIO | None = None):
-        self.label = label
-        self.start, self.end = start, end
-        self.out = out or sys.stderr
-        self.terminal = self.out.isatty()
-        self.stored = 0
-        self.started = self.logged = time.monotonic()
-
-    def update(self, reached: datetime, stored: int) -> None:
-        self.stored += stored
-        line = self._line(reached)
-        if self.terminal:
-            self.out.write("\r" + line)
-            self.out.flush()
-        elif time.monotonic() - self.logged >= self.LOG_EVERY:
-            self.logged = time.monotonic()
-            pywikibot.info(line)
-
-    def finish(self) -> None:
-        line = self._line(self.end)
-        if self.terminal:
-            self.out.write("\r" + line + "\n")
-            self.out.flush()
-        else:
-            pywikibot.info(line)
-
-    def _line(self, reached: datetime) -> str:
-        span = (self.end - self.start).total_seconds() or 1.0
-        fraction = min(max((reached - self.start).total_seconds() / span, 0.0), 1.0)
-        done = round(fraction * self.WIDTH)
-        rate = self.stored / max(time.monotonic() - self.started, 1e-3)
-        return (
-            f"{self.label} [{'#' * done}{'-' * (self.WIDTH - done)}] {fraction:4.0%} "
-            f"up to {reached:%Y-%m-%d} · {self.stored:,} stored · {rate:,.0f}/s"
-        )
-
-
 # --- command line ------------------------------------------------------------------
 
 
@@ -412,49 +351,6 @@ def parse_options(args: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
         else:
             unknown.append(arg)
     return options, unknown
-
-
-def _number(name: str, value: str, kind: type, low: float, high: float) -> Any:
-    try:
-        number = kind(value)
-    except ValueError:
-        number = None
-    if number is None or not low <= number <= high:
-        raise LoggerError(f"{name} needs a number from {low:g} to {high:g}, not {value!r}")
-    return number
-
-
-def log_in(settings: Settings, api_url: str) -> APISite:
-    """The wiki, logged in with the bot password of the settings; a clear error if not."""
-    name, _, app_id = settings.bot_username.rpartition("@")
-    secret = settings.bot_password.get_secret_value()
-    if not (name and app_id and secret):
-        raise LoggerError(
-            "set SAFETYDESK_BOT_USERNAME ('Name@appid', as Special:BotPasswords shows it) "
-            "and SAFETYDESK_BOT_PASSWORD"
-        )
-    try:
-        return connect(
-            api_url, name, BotPassword(app_id, secret), workdir=settings.instance_path / "pywikibot"
-        )
-    except NoUsernameError:
-        raise LoggerError(
-            f"{api_url} refused the bot password {settings.bot_username}: check "
-            "SAFETYDESK_BOT_USERNAME and SAFETYDESK_BOT_PASSWORD against Special:BotPasswords"
-        ) from None
-    except (ValueError, *TRANSIENT_ERRORS) as err:
-        raise LoggerError(f"cannot log in to {api_url}: {err}") from None
-
-
-def open_database(settings: Settings) -> sessionmaker[Session]:
-    engine = db.engine_from_settings(settings)
-    try:
-        current = db.is_current(engine)
-    except OperationalError as err:
-        raise LoggerError(f"cannot use the database: {err.orig}") from None
-    if not current:
-        raise LoggerError("the database is not migrated: run `safetydesk db upgrade` first")
-    return db.session_factory(engine)
 
 
 def main(*args: str) -> None:
@@ -495,20 +391,6 @@ def _api_url(args: Sequence[str], settings: Settings) -> str:
         if name == "-api" and value:
             return value
     return settings.central_api_url
-
-
-def make_default_site(api_url: str, settings: Settings) -> None:
-    """Make the wiki Pywikibot's default site before Pywikibot creates one of its own.
-
-    ``handle_args`` opens the default site, which without a user-config.py would be
-    test.wikipedia.org: a request to a wiki this bot never reads.
-    """
-    use_workdir(settings.instance_path / "pywikibot")
-    pywikibot_config.read_maxlag = MAXLAG  # before handle_args: -read_maxlag:N still wins
-    name = family_name(api_url)
-    pywikibot_config.family_files.setdefault(name, api_url)
-    pywikibot_config.family = pywikibot_config.mylang = name
-    pywikibot_config.user_agent_description = settings.user_agent
 
 
 if __name__ == "__main__":

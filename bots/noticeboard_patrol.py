@@ -57,77 +57,50 @@ Pywikibot's global options apply too, among them:
 
 from __future__ import annotations
 
-import json
 import sys
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import pywikibot
-import requests
 from pywikibot import config as pywikibot_config
 from pywikibot.bot import BaseBot, show_help, suggest_help
 from pywikibot.site import APISite
 from sqlalchemy.orm import Session, sessionmaker
-from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
-from bots.lock_logger import (
+from bots.boards import (
+    Board,
+    PatrolError,
+    Revision,
+    api_url_of,
+    connect_boards,
+    latest_revision,
+    revision_text,
+    revisions_after,
+    site_language_data,
+    watched_boards,
+)
+from bots.eventstreams import STREAM_CHECKPOINT, StreamFollower
+from bots.job import (
+    ONCE_ATTEMPTS,
     TRANSIENT_ERRORS,
     LoggerError,
     _number,
     backoff,
-    log_in,
     make_default_site,
     open_database,
 )
 from bots.site import stop_on_sigterm
 from tools.base import db
 from tools.base.config import Settings, SettingsError, load_settings
-from tools.patrol import alerts, wikitext
+from tools.patrol import alerts, revisions
 from tools.patrol.wikitext import WikiDialect
-from tools.wiki.wikis import UnknownWiki, wiki_by_dbname
 
-#: Where the stream's position is kept in bot_checkpoints.
-STREAM_CHECKPOINT = "eventstreams:recentchange"
-#: Events between two checkpoints of the stream when none concerns a board.
-STREAM_SAVE_EVERY = 500
 #: Seconds between heartbeats while nothing happens.
 HEARTBEAT_EVERY = 30.0
-#: Revisions per API request (with their content: the API allows 50).
-REVISIONS_PER_REQUEST = 50
-#: Seconds to wait for the stream to answer, and for the next line when not -once.
-STREAM_TIMEOUT = 60.0
-#: With -once, give up after this many failed rounds in a row.
-ONCE_ATTEMPTS = 5
 
 
-class PatrolError(LoggerError):
-    """The patrol cannot go on; the message says what to fix."""
-
-
-@dataclass(frozen=True)
-class Board:
-    """A watched page: its wiki's database name and its title as the wiki writes it."""
-
-    wiki: str
-    title: str
-
-    @property
-    def stream(self) -> str:
-        return alerts.board_stream(self.wiki, self.title)
-
-
-@dataclass(frozen=True)
-class Revision:
-    rev_id: int
-    parent_id: int
-    user: str | None
-    timestamp: str
-    text: str | None
-
-
-class NoticeboardPatrol(BaseBot):
+class NoticeboardPatrol(StreamFollower, BaseBot):
     """Reads new comments of the watched boards into alerts, by polling or streaming."""
 
     update_options: ClassVar[dict[str, Any]] = {
@@ -165,11 +138,11 @@ class NoticeboardPatrol(BaseBot):
     def setup(self) -> None:
         """Each wiki's language and dialect, each board's checkpoint."""
         for wiki, site in self.sites.items():
-            self.dialects[wiki] = alerts.dialect_from_api(site_language_data(site))
+            self.dialects[wiki] = revisions.dialect_from_api(site_language_data(site))
             self.languages[wiki] = site.lang
         with self.sessions() as session:
             for board in self.boards:
-                position = alerts.load_position(session, board.stream)
+                position = revisions.load_position(session, board.stream)
                 if position and "rev_id" in position:
                     self.positions[board.stream] = int(position["rev_id"])
         mode = "simulation: nothing will be written" if self.simulate else "storing alerts"
@@ -239,7 +212,7 @@ class NoticeboardPatrol(BaseBot):
 
     def _read(self, board: Board, revision: Revision, parent_text: str | None) -> None:
         """Classify the comments ``revision`` added and store what fires, with the checkpoint."""
-        found = alerts.classify_revision(
+        found = revisions.classify_revision(
             parent_text,
             revision.text or "",
             self.dialects[board.wiki],
@@ -253,7 +226,7 @@ class NoticeboardPatrol(BaseBot):
         self,
         board: Board,
         revision: Revision,
-        found: Sequence[alerts.Found],
+        found: Sequence[revisions.Found],
         extra: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         checkpoints = {
@@ -270,7 +243,7 @@ class NoticeboardPatrol(BaseBot):
                         self._say("Would raise", board, revision, item)
         else:
             with db.transaction(self.sessions) as session:
-                raised = alerts.store_revision(
+                raised = revisions.store_revision(
                     session,
                     wiki=board.wiki,
                     page_title=board.title,
@@ -289,7 +262,7 @@ class NoticeboardPatrol(BaseBot):
         self.positions[board.stream] = revision.rev_id
         self.last_beat = time.monotonic()
 
-    def _say(self, what: str, board: Board, revision: Revision, item: alerts.Found) -> None:
+    def _say(self, what: str, board: Board, revision: Revision, item: revisions.Found) -> None:
         top = item.verdict.top
         assert top is not None
         self.counter["alert"] += 1
@@ -305,121 +278,11 @@ class NoticeboardPatrol(BaseBot):
         if self.opt.stream:
             streams.append(STREAM_CHECKPOINT)
         with db.transaction(self.sessions) as session:
-            alerts.heartbeat(session, streams)
-        self.last_beat = time.monotonic()
-
-    # Streaming
-
-    def _follow_stream(self) -> None:
-        """Read EventStreams from the checkpoint; reconnect after a drop, backing off."""
-        with self.sessions() as session:
-            position = alerts.load_position(session, STREAM_CHECKPOINT) or {}
-        self.last_event_id: str | None = position.get("last_event_id")
-        self.unsaved = 0
-        while True:
-            try:
-                quiet = self._stream_once()
-            except TRANSIENT_ERRORS as err:
-                self.failures += 1
-                if self.opt.once and self.failures >= ONCE_ATTEMPTS:
-                    raise PatrolError(f"the stream failed: {err}; the checkpoint is kept") from None
-                pause = backoff(1.0, self.failures)
-                pywikibot.warning(
-                    f"The stream failed ({type(err).__name__}: {err}); again in {pause:.0f} s"
-                )
-                time.sleep(pause)
-                continue
-            if quiet and self.opt.once:
-                self._save_stream_position()
-                return
-            pywikibot.info("The stream ended; resuming from its last event")
-
-    def _stream_once(self) -> bool:
-        """One connection: True when it stayed quiet for -idle seconds (with -once)."""
-        headers = {
-            "Accept": "text/event-stream",
-            "Accept-Encoding": "identity",
-            "User-Agent": self.settings.user_agent,
-        }
-        if self.last_event_id:
-            headers["Last-Event-ID"] = self.last_event_id
-        read_timeout = float(self.opt.idle) if self.opt.once else STREAM_TIMEOUT
-        url = self.settings.patrol_eventstreams_url
-        try:
-            with requests.get(
-                url, headers=headers, stream=True, timeout=(10.0, read_timeout)
-            ) as response:
-                response.raise_for_status()
-                for event_id, data in sse_messages(raw_lines(response.raw)):
-                    self.failures = 0
-                    self._on_event(event_id, data)
-        except (ReadTimeoutError, requests.exceptions.Timeout):
-            if self.opt.once:
-                return True
-            raise requests.exceptions.Timeout(f"no event for {read_timeout:g} s") from None
-        except ProtocolError as err:
-            raise requests.exceptions.ConnectionError(str(err)) from None
-        return False
-
-    def _on_event(self, event_id: str | None, data: str) -> None:
-        try:
-            event = json.loads(data)
-        except ValueError:
-            pywikibot.warning(f"Skipping an event that is not JSON: {data[:80]!r}")
-            return
-        self.counter["event"] += 1
-        board = self._board_of(event)
-        if board is None:
-            self.last_event_id = event_id or self.last_event_id
-            self.unsaved += 1
-            if self.unsaved >= STREAM_SAVE_EVERY:
-                self._save_stream_position()
-            else:
-                self._heartbeat()
-            return
-        new, old = event["revision"]["new"], event["revision"].get("old")
-        if new > self.positions.get(board.stream, 0):
-            site = self.sites[board.wiki]
-            both = revisions_by_id(site, [int(new), int(old or 0)])  # one request
-            revision = both.get(int(new))
-            if revision is not None:
-                parent_id = int(old or revision.parent_id)
-                parent = both.get(parent_id) if parent_id else None
-                if parent is None and parent_id:
-                    parent = revision_by_id(site, parent_id)
-                parent_text = parent.text if parent else None
-                found = alerts.classify_revision(
-                    parent_text,
-                    revision.text or "",
-                    self.dialects[board.wiki],
-                    self.languages[board.wiki],
-                    revision_user=revision.user,
-                )
-                self.counter["read"] += 1
-                position = {"last_event_id": event_id or self.last_event_id}
-                self._store(board, revision, found, {STREAM_CHECKPOINT: position})
-                self.unsaved = 0
-        self.last_event_id = event_id or self.last_event_id
-
-    def _board_of(self, event: Mapping[str, Any]) -> Board | None:
-        if event.get("type") not in ("edit", "new") or "revision" not in event:
-            return None
-        for board in self.boards:
-            if event.get("wiki") == board.wiki and event.get("title") == board.title:
-                return board
-        return None
-
-    def _save_stream_position(self) -> None:
-        self.unsaved = 0
-        if self.simulate or not self.last_event_id:
-            return
-        with db.transaction(self.sessions) as session:
-            alerts.save_position(session, STREAM_CHECKPOINT, {"last_event_id": self.last_event_id})
-            alerts.heartbeat(session, [board.stream for board in self.boards])
+            revisions.heartbeat(session, streams)
         self.last_beat = time.monotonic()
 
 
-def _fires(item: alerts.Found, threshold: float) -> bool:
+def _fires(item: revisions.Found, threshold: float) -> bool:
     top = item.verdict.top
     return top is not None and top.score >= threshold
 
@@ -431,148 +294,6 @@ def patrol_threshold(settings: Settings) -> float:
     from tools.triage import THRESHOLD
 
     return float(THRESHOLD)
-
-
-# --- SSE ------------------------------------------------------------------------------
-
-
-def raw_lines(raw: Any) -> Iterator[bytes]:
-    """The lines of a streamed body as they arrive (``iter_lines`` waits for full chunks)."""
-    pending = b""
-    while True:
-        chunk = raw.read1(65536)
-        if not chunk:
-            break
-        pending += chunk
-        *lines, pending = pending.split(b"\n")
-        yield from lines
-    if pending:
-        yield pending
-
-
-def sse_messages(lines: Iterable[bytes]) -> Iterator[tuple[str | None, str]]:
-    """(id, data) of each message of a text/event-stream (comments and other fields skipped)."""
-    event_id: str | None = None
-    data: list[str] = []
-    for raw in lines:
-        line = raw.decode("utf-8", errors="replace").rstrip("\r")
-        if not line:
-            if data:
-                yield event_id, "\n".join(data)
-            data = []
-            continue
-        if line.startswith(":"):
-            continue
-        field, _, value = line.partition(":")
-        value = value.removeprefix(" ")
-        if field == "data":
-            data.append(value)
-        elif field == "id":
-            event_id = value
-    if data:
-        yield event_id, "\n".join(data)
-
-
-# --- reading the wiki ----------------------------------------------------------------
-
-_REVISION_PROPS = "ids|timestamp|user|content"
-
-
-def _revisions_of(data: Mapping[str, Any]) -> list[Revision]:
-    found = []
-    for page in data.get("query", {}).get("pages", []):
-        for rev in page.get("revisions", []):
-            found.append(
-                Revision(
-                    rev_id=int(rev["revid"]),
-                    parent_id=int(rev.get("parentid") or 0),
-                    user=rev.get("user"),
-                    timestamp=rev.get("timestamp", ""),
-                    text=(rev.get("slots", {}).get("main") or {}).get("content"),
-                )
-            )
-    return found
-
-
-def latest_revision(site: APISite, title: str) -> Revision | None:
-    data = site.simple_request(
-        action="query",
-        prop="revisions",
-        titles=title,
-        rvprop="ids|timestamp|user",
-        rvlimit=1,
-        formatversion=2,
-    ).submit()
-    revisions = _revisions_of(data)
-    return revisions[0] if revisions else None
-
-
-def revisions_after(
-    site: APISite, title: str, after: int | None, start: str | None
-) -> Iterator[Revision]:
-    """The page's revisions after revision ``after`` (or from time ``start``), oldest first."""
-    params: dict[str, Any] = {
-        "action": "query",
-        "prop": "revisions",
-        "titles": title,
-        "rvprop": _REVISION_PROPS,
-        "rvslots": "main",
-        "rvdir": "newer",
-        "rvlimit": REVISIONS_PER_REQUEST,
-        "formatversion": 2,
-    }
-    if after is not None:
-        params["rvstartid"] = after
-    elif start:
-        params["rvstart"] = start
-    while True:
-        data = site.simple_request(**params).submit()
-        yield from _revisions_of(data)
-        if "continue" not in data:
-            return
-        params.update(data["continue"])
-
-
-def revisions_by_id(site: APISite, rev_ids: Sequence[int]) -> dict[int, Revision]:
-    """Revisions with their text, by id (0 is no revision); missing ones are left out."""
-    wanted = sorted({rev_id for rev_id in rev_ids if rev_id})
-    if not wanted:
-        return {}
-    data = site.simple_request(
-        action="query",
-        prop="revisions",
-        revids="|".join(map(str, wanted)),
-        rvprop=_REVISION_PROPS,
-        rvslots="main",
-        formatversion=2,
-    ).submit()
-    return {revision.rev_id: revision for revision in _revisions_of(data)}
-
-
-def revision_by_id(site: APISite, rev_id: int) -> Revision | None:
-    return revisions_by_id(site, [rev_id]).get(rev_id)
-
-
-def revision_text(site: APISite, rev_id: int) -> str | None:
-    """The wikitext of a revision; None for no revision (a new page) or a hidden one."""
-    if not rev_id:
-        return None
-    revision = revision_by_id(site, rev_id)
-    return revision.text if revision else None
-
-
-def site_language_data(site: APISite) -> dict[str, Any]:
-    """What the wiki says about its language: siteinfo and the month names, in one go."""
-    keys = wikitext.MONTH_MESSAGES
-    data = site.simple_request(
-        action="query",
-        meta="siteinfo|allmessages",
-        siprop="general|namespaces|namespacealiases|specialpagealiases",
-        ammessages="|".join(keys),
-        amlang=site.lang,
-        formatversion=2,
-    ).submit()
-    return data["query"]
 
 
 # --- command line ----------------------------------------------------------------------
@@ -599,39 +320,6 @@ def parse_options(args: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
         else:
             unknown.append(arg)
     return options, unknown
-
-
-def watched_boards(settings: Settings) -> list[Board]:
-    if not settings.patrol_boards:
-        raise PatrolError("no board to watch: set SAFETYDESK_PATROL_BOARDS ('wiki:Title|…')")
-    boards = []
-    for entry in settings.patrol_boards:
-        wiki, _, title = entry.partition(":")
-        boards.append(Board(wiki, title.strip()))
-    return boards
-
-
-def api_url_of(wiki: str, settings: Settings) -> str:
-    if wiki in settings.patrol_api_urls:
-        return settings.patrol_api_urls[wiki]
-    try:
-        return wiki_by_dbname(wiki).api_url
-    except UnknownWiki:
-        raise PatrolError(
-            f"{wiki} is not a Wikimedia wiki: give its api.php in SAFETYDESK_PATROL_API_URLS"
-        ) from None
-
-
-def connect_boards(settings: Settings) -> tuple[dict[str, APISite], list[Board]]:
-    """One logged-in site per wiki; each board's title as its wiki writes it."""
-    sites: dict[str, APISite] = {}
-    boards = []
-    for board in watched_boards(settings):
-        if board.wiki not in sites:
-            sites[board.wiki] = log_in(settings, api_url_of(board.wiki, settings))
-        title = pywikibot.Page(sites[board.wiki], board.title).title()
-        boards.append(Board(board.wiki, title))
-    return sites, boards
 
 
 def main(*args: str) -> None:

@@ -15,7 +15,7 @@ from tools.base.config import load_settings
 from tools.base.db import session_factory
 from tools.cases import metrics, retention
 from tools.models import AlertStatus, CaseSource, CaseStatus, Category, EvidenceKind, Severity, User
-from tools.patrol import alerts
+from tools.patrol import alerts, revisions
 from tools.patrol.wikitext import Comment
 from tools.triage import Finding, Verdict
 
@@ -172,12 +172,12 @@ def test_an_edited_draft_is_filed_as_the_specialist_left_it(session: Session) ->
 
 
 def test_checkpoints_move_and_beat(session: Session) -> None:
-    assert alerts.load_position(session, "enwiki:" + BOARD) is None
+    assert revisions.load_position(session, "enwiki:" + BOARD) is None
     with frozen_at(AT):
-        alerts.save_position(session, "enwiki:" + BOARD, {"rev_id": 7})
+        revisions.save_position(session, "enwiki:" + BOARD, {"rev_id": 7})
     with frozen_at(AT + timedelta(minutes=1)):
-        alerts.heartbeat(session, ["enwiki:" + BOARD])
-    assert alerts.load_position(session, "enwiki:" + BOARD) == {"rev_id": 7}
+        revisions.heartbeat(session, ["enwiki:" + BOARD])
+    assert revisions.load_position(session, "enwiki:" + BOARD) == {"rev_id": 7}
 
 
 def test_purging_a_case_drops_the_alerts_words_and_keeps_its_category(session: Session) -> None:

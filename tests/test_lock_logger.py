@@ -31,8 +31,10 @@ import pytest
 import pywikibot
 from conftest import signed_in_client
 
-from bots import lock_logger
-from bots.lock_logger import LockLogger, LoggerError, Progress, backoff, parse_options
+from bots import job
+from bots.job import LoggerError, backoff
+from bots.lock_logger import LockLogger, parse_options
+from bots.progress import Progress
 from devwiki import DevWiki, LogEntry
 from devwiki.wiki import BOT_GRANTS, HERE
 from tools import locks
@@ -556,7 +558,7 @@ def test_bad_option_values_are_refused_by_name(arg: str) -> None:
 def test_back_off_doubles_up_to_a_quarter_of_an_hour() -> None:
     assert [backoff(60, failures) for failures in (1, 2, 3)] == [60, 120, 240]
     assert backoff(0.1, 1) == 1.0  # never a busy loop, however short the poll
-    assert backoff(60, 20) == lock_logger.MAX_BACKOFF
+    assert backoff(60, 20) == job.MAX_BACKOFF
 
 
 def test_progress_bar_shows_how_far_through_time_the_backfill_is() -> None:

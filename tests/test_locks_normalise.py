@@ -14,7 +14,6 @@ import pytest
 
 from tools.locks import (
     Action,
-    LockTargetKind,
     ReasonCategory,
     canonical_ip,
     canonical_prefix,
@@ -26,6 +25,7 @@ from tools.locks import (
     split_action,
     stored_values_of,
 )
+from tools.models import LockTargetKind
 
 AT = "2024-05-01T10:00:00Z"
 LOGGED = datetime(2024, 5, 1, 10, tzinfo=UTC)

@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bots.noticeboard_patrol import PatrolError, parse_options, sse_messages
+from bots.boards import PatrolError
+from bots.eventstreams import sse_messages
+from bots.noticeboard_patrol import parse_options
 from tools.base.config import SettingsError, load_settings
-from tools.patrol import alerts, wikitext
+from tools.patrol import revisions, wikitext
 
 #: What frwiki's API answers (formatversion=2), cut to what the dialect reads.
 FRWIKI = {
@@ -66,7 +68,7 @@ DOXXING = (
 
 
 def test_the_dialect_comes_from_the_wikis_own_words() -> None:
-    dialect = alerts.dialect_from_api(FRWIKI)
+    dialect = revisions.dialect_from_api(FRWIKI)
     assert dialect.language == "fr" and dialect.months[10] == "novembre"
     assert dialect.namespaces["Utilisatrice"] == 2 and "WP" not in dialect.namespaces
     assert "Contributions de l'utilisateur" in dialect.contributions
@@ -74,8 +76,8 @@ def test_the_dialect_comes_from_the_wikis_own_words() -> None:
 
 
 def test_a_french_reply_is_read_with_the_french_dialect_and_rules() -> None:
-    dialect = alerts.dialect_from_api(FRWIKI)
-    found = alerts.classify_revision(BOARD_BEFORE, BOARD_BEFORE + DOXXING, dialect, "fr")
+    dialect = revisions.dialect_from_api(FRWIKI)
+    found = revisions.classify_revision(BOARD_BEFORE, BOARD_BEFORE + DOXXING, dialect, "fr")
     [item] = found
     assert item.comment.author == "Exemple"
     assert item.comment.timestamp == datetime(2026, 11, 24, 21, 5, tzinfo=UTC)
@@ -84,9 +86,9 @@ def test_a_french_reply_is_read_with_the_french_dialect_and_rules() -> None:
 
 
 def test_an_ordinary_reply_finds_nothing() -> None:
-    dialect = alerts.dialect_from_api(FRWIKI)
+    dialect = revisions.dialect_from_api(FRWIKI)
     reply = ":Je ne suis pas d'accord avec cette clôture, les sources sont fiables. " + SIGNATURE
-    assert alerts.classify_revision(BOARD_BEFORE, BOARD_BEFORE + reply, dialect, "fr") == []
+    assert revisions.classify_revision(BOARD_BEFORE, BOARD_BEFORE + reply, dialect, "fr") == []
 
 
 def test_sse_messages_are_read_as_eventstreams_sends_them() -> None:

@@ -7,17 +7,15 @@ with a reason (kept: the team measures the bot's precision on them) or turns it 
 a case filed through :func:`tools.cases.file_request`, with the alert's data prefilled.
 Both are compare-and-set: two specialists acting at once cannot both review it.
 
-The bot's reading position per board and per stream lives in ``bot_checkpoints``;
-:func:`save_position` is called in the transaction that stores the alerts, so a
-restart neither misses nor repeats a revision.
+What the bot reads per revision, and where it keeps its reading position, is in
+:mod:`tools.patrol.revisions`.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from functools import cache
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
@@ -31,23 +29,19 @@ from tools.base.messages import N_, TranslatableError
 from tools.models import (
     Alert,
     AlertStatus,
-    BotCheckpoint,
     Case,
     CaseSource,
     Category,
     Severity,
     User,
 )
-from tools.patrol.wikitext import Comment, WikiDialect, new_comments, plain_text
+from tools.patrol.wikitext import Comment
 from tools.triage import EMERGENCY_CATEGORIES as TRIAGE_EMERGENCIES
-from tools.triage import Verdict, classify
-from tools.triage.rules import RULES_DIR
+from tools.triage import Verdict
 from tools.wiki.evidence import InvalidEvidence, parse_evidence
 from tools.wiki.subjects import InvalidSubject, parse_subject
 from tools.wiki.wikis import UnknownWiki, wiki_by_dbname
 
-#: The bot name under which the patrol keeps its checkpoints.
-BOT = "noticeboard_patrol"
 #: Longest excerpt stored: enough to judge the comment, not a copy of the board.
 EXCERPT_MAX = 2000
 #: Longest dismissal reason.
@@ -347,152 +341,3 @@ def turn_into_case(
 
 def _with(request: cases.NewRequest, **changes: Any) -> cases.NewRequest:
     return replace(request, **changes)
-
-
-# --- reading a revision -------------------------------------------------------------
-
-
-@cache
-def rule_languages() -> tuple[str, ...]:
-    """Languages the classifier has rules for (``tools/triage/rules/<language>.toml``)."""
-    return tuple(sorted(path.stem for path in RULES_DIR.glob("*.toml")))
-
-
-def classify_comment(text: str, language: str) -> Verdict:
-    """The best verdict over the page's language and every language with rules.
-
-    Cross-wiki boards (Meta-Wiki's Steward requests) get comments in many languages,
-    and a French comment on an English board must be read with the French rules.
-    """
-    best = classify(text, language)
-    for other in rule_languages():
-        if other == language:
-            continue
-        verdict = classify(text, other)
-        if verdict.top is not None and (best.top is None or verdict.top.score > best.top.score):
-            best = verdict
-    return best
-
-
-def classify_revision(
-    old_text: str | None,
-    new_text: str,
-    dialect: WikiDialect,
-    language: str,
-    *,
-    revision_user: str | None = None,
-) -> list[Found]:
-    """Each comment ``new_text`` added to ``old_text``, with its verdict (those with findings)."""
-    found = []
-    for comment in new_comments(old_text, new_text, dialect, revision_user=revision_user):
-        verdict = classify_comment(comment.text or plain_text(comment.wikitext), language)
-        if verdict.top is not None:
-            found.append(Found(comment, verdict))
-    return found
-
-
-def dialect_from_api(query: Mapping[str, Any]) -> WikiDialect:
-    """A wiki's :class:`WikiDialect` from one API answer (``formatversion=2``).
-
-    ``query`` is the ``query`` of ``meta=siteinfo|allmessages`` with
-    ``siprop=general|namespaces|namespacealiases|specialpagealiases`` and
-    ``ammessages`` :data:`tools.wikitext.MONTH_MESSAGES`.
-    """
-    messages = {
-        message["name"]: message.get("content", "")
-        for message in query.get("allmessages", [])
-        if "missing" not in message
-    }
-    return WikiDialect.from_siteinfo(query, messages)
-
-
-# --- checkpoints --------------------------------------------------------------------
-
-
-def _checkpoint(session: Session, stream: str, bot: str) -> BotCheckpoint | None:
-    return session.scalars(
-        select(BotCheckpoint).where(BotCheckpoint.bot == bot, BotCheckpoint.stream == stream)
-    ).one_or_none()
-
-
-def load_position(session: Session, stream: str, *, bot: str = BOT) -> dict[str, Any] | None:
-    """Where the bot read ``stream`` up to (a board ``enwiki:Title``, or an event stream)."""
-    checkpoint = _checkpoint(session, stream, bot)
-    return dict(checkpoint.position) if checkpoint and checkpoint.position else None
-
-
-def save_position(
-    session: Session, stream: str, position: Mapping[str, Any] | None, *, bot: str = BOT
-) -> None:
-    """Move the checkpoint (None keeps it) and record a heartbeat: the bot is alive.
-
-    Call it in the transaction that stores the alerts read up to ``position``.
-    """
-    checkpoint = _checkpoint(session, stream, bot)
-    now = clock.now()
-    if checkpoint is None:
-        checkpoint = BotCheckpoint(bot=bot, stream=stream, position={}, heartbeat_at=now)
-        session.add(checkpoint)
-    if position is not None:
-        checkpoint.position = dict(position)
-        checkpoint.updated_at = now
-    checkpoint.heartbeat_at = now
-
-
-def heartbeat(session: Session, streams: Iterable[str], *, bot: str = BOT) -> None:
-    """Show that the bot is alive on every stream it reads, without moving any."""
-    for stream in streams:
-        save_position(session, stream, None, bot=bot)
-
-
-# --- what the bot stores per revision ------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Found:
-    """One classified comment of one revision, ready to become an alert."""
-
-    comment: Comment
-    verdict: Verdict
-
-
-def store_revision(
-    session: Session,
-    *,
-    wiki: str,
-    page_title: str,
-    rev_id: int,
-    language: str,
-    found: Sequence[Found],
-    threshold: float,
-    checkpoints: Mapping[str, Mapping[str, Any]],
-) -> list[Alert]:
-    """The alerts of one revision and the checkpoints past it, in the caller's transaction.
-
-    The checkpoints are written first: their statements open the transaction, so the
-    savepoint of each alert is nested in it (on SQLite, a savepoint opened outside a
-    transaction commits on release, and the alerts would not wait for the checkpoint).
-    """
-    for stream, position in checkpoints.items():
-        save_position(session, stream, position)
-    session.flush()
-    raised = []
-    for item in found:
-        alert = raise_alert(
-            session,
-            wiki=wiki,
-            page_title=page_title,
-            rev_id=rev_id,
-            comment=item.comment,
-            verdict=item.verdict,
-            language=item.verdict.language or language,
-            threshold=threshold,
-        )
-        if alert is not None:
-            raised.append(alert)
-    return raised
-
-
-def board_stream(wiki: str, page_title: str) -> str:
-    """The checkpoint's name of one watched board: ``enwiki:Wikipedia:…/Incidents``."""
-    return f"{wiki}:{page_title}"[:191]

@@ -1,0 +1,184 @@
+"""Following EventStreams' recentchange stream: the patrol's -stream mode.
+
+Server-sent events are read line by line as they arrive; after a dropped connection
+the stream resumes from its last event (Last-Event-ID), and the position is kept in
+``bot_checkpoints`` with the alerts of the change that moved it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import pywikibot
+import requests
+from urllib3.exceptions import ProtocolError, ReadTimeoutError
+
+from bots.boards import Board, PatrolError, revision_by_id, revisions_by_id
+from bots.job import ONCE_ATTEMPTS, TRANSIENT_ERRORS, backoff
+from tools.base import db
+from tools.patrol import revisions
+
+#: Where the stream's position is kept in bot_checkpoints.
+STREAM_CHECKPOINT = "eventstreams:recentchange"
+#: Events between two checkpoints of the stream when none concerns a board.
+STREAM_SAVE_EVERY = 500
+#: Seconds to wait for the stream to answer, and for the next line when not -once.
+STREAM_TIMEOUT = 60.0
+
+
+class StreamFollower:
+    """The patrol's -stream mode: EventStreams' recentchange, each change to a board read.
+
+    A part of :class:`bots.noticeboard_patrol.NoticeboardPatrol`, which holds the sites,
+    boards, sessions and options these methods use, and stores what they read.
+    """
+
+    def _follow_stream(self) -> None:
+        """Read EventStreams from the checkpoint; reconnect after a drop, backing off."""
+        with self.sessions() as session:
+            position = revisions.load_position(session, STREAM_CHECKPOINT) or {}
+        self.last_event_id: str | None = position.get("last_event_id")
+        self.unsaved = 0
+        while True:
+            try:
+                quiet = self._stream_once()
+            except TRANSIENT_ERRORS as err:
+                self.failures += 1
+                if self.opt.once and self.failures >= ONCE_ATTEMPTS:
+                    raise PatrolError(f"the stream failed: {err}; the checkpoint is kept") from None
+                pause = backoff(1.0, self.failures)
+                pywikibot.warning(
+                    f"The stream failed ({type(err).__name__}: {err}); again in {pause:.0f} s"
+                )
+                time.sleep(pause)
+                continue
+            if quiet and self.opt.once:
+                self._save_stream_position()
+                return
+            pywikibot.info("The stream ended; resuming from its last event")
+
+    def _stream_once(self) -> bool:
+        """One connection: True when it stayed quiet for -idle seconds (with -once)."""
+        headers = {
+            "Accept": "text/event-stream",
+            "Accept-Encoding": "identity",
+            "User-Agent": self.settings.user_agent,
+        }
+        if self.last_event_id:
+            headers["Last-Event-ID"] = self.last_event_id
+        read_timeout = float(self.opt.idle) if self.opt.once else STREAM_TIMEOUT
+        url = self.settings.patrol_eventstreams_url
+        try:
+            with requests.get(
+                url, headers=headers, stream=True, timeout=(10.0, read_timeout)
+            ) as response:
+                response.raise_for_status()
+                for event_id, data in sse_messages(raw_lines(response.raw)):
+                    self.failures = 0
+                    self._on_event(event_id, data)
+        except (ReadTimeoutError, requests.exceptions.Timeout):
+            if self.opt.once:
+                return True
+            raise requests.exceptions.Timeout(f"no event for {read_timeout:g} s") from None
+        except ProtocolError as err:
+            raise requests.exceptions.ConnectionError(str(err)) from None
+        return False
+
+    def _on_event(self, event_id: str | None, data: str) -> None:
+        try:
+            event = json.loads(data)
+        except ValueError:
+            pywikibot.warning(f"Skipping an event that is not JSON: {data[:80]!r}")
+            return
+        self.counter["event"] += 1
+        board = self._board_of(event)
+        if board is None:
+            self.last_event_id = event_id or self.last_event_id
+            self.unsaved += 1
+            if self.unsaved >= STREAM_SAVE_EVERY:
+                self._save_stream_position()
+            else:
+                self._heartbeat()
+            return
+        new, old = event["revision"]["new"], event["revision"].get("old")
+        if new > self.positions.get(board.stream, 0):
+            site = self.sites[board.wiki]
+            both = revisions_by_id(site, [int(new), int(old or 0)])  # one request
+            revision = both.get(int(new))
+            if revision is not None:
+                parent_id = int(old or revision.parent_id)
+                parent = both.get(parent_id) if parent_id else None
+                if parent is None and parent_id:
+                    parent = revision_by_id(site, parent_id)
+                parent_text = parent.text if parent else None
+                found = revisions.classify_revision(
+                    parent_text,
+                    revision.text or "",
+                    self.dialects[board.wiki],
+                    self.languages[board.wiki],
+                    revision_user=revision.user,
+                )
+                self.counter["read"] += 1
+                position = {"last_event_id": event_id or self.last_event_id}
+                self._store(board, revision, found, {STREAM_CHECKPOINT: position})
+                self.unsaved = 0
+        self.last_event_id = event_id or self.last_event_id
+
+    def _board_of(self, event: Mapping[str, Any]) -> Board | None:
+        if event.get("type") not in ("edit", "new") or "revision" not in event:
+            return None
+        for board in self.boards:
+            if event.get("wiki") == board.wiki and event.get("title") == board.title:
+                return board
+        return None
+
+    def _save_stream_position(self) -> None:
+        self.unsaved = 0
+        if self.simulate or not self.last_event_id:
+            return
+        with db.transaction(self.sessions) as session:
+            revisions.save_position(
+                session, STREAM_CHECKPOINT, {"last_event_id": self.last_event_id}
+            )
+            revisions.heartbeat(session, [board.stream for board in self.boards])
+        self.last_beat = time.monotonic()
+
+
+def raw_lines(raw: Any) -> Iterator[bytes]:
+    """The lines of a streamed body as they arrive (``iter_lines`` waits for full chunks)."""
+    pending = b""
+    while True:
+        chunk = raw.read1(65536)
+        if not chunk:
+            break
+        pending += chunk
+        *lines, pending = pending.split(b"\n")
+        yield from lines
+    if pending:
+        yield pending
+
+
+def sse_messages(lines: Iterable[bytes]) -> Iterator[tuple[str | None, str]]:
+    """(id, data) of each message of a text/event-stream (comments and other fields skipped)."""
+    event_id: str | None = None
+    data: list[str] = []
+    for raw in lines:
+        line = raw.decode("utf-8", errors="replace").rstrip("\r")
+        if not line:
+            if data:
+                yield event_id, "\n".join(data)
+            data = []
+            continue
+        if line.startswith(":"):
+            continue
+        field, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if field == "data":
+            data.append(value)
+        elif field == "id":
+            event_id = value
+    if data:
+        yield event_id, "\n".join(data)

@@ -1,0 +1,104 @@
+"""What Safety Desk's bot scripts share: their start, and how they wait out failures.
+
+The lock logger and the noticeboard patrol start alike (settings, a migrated database,
+the wiki as Pywikibot's default site, a login with the bot password of the settings)
+and keep going alike through the wiki's and the database's passing failures, backing
+off up to :data:`MAX_BACKOFF`. A :class:`LoggerError` stops either with a message that
+says what to fix.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from pywikibot import config as pywikibot_config
+from pywikibot.exceptions import ApiTimeoutError, NoUsernameError, ServerError
+from pywikibot.site import APISite
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bots.site import BotPassword, connect, family_name, use_workdir
+from tools.base import db
+from tools.base.config import Settings
+
+#: Seconds of replication lag at which the bot waits (``maxlag``): Wikimedia asks bots for 5.
+MAXLAG = 5
+#: The longest pause after failures, in seconds.
+MAX_BACKOFF = 900
+#: With -once, give up after this many failed rounds in a row.
+ONCE_ATTEMPTS = 5
+#: Errors that pass: the wiki or the database is down, slow or lagged for a while.
+TRANSIENT_ERRORS = (
+    ServerError,
+    ApiTimeoutError,
+    ConnectionError,
+    requests.RequestException,
+    OperationalError,
+)
+
+
+class LoggerError(Exception):
+    """The bot cannot go on; the message says what to fix."""
+
+
+def backoff(poll: float, failures: int) -> float:
+    """Seconds to wait after ``failures`` failed rounds in a row: doubling, at most 15 min."""
+    return min(max(float(poll), 1.0) * 2 ** max(failures - 1, 0), MAX_BACKOFF)
+
+
+def _number(name: str, value: str, kind: type, low: float, high: float) -> Any:
+    try:
+        number = kind(value)
+    except ValueError:
+        number = None
+    if number is None or not low <= number <= high:
+        raise LoggerError(f"{name} needs a number from {low:g} to {high:g}, not {value!r}")
+    return number
+
+
+def log_in(settings: Settings, api_url: str) -> APISite:
+    """The wiki, logged in with the bot password of the settings; a clear error if not."""
+    name, _, app_id = settings.bot_username.rpartition("@")
+    secret = settings.bot_password.get_secret_value()
+    if not (name and app_id and secret):
+        raise LoggerError(
+            "set SAFETYDESK_BOT_USERNAME ('Name@appid', as Special:BotPasswords shows it) "
+            "and SAFETYDESK_BOT_PASSWORD"
+        )
+    try:
+        return connect(
+            api_url, name, BotPassword(app_id, secret), workdir=settings.instance_path / "pywikibot"
+        )
+    except NoUsernameError:
+        raise LoggerError(
+            f"{api_url} refused the bot password {settings.bot_username}: check "
+            "SAFETYDESK_BOT_USERNAME and SAFETYDESK_BOT_PASSWORD against Special:BotPasswords"
+        ) from None
+    except (ValueError, *TRANSIENT_ERRORS) as err:
+        raise LoggerError(f"cannot log in to {api_url}: {err}") from None
+
+
+def open_database(settings: Settings) -> sessionmaker[Session]:
+    engine = db.engine_from_settings(settings)
+    try:
+        current = db.is_current(engine)
+    except OperationalError as err:
+        raise LoggerError(f"cannot use the database: {err.orig}") from None
+    if not current:
+        raise LoggerError("the database is not migrated: run `safetydesk db upgrade` first")
+    return db.session_factory(engine)
+
+
+def make_default_site(api_url: str, settings: Settings) -> None:
+    """Make the wiki Pywikibot's default site before Pywikibot creates one of its own.
+
+    ``handle_args`` opens the default site, which without a user-config.py would be
+    test.wikipedia.org: a request to a wiki this bot never reads.
+    """
+    use_workdir(settings.instance_path / "pywikibot")
+    pywikibot_config.read_maxlag = MAXLAG  # before handle_args: -read_maxlag:N still wins
+    name = family_name(api_url)
+    pywikibot_config.family_files.setdefault(name, api_url)
+    pywikibot_config.family = pywikibot_config.mylang = name
+    pywikibot_config.user_agent_description = settings.user_agent

@@ -1,0 +1,217 @@
+"""Searching the lock log: a :class:`LockQuery` into SQL the indexes serve.
+
+The SQL of each shape of query (which filters are set) is compiled once; a search
+then costs little more than its query, a page at a time or streamed for an export.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, NamedTuple
+
+from sqlalchemy import ColumnElement, Select, bindparam, func, literal_column, select, type_coerce
+from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
+
+from tools.locks.names import canonical_prefix, canonical_target, canonical_username
+from tools.locks.reasons import category_labels
+from tools.locks.rows import _ROW_COLUMNS, LockRow, _db_time_value, _reader
+from tools.locks.vocabulary import ACTION_VALUES, Action, stored_values_of
+from tools.models import LockEvent
+
+
+class LockQueryError(ValueError):
+    """A search the tool cannot run; the message says which field is wrong."""
+
+
+@dataclass(frozen=True)
+class LockQuery:
+    """A search of the lock log; empty fields do not filter."""
+
+    target: str = ""  # an account, IP, range or #block id
+    prefix: bool = False  # ``target`` is the start of names
+    performer: str = ""
+    reason: str = ""  # text anywhere in the reason, any case
+    action: Action | None = None
+    category: str = ""
+    since: date | None = None
+    until: date | None = None  # inclusive
+    wiki: str = ""
+    include_suppressed: bool = False
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str], *, include_suppressed: bool) -> LockQuery:
+        """A query from a search form's fields; raises :class:`LockQueryError` naming one."""
+        action = params.get("action", "").strip()
+        if action and action not in ACTION_VALUES:
+            raise LockQueryError(f"unknown action {action!r}")
+        category = params.get("category", "").strip()
+        if category and category not in category_labels():
+            raise LockQueryError(f"unknown reason category {category!r}")
+        query = cls(
+            target=params.get("target", "").strip(),
+            prefix=params.get("prefix", "") in ("1", "on", "true", "yes"),
+            performer=params.get("performer", "").strip(),
+            reason=params.get("reason", "").strip(),
+            action=Action(action) if action else None,
+            category=category,
+            since=_date_param(params, "since"),
+            until=_date_param(params, "until"),
+            wiki=params.get("wiki", "").strip(),
+            include_suppressed=include_suppressed,
+        )
+        if query.since and query.until and query.since > query.until:
+            raise LockQueryError("the start date is after the end date")
+        return query
+
+    @property
+    def is_empty(self) -> bool:
+        """No filter at all (whether suppressed rows count is not a filter)."""
+        return not any(
+            (self.target, self.performer, self.reason, self.action, self.category)
+        ) and not (self.since or self.until or self.wiki)
+
+
+def _date_param(params: Mapping[str, str], name: str) -> date | None:
+    value = params.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise LockQueryError(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _filters(query: LockQuery, dialect_name: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The query's shape (which filters) and the values of its named parameters.
+
+    Plain Python, cheap: the SQLAlchemy conditions of a shape (:func:`_conditions`) are
+    built only when that shape is compiled for the first time.
+    """
+    values: dict[str, Any] = {}
+    if query.target and query.prefix:
+        values["target_from"] = start = canonical_prefix(query.target)
+        end = _after_prefix(start)
+        if end is not None:
+            values["target_to"] = end
+    elif query.target:
+        values["target"] = canonical_target(query.target)[0]
+    if query.performer:
+        values["performer"] = canonical_username(query.performer)
+    if query.reason:
+        values["reason"] = "%" + _escape_like(query.reason.lower()) + "%"
+    if query.category:
+        values["category"] = query.category
+    if query.since:
+        since = datetime.combine(query.since, time(), UTC)
+        values["since"] = _db_time_value(since, dialect_name)
+    if query.until:
+        until = datetime.combine(query.until + timedelta(days=1), time(), UTC)
+        values["until"] = _db_time_value(until, dialect_name)
+    if query.wiki:
+        values["wiki"] = query.wiki
+    shape: list[Any] = list(values)
+    if query.action is not None:
+        actions = stored_values_of(query.action)
+        values.update({f"action_{index}": value for index, value in enumerate(actions)})
+        shape.append(("action", len(actions)))
+    if not query.include_suppressed:
+        shape.append("public")
+    return tuple(shape), values
+
+
+def _conditions(shape: Sequence[Any]) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of a shape, with the parameters :func:`_filters` names."""
+    table = LockEvent.__table__
+    built = {
+        "target_from": lambda: table.c.target >= bindparam("target_from"),
+        "target_to": lambda: table.c.target < bindparam("target_to"),
+        "target": lambda: table.c.target == bindparam("target"),
+        "performer": lambda: table.c.performer == bindparam("performer"),
+        "reason": lambda: func.lower(table.c.reason).like(bindparam("reason"), escape="\\"),
+        "category": lambda: table.c.reason_category == bindparam("category"),
+        "since": lambda: table.c.timestamp >= _raw("since"),
+        "until": lambda: table.c.timestamp < _raw("until"),
+        "wiki": lambda: table.c.wiki == bindparam("wiki"),
+        "public": lambda: table.c.suppressed == literal_column("0"),
+    }
+    conditions = []
+    for item in shape:
+        if isinstance(item, tuple):  # ("action", how many stored values)
+            names = [bindparam(f"action_{index}") for index in range(item[1])]
+            conditions.append(table.c.action.in_(names))
+        else:
+            conditions.append(built[item]())
+    return conditions
+
+
+def _raw(name: str) -> Any:
+    """A parameter passed to the driver as given (times already in the stored form)."""
+    return type_coerce(bindparam(name), NullType())
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _after_prefix(prefix: str) -> str | None:
+    """The smallest string greater than every string starting with ``prefix``."""
+    for cut in range(len(prefix), 0, -1):
+        code = ord(prefix[cut - 1]) + 1
+        if code == 0xD800:  # surrogates do not exist in UTF-8: skip them
+            code = 0xE000
+        if code <= 0x10FFFF:
+            return prefix[: cut - 1] + chr(code)
+    return None
+
+
+class SearchResult(NamedTuple):
+    rows: list[LockRow]
+    page: int
+    per_page: int
+    has_next: bool
+
+
+def search(
+    session: Session, query: LockQuery, *, page: int = 1, per_page: int = 50
+) -> SearchResult:
+    """A page of matching events, newest first."""
+    page = max(page, 1)
+    connection = session.connection()
+    shape, values = _filters(query, connection.dialect.name)
+    table = LockEvent.__table__
+
+    def build() -> Select[Any]:
+        return (
+            select(*_ROW_COLUMNS)
+            .where(*_conditions(shape))
+            .order_by(table.c.timestamp.desc(), table.c.id.desc())
+            .limit(bindparam("limit"))
+            .offset(bindparam("offset"))
+        )
+
+    values = values | {"limit": per_page + 1, "offset": (page - 1) * per_page}
+    rows = _reader.rows(connection, ("search", shape), build, values)
+    return SearchResult(rows[:per_page], page, per_page, len(rows) > per_page)
+
+
+def iter_events(session: Session, query: LockQuery, *, batch: int = 2000) -> Iterator[LockRow]:
+    """Every matching event, newest first, streamed from one query (exports of any size).
+
+    One query read in batches, on MariaDB through a server-side cursor: neither paging
+    (which would sort the matches again for each page) nor a million rows in memory.
+    """
+    connection = session.connection()
+    shape, values = _filters(query, connection.dialect.name)
+    table = LockEvent.__table__
+
+    def build() -> Select[Any]:
+        return (
+            select(*_ROW_COLUMNS)
+            .where(*_conditions(shape))
+            .order_by(table.c.timestamp.desc(), table.c.id.desc())
+        )
+
+    yield from _reader.stream(connection, ("export", shape), build, values, batch)
