@@ -27,6 +27,7 @@ from mwparserfromhell.wikicode import Wikicode
 OPEN_QUOTE, CLOSE_QUOTE = "\u201c", "\u201d"
 
 
+#: Templates that show their first parameter as a quotation.
 _QUOTE_TEMPLATES = {
     "tq",
     "talkquote",
