@@ -12,9 +12,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import pytest
-from api_helpers import bearer, file_case, make_token, raise_alert
 from conftest import oauth_settings, signed_in_client
 from flask import Flask
+from helpers import bearer, file_case, make_token, raise_alert
 from lock_samples import SAMPLE
 from sqlalchemy import func, select
 

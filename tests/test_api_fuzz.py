@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from api_helpers import PEOPLE, bearer, file_case, make_token, raise_alert
 from flask import Flask
+from helpers import PEOPLE, bearer, file_case, make_token, raise_alert
 from hypothesis import HealthCheck, given, settings
 from lock_samples import SAMPLE
 from schemathesis.checks import not_a_server_error

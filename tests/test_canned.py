@@ -8,8 +8,8 @@ import pytest
 from conftest import signed_in_client
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers import file_queue_case
 from oauth_pages import FormParser
-from test_queue import _file
 from werkzeug.test import TestResponse
 
 from flaskapp.context import sessions
@@ -98,7 +98,7 @@ def test_a_specialist_fills_the_reply_box_with_a_canned_response_in_french(
     app: Flask, admin: FlaskClient
 ) -> None:
     _save(admin, "/admin/canned/new", **NEED_DIFFS)
-    reference = _file(app, wikis=("frwiki",))
+    reference = file_queue_case(app, wikis=("frwiki",))
     specialist = signed_in_client(app, "Specialist One", ("user",), ("specialist",))
     page = specialist.get(f"/queue/{reference}").text
     assert '<option value="need-diffs">Ask for diffs</option>' in page

@@ -17,12 +17,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from eventstreams_server import EventStreamsServer, recentchange
+from helpers import HEADER, THREAT, Edit, Editor
 from sqlalchemy import Engine, func, select
 
 from devwiki import DevWiki
@@ -33,11 +32,6 @@ from tools.models import Alert, BotCheckpoint
 REPOSITORY = Path(__file__).resolve().parents[1]
 WIKI = "devwiki"
 
-HEADER = "Report incidents here. Sign your posts with four tildes.\n"
-THREAT = (
-    "\n== Threats against an editor ==\n"
-    "You reverted me again. I know where you live and I am going to kill you. ~~~~\n"
-)
 DOXXING = (
     ":Je connais cette personne. Son vrai nom est Jean Dupont, numéro de "
     "téléphone : 06 12 34 56 78. ~~~~\n"
@@ -53,68 +47,6 @@ EXPECTED = {
 }
 
 pytestmark = pytest.mark.integration
-
-
-#: Appends text to a page as one account, in a process of its own: Pywikibot keeps one
-#: cookie jar per process, so one process cannot be logged in to a wiki as two people.
-EDITOR = """
-import json, sys
-import pywikibot
-from bots.site import BotPassword, connect
-api, name, app, secret, workdir, title, add = sys.argv[1:]
-site = connect(api, name, BotPassword(app, secret), workdir=workdir)
-page = pywikibot.Page(site, title)
-old = page.latest_revision_id if page.exists() else None
-page.text = (page.text if old else "") + add
-page.save(summary="patrol test", minor=False, bot=False, quiet=True)
-page = pywikibot.Page(site, title)
-print(json.dumps({"title": page.title(), "namespace": page.namespace().id, "old": old,
-    "new": page.latest_revision_id, "at": page.latest_revision.timestamp.isoformat()}))
-"""
-
-
-@dataclass(frozen=True)
-class Editor:
-    """A person of the local wiki who edits with Pywikibot (a bot password of their own)."""
-
-    api_url: str
-    name: str
-    app_id: str
-    secret: str
-    workdir: Path
-
-    def edit(self, title: str, add: str) -> Edit:
-        """Append ``add`` to the page; the revision it made."""
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                EDITOR,
-                self.api_url,
-                self.name,
-                self.app_id,
-                self.secret,
-                str(self.workdir),
-                title,
-                add,
-            ],
-            cwd=REPOSITORY,
-            env=os.environ | {"PYTHONPATH": str(REPOSITORY)},
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
-        made = json.loads(done.stdout.strip().splitlines()[-1])
-        at = datetime.fromisoformat(made["at"].replace("Z", "+00:00"))
-        return Edit(
-            made["title"],
-            made["namespace"],
-            self.name,
-            made["old"],
-            made["new"],
-            at if at.tzinfo else at.replace(tzinfo=UTC),
-        )
 
 
 @pytest.fixture(scope="module")
@@ -142,16 +74,6 @@ def editors(devwiki: DevWiki, tmp_path_factory: pytest.TempPathFactory) -> list[
     }
     devwiki.run_maintenance(HERE / "setupDevWiki.php", stdin=json.dumps(spec))
     return people
-
-
-@dataclass(frozen=True)
-class Edit:
-    title: str
-    namespace: int
-    user: str
-    old: int | None
-    new: int
-    at: datetime
 
 
 class Patrol:

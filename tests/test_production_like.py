@@ -42,9 +42,9 @@ import pytest
 import yaml
 from conftest import Mailbox, new_mariadb_database
 from eventstreams_server import EventStreamsServer, recentchange
+from helpers import HEADER, THREAT, Edit, Editor
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
-from test_patrol import HEADER, THREAT, Edit, Editor
 
 from devwiki import DevWiki, free_port
 from devwiki.wiki import BOT_GRANTS, HERE

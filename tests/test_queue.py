@@ -9,14 +9,14 @@ import pytest
 from conftest import Mailbox, signed_in_client
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers import file_queue_case
 from oauth_pages import FormParser
 
 from flaskapp.context import sessions
 from tools import cases
 from tools.base import clock
 from tools.models import Category, LockEvent, LockTargetKind, Severity, User
-from tools.wiki.evidence import parse_evidence_links
-from tools.wiki.subjects import parse_subject, parse_subjects
+from tools.wiki.subjects import parse_subject
 
 STEWARD = ("Steward One", ("user", "functionary"))
 
@@ -34,32 +34,6 @@ def specialist(app: Flask) -> FlaskClient:
 @pytest.fixture
 def restricted_specialist(app: Flask) -> FlaskClient:
     return signed_in_client(app, "Restricted One", ("user",), ("restricted-specialist",))
-
-
-def _file(
-    app: Flask,
-    title: str = "Harassment on a talk page",
-    category: Category = Category.HARASSMENT,
-    severity: Severity | None = None,
-    subjects: str = "Example vandal",
-    wikis: tuple[str, ...] = ("enwiki",),
-    requester: str = "Steward One",
-) -> str:
-    evidence, _ = parse_evidence_links("https://en.wikipedia.org/w/index.php?diff=123456")
-    request = cases.NewRequest(
-        category=category,
-        severity=severity,
-        title=title,
-        description=f"Details of {title}",
-        wikis=wikis,
-        subjects=parse_subjects(subjects)[0],
-        evidence=evidence,
-    )
-    with sessions(app)() as session, session.begin():
-        user = session.query(User).filter_by(username=requester).one_or_none()
-        user = user or User(username=requester, email="steward@example.org")
-        case = cases.file_request(session, user, request, app.config["SETTINGS"])
-        return case.reference or ""
 
 
 def _csrf(client: FlaskClient, reference: str) -> str:
@@ -90,13 +64,13 @@ def _order(page: str, references: list[str]) -> list[str]:
 def test_queue_puts_the_most_severe_and_then_the_nearest_deadline_first(
     app: Flask, specialist: FlaskClient
 ) -> None:
-    low = _file(app, "Low one", severity=Severity.LOW)
-    high_late = _file(app, "High later", severity=Severity.HIGH)
-    emergency = _file(app, "A threat", category=Category.THREAT)
+    low = file_queue_case(app, "Low one", severity=Severity.LOW)
+    high_late = file_queue_case(app, "High later", severity=Severity.HIGH)
+    emergency = file_queue_case(app, "A threat", category=Category.THREAT)
     with sessions(app)() as session, session.begin():
         case = cases.find_by_reference(session, high_late)
         case.first_response_due_at += timedelta(hours=1)
-    high_soon = _file(app, "High sooner", severity=Severity.HIGH)
+    high_soon = file_queue_case(app, "High sooner", severity=Severity.HIGH)
     page = specialist.get("/queue").text
     assert _order(page, [low, high_late, emergency, high_soon]) == [
         emergency,
@@ -108,8 +82,8 @@ def test_queue_puts_the_most_severe_and_then_the_nearest_deadline_first(
 
 
 def test_queue_filters_and_search(app: Flask, specialist: FlaskClient) -> None:
-    spam = _file(app, "Spambot wave", category=Category.TECHNICAL, subjects="192.0.2.7")
-    talk = _file(app, "Talk page attacks", wikis=("frwiki",), subjects="jean_dupont")
+    spam = file_queue_case(app, "Spambot wave", category=Category.TECHNICAL, subjects="192.0.2.7")
+    talk = file_queue_case(app, "Talk page attacks", wikis=("frwiki",), subjects="jean_dupont")
 
     def listed(query: str) -> set[str]:
         page = specialist.get(f"/queue?{query}").text
@@ -140,7 +114,7 @@ def test_queue_filters_and_search(app: Flask, specialist: FlaskClient) -> None:
 def test_queue_pages_through_many_cases(app: Flask, specialist: FlaskClient) -> None:
     from tools.cases.queue import PAGE_SIZE
 
-    references = [_file(app, f"Case {n}") for n in range(PAGE_SIZE + 1)]
+    references = [file_queue_case(app, f"Case {n}") for n in range(PAGE_SIZE + 1)]
     first = specialist.get("/queue").text
     assert "Next page" in first and references[-1] not in first
     second = specialist.get("/queue?page=2").text
@@ -150,7 +124,7 @@ def test_queue_pages_through_many_cases(app: Flask, specialist: FlaskClient) -> 
 def test_case_page_shows_everything_and_records_every_view(
     app: Flask, specialist: FlaskClient
 ) -> None:
-    reference = _file(app, subjects="Example vandal\n192.0.2.7")
+    reference = file_queue_case(app, subjects="Example vandal\n192.0.2.7")
     page = specialist.get(f"/queue/{reference}").text
     assert "Harassment on a talk page" in page and "Details of" in page
     assert "Example vandal" in page and "192.0.2.7" in page and "enwiki" in page
@@ -166,7 +140,7 @@ def test_case_page_shows_everything_and_records_every_view(
 def test_a_second_specialist_is_told_who_else_has_the_case_open(
     app: Flask, specialist: FlaskClient
 ) -> None:
-    reference = _file(app)
+    reference = file_queue_case(app)
     other = signed_in_client(app, "Specialist Two", ("user",), ("specialist",))
     assert "Also open by" not in specialist.get(f"/queue/{reference}").text
     assert "Also open by Specialist One" in other.get(f"/queue/{reference}").text
@@ -177,7 +151,7 @@ def test_working_a_case_puts_every_change_on_the_timeline_and_the_requester_sees
 ) -> None:
     host, port, mailbox = smtp_server
     app = make_app(smtp_host=host, smtp_port=port)
-    reference = _file(app)
+    reference = file_queue_case(app)
     specialist = signed_in_client(app, "Specialist One", ("user",), ("specialist",))
     _post(specialist, reference, "assign", expected="")
     _post(specialist, reference, "move", status="triaged")
@@ -198,7 +172,7 @@ def test_working_a_case_puts_every_change_on_the_timeline_and_the_requester_sees
 def test_an_illegal_move_is_refused_with_both_states_named(
     app: Flask, specialist: FlaskClient
 ) -> None:
-    reference = _file(app)
+    reference = file_queue_case(app)
     page = _post(specialist, reference, "move", status="resolved")
     assert "A case cannot move from New to Resolved." in page
     assert [kind for kind, _ in _events(app, reference)].count("moved") == 0
@@ -207,7 +181,7 @@ def test_an_illegal_move_is_refused_with_both_states_named(
 def test_a_claimed_case_shows_take_over_to_others_and_only_that_takes_it(
     app: Flask, specialist: FlaskClient
 ) -> None:
-    reference = _file(app)
+    reference = file_queue_case(app)
     _post(specialist, reference, "assign", expected="")
     other = signed_in_client(app, "Specialist Two", ("user",), ("specialist",))
     assert "Take over from Specialist One" in other.get(f"/queue/{reference}").text
@@ -224,7 +198,9 @@ def test_a_claimed_case_shows_take_over_to_others_and_only_that_takes_it(
 def test_restricted_cases_never_show_their_content_to_other_specialists(
     app: Flask, specialist: FlaskClient, restricted_specialist: FlaskClient
 ) -> None:
-    secret = _file(app, "Secret grooming report", Category.CHILD_PROTECTION, subjects="Hidden kid")
+    secret = file_queue_case(
+        app, "Secret grooming report", Category.CHILD_PROTECTION, subjects="Hidden kid"
+    )
     listing = specialist.get("/queue").text
     assert f'data-reference="{secret}"' in listing and 'data-restricted="hidden"' in listing
     assert "Restricted case" in listing
@@ -238,7 +214,7 @@ def test_restricted_cases_never_show_their_content_to_other_specialists(
     refused = specialist.get(f"/queue/{secret}")
     assert refused.status_code == 403
     assert "restricted case" in refused.text and "grooming" not in refused.text.lower()
-    token = _csrf(specialist, _file(app))
+    token = _csrf(specialist, file_queue_case(app))
     for action, data in (("note", {"note-body": "x"}), ("assign", {"expected": ""})):
         response = specialist.post(f"/queue/{secret}/{action}", data={"csrf_token": token, **data})
         assert response.status_code == 403
@@ -255,7 +231,7 @@ def test_a_case_that_does_not_exist_is_not_found(specialist: FlaskClient) -> Non
 
 
 def test_requesters_cannot_open_the_queue(app: Flask) -> None:
-    reference = _file(app)
+    reference = file_queue_case(app)
     requester = signed_in_client(app, *STEWARD)
     assert requester.get("/queue").status_code == 403
     assert requester.get(f"/queue/{reference}").status_code == 403
@@ -307,7 +283,7 @@ def test_hand_over_goes_only_to_a_specialist_who_may_open_the_case(
 ) -> None:
     signed_in_client(app, "Plain Functionary", ("user", "functionary"))
     colleague = signed_in_client(app, "Specialist Two", ("user",), ("specialist",))
-    reference = _file(app)
+    reference = file_queue_case(app)
     token = _csrf(specialist, reference)
 
     def hand_over(client: FlaskClient, name: str, expected: str = "") -> str:
@@ -328,7 +304,7 @@ def test_hand_over_goes_only_to_a_specialist_who_may_open_the_case(
         assert case.assignee.username == "Specialist Two"
     assert reference in colleague.get("/queue?mine=y").text
 
-    restricted = _file(app, category=Category.CHILD_PROTECTION, title="Restricted one")
+    restricted = file_queue_case(app, category=Category.CHILD_PROTECTION, title="Restricted one")
     token = _csrf(restricted_specialist, restricted)
     refused = restricted_specialist.post(
         f"/queue/{restricted}/hand-over",

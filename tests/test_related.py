@@ -8,8 +8,8 @@ import pytest
 from conftest import signed_in_client
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers import file_queue_case
 from oauth_pages import FormParser
-from test_queue import _file
 
 from tools.models import Category
 
@@ -26,10 +26,12 @@ def _related_part(page: str) -> str:
 
 
 def test_cases_sharing_an_account_or_ip_on_any_wiki_are_shown_together(app: Flask) -> None:
-    first = _file(app, "Harassment on enwiki", subjects="Example vandal\n192.0.2.7")
-    same_ip = _file(app, "Spam on frwiki", wikis=("frwiki",), subjects="192.0.2.7")
-    same_account = _file(app, "Threats on dewiki", wikis=("dewiki",), subjects="example_vandal")
-    unrelated = _file(app, "Other trouble", subjects="Someone else")
+    first = file_queue_case(app, "Harassment on enwiki", subjects="Example vandal\n192.0.2.7")
+    same_ip = file_queue_case(app, "Spam on frwiki", wikis=("frwiki",), subjects="192.0.2.7")
+    same_account = file_queue_case(
+        app, "Threats on dewiki", wikis=("dewiki",), subjects="example_vandal"
+    )
+    unrelated = file_queue_case(app, "Other trouble", subjects="Someone else")
     specialist = signed_in_client(app, "Specialist One", ("user",), ("specialist",))
     part = _related_part(specialist.get(f"/queue/{first}").text)
     assert f'data-reference="{same_ip}"' in part and "Spam on frwiki" in part
@@ -42,8 +44,8 @@ def test_cases_sharing_an_account_or_ip_on_any_wiki_are_shown_together(app: Flas
 def test_a_related_restricted_case_shows_only_its_reference_to_other_specialists(
     app: Flask,
 ) -> None:
-    first = _file(app, "Harassment on enwiki", subjects="Example vandal")
-    secret = _file(
+    first = file_queue_case(app, "Harassment on enwiki", subjects="Example vandal")
+    secret = file_queue_case(
         app, "Grooming attempt", category=Category.CHILD_PROTECTION, subjects="Example vandal"
     )
     specialist = signed_in_client(app, "Specialist One", ("user",), ("specialist",))
@@ -70,8 +72,10 @@ def _join(client: FlaskClient, reference: str, action: str, other: str) -> str:
 
 
 def test_a_specialist_links_two_cases_and_both_timelines_say_so(app: Flask) -> None:
-    first = _file(app, "Harassment on enwiki", subjects="Example vandal")
-    second = _file(app, "Spam wave on frwiki", wikis=("frwiki",), subjects="Other account")
+    first = file_queue_case(app, "Harassment on enwiki", subjects="Example vandal")
+    second = file_queue_case(
+        app, "Spam wave on frwiki", wikis=("frwiki",), subjects="Other account"
+    )
     specialist = signed_in_client(app, "Specialist One", ("user",), ("specialist",))
     page = _join(specialist, first, "link", second.lower())
     assert "The cases are linked." in page
@@ -87,8 +91,8 @@ def test_a_specialist_links_two_cases_and_both_timelines_say_so(app: Flask) -> N
 def test_merging_closes_the_case_and_the_other_takes_its_subjects_and_evidence(
     app: Flask,
 ) -> None:
-    kept = _file(app, "Harassment on enwiki", subjects="Example vandal")
-    merged = _file(
+    kept = file_queue_case(app, "Harassment on enwiki", subjects="Example vandal")
+    merged = file_queue_case(
         app, "Same abuser on frwiki", wikis=("frwiki",), subjects="Second sock\n192.0.2.9"
     )
     specialist = signed_in_client(app, "Specialist One", ("user",), ("specialist",))
@@ -112,8 +116,10 @@ def test_merging_closes_the_case_and_the_other_takes_its_subjects_and_evidence(
 def test_a_restricted_case_cannot_be_found_linked_or_merged_by_other_specialists(
     app: Flask,
 ) -> None:
-    first = _file(app, "Harassment on enwiki", subjects="Example vandal")
-    secret = _file(app, "Grooming attempt", category=Category.CHILD_PROTECTION, subjects="Kid")
+    first = file_queue_case(app, "Harassment on enwiki", subjects="Example vandal")
+    secret = file_queue_case(
+        app, "Grooming attempt", category=Category.CHILD_PROTECTION, subjects="Kid"
+    )
     specialist = signed_in_client(app, "Specialist One", ("user",), ("specialist",))
     for action in ("link", "merge"):
         page = _join(specialist, first, action, secret)

@@ -38,9 +38,9 @@ def redis_url() -> Iterator[str]:
 
 
 def _file(client: object, title: str) -> int:
-    from test_requests import _file as file_request
+    from helpers import file_request_form
 
-    return file_request(client, title=title).status_code
+    return file_request_form(client, title=title).status_code
 
 
 def test_a_session_and_the_hourly_limit_hold_across_two_replicas(

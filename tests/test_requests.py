@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from conftest import Mailbox, signed_in_client
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers import file_request_form, request_form_fields
 from oauth_pages import FormParser
 
 from flaskapp.context import sessions
@@ -17,31 +17,6 @@ from tools.base.notify import notify_requester_of_reply
 from tools.models import Case, CaseEvent, User
 
 STEWARD = ("Steward One", ("user", "functionary"))
-
-
-def _form_page(client: FlaskClient, query: str = "category=harassment") -> dict[str, str]:
-    page = client.get(f"/requests/new?{query}")
-    assert page.status_code == 200, page.status_code
-    parser = FormParser()
-    parser.feed(page.text)
-    return parser.fields
-
-
-def _file(client: FlaskClient, **fields: str) -> Any:
-    hidden = _form_page(client)
-    data = {
-        "csrf_token": hidden["csrf_token"],
-        "submission_key": hidden["submission_key"],
-        "category": "harassment",
-        "severity": "",
-        "title": "Harassment on a talk page",
-        "description": "A user keeps attacking another editor.",
-        "wikis": "enwiki",
-        "subjects": "Example vandal",
-        "evidence": "https://en.wikipedia.org/w/index.php?diff=123456&oldid=123400",
-        "email": "",
-    }
-    return client.post("/requests/new", data=data | fields)
 
 
 @pytest.fixture
@@ -60,7 +35,7 @@ def _cases(app: Flask) -> list[Case]:
 
 
 def test_functionary_files_a_request_and_sees_it_with_its_promise(steward: FlaskClient) -> None:
-    response = _file(steward)
+    response = file_request_form(steward)
     assert response.status_code == 302
     reference = response.location.rsplit("/", 1)[1]
     assert reference.startswith("TS-20") and reference.endswith("-00001")
@@ -74,7 +49,7 @@ def test_functionary_files_a_request_and_sees_it_with_its_promise(steward: Flask
 def test_the_request_keeps_its_wikis_subjects_and_parsed_evidence(
     app: Flask, steward: FlaskClient
 ) -> None:
-    _file(steward, subjects="Example vandal\n192.0.2.7\n2001:db8::/48")
+    file_request_form(steward, subjects="Example vandal\n192.0.2.7\n2001:db8::/48")
     with sessions(app)() as session:
         case = session.query(Case).one()
         assert [w.wiki for w in case.wikis] == ["enwiki"]
@@ -97,7 +72,7 @@ def test_emergency_categories_show_the_guidance_first(steward: FlaskClient) -> N
 
 
 def test_child_protection_requests_are_restricted(app: Flask, steward: FlaskClient) -> None:
-    _file(steward, category="child_protection")
+    file_request_form(steward, category="child_protection")
     (case,) = _cases(app)
     assert case.restricted and case.severity == "emergency"
 
@@ -131,7 +106,9 @@ def test_the_category_step_keeps_the_wiki_link(steward: FlaskClient) -> None:
 def test_bad_input_is_explained_beside_its_field_and_nothing_typed_is_lost(
     app: Flask, steward: FlaskClient, field: str, value: str, message: str
 ) -> None:
-    response = _file(steward, **{field: value, "description": "Everything I typed, kept."})
+    response = file_request_form(
+        steward, **{field: value, "description": "Everything I typed, kept."}
+    )
     assert response.status_code == 400
     page = response.text
     assert message in page.split(f'id="{field}"', 1)[1], page
@@ -141,7 +118,7 @@ def test_bad_input_is_explained_beside_its_field_and_nothing_typed_is_lost(
 
 
 def test_a_double_submission_files_one_request(app: Flask, steward: FlaskClient) -> None:
-    hidden = _form_page(steward)
+    hidden = request_form_fields(steward)
     data = {
         **hidden,
         "category": "technical",
@@ -160,17 +137,19 @@ def test_hourly_limit_keeps_the_form_and_never_holds_back_an_emergency(
 ) -> None:
     app = make_app(requests_per_hour=2)
     client = signed_in_client(app, *STEWARD)
-    assert [_file(client).status_code for _ in range(2)] == [302, 302]
-    held = _file(client, title="Third one today")
+    assert [file_request_form(client).status_code for _ in range(2)] == [302, 302]
+    held = file_request_form(client, title="Third one today")
     assert held.status_code == 429
     assert "Please wait" in held.text and 'value="Third one today"' in held.text
     assert held.headers.get("Retry-After")
-    assert _file(client, category="threat", title="Threat of violence").status_code == 302
+    assert (
+        file_request_form(client, category="threat", title="Threat of violence").status_code == 302
+    )
     assert len(_cases(app)) == 3
 
 
 def test_thread_shows_replies_and_answers_but_never_notes(app: Flask, steward: FlaskClient) -> None:
-    reference = _file(steward).location.rsplit("/", 1)[1]
+    reference = file_request_form(steward).location.rsplit("/", 1)[1]
     with sessions(app)() as session, session.begin():
         case = cases.find_by_reference(session, reference)
         specialist = User(username="Specialist One")
@@ -191,7 +170,7 @@ def test_thread_shows_replies_and_answers_but_never_notes(app: Flask, steward: F
 
 
 def test_every_view_of_a_request_is_on_its_timeline(app: Flask, steward: FlaskClient) -> None:
-    reference = _file(steward).location.rsplit("/", 1)[1]
+    reference = file_request_form(steward).location.rsplit("/", 1)[1]
     steward.get(f"/requests/{reference}")
     steward.get(f"/requests/{reference}")
     with sessions(app)() as session:
@@ -200,7 +179,7 @@ def test_every_view_of_a_request_is_on_its_timeline(app: Flask, steward: FlaskCl
 
 
 def test_someone_elses_request_does_not_exist_for_you(app: Flask, steward: FlaskClient) -> None:
-    reference = _file(steward).location.rsplit("/", 1)[1]
+    reference = file_request_form(steward).location.rsplit("/", 1)[1]
     other = signed_in_client(app, "Checkuser One", ("user", "functionary"))
     assert other.get(f"/requests/{reference}").status_code == 404
     assert reference not in other.get("/requests").text
@@ -212,7 +191,7 @@ def test_reply_notice_reaches_the_mail_server_without_the_reply(
     host, port, mailbox = smtp_server
     app = make_app(smtp_host=host, smtp_port=port, public_url="https://safetydesk.example")
     client = signed_in_client(app, *STEWARD)
-    reference = _file(client, email="steward@example.org").location.rsplit("/", 1)[1]
+    reference = file_request_form(client, email="steward@example.org").location.rsplit("/", 1)[1]
     with sessions(app)() as session, session.begin():
         case = cases.find_by_reference(session, reference)
         cases.reply(session, case, User(username="Specialist One"), "Private reply text")

@@ -10,16 +10,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tools.patrol.wikitext import (
-    MONTH_MESSAGES,
-    RequestStatus,
-    WikiDialect,
-    comments,
-    new_comments,
-    plain_text,
-    request_status,
-    threads,
-)
+from tools.patrol.dialect import MONTH_MESSAGES, WikiDialect
+from tools.patrol.plaintext import plain_text
+from tools.patrol.request_status import RequestStatus, request_status
+from tools.patrol.wikitext import comments, new_comments, threads
 
 EN = WikiDialect.english()
 
@@ -439,6 +433,6 @@ def test_dialect_from_the_api_reads_namespaces_aliases_months_and_time_zone() ->
 def test_plain_text_without_the_parser_reads_like_the_parser(wikitext: str) -> None:
     import mwparserfromhell
 
-    from tools.patrol.wikitext import _LIST_MARKUP, _render
+    from tools.patrol.plaintext import _LIST_MARKUP, _render
 
     assert plain_text(wikitext) == _LIST_MARKUP.sub("", _render(mwparserfromhell.parse(wikitext)))

@@ -32,7 +32,7 @@ from re import _constants as _sre  # the parser's opcodes, to read literal words
 from re import _parser as _sre_parse
 from typing import Any
 
-from tools.triage import CATEGORIES, Finding, Verdict
+from tools.triage.verdict import CATEGORIES, Finding, Verdict
 
 RULES_DIR = Path(__file__).parent / "rules"
 FALLBACK_LANGUAGE = "en"
