@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from flaskapp import i18n, security
 from tools.base.config import Settings, load_settings
+from tools.oncall import listen_for_emergencies
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
 
     settings = settings or load_settings()
+    # Filing an emergency calls out in its own transaction (tools.cases.emergency).
+    listen_for_emergencies()
     app = Flask(__name__, instance_path=str(settings.instance_path.resolve()))
     i18n.init_app(app)  # before security: Flask-Babel's _() is there before any fallback
     security.init_app(app)
