@@ -31,6 +31,7 @@ from flaskapp import (
 )
 from flaskapp.extensions import csrf, init_limiter
 from tools.base.config import Settings, load_settings
+from tools.oncall import listen_for_emergencies
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app from checked settings (read from the environment when none are given)."""
     settings = settings or load_settings()
+    # Filing an emergency calls out in its own transaction (tools.cases.emergency).
+    listen_for_emergencies()
     app = Flask(__name__, instance_path=str(settings.instance_path.resolve()))
     i18n.init_app(app)  # before security: Flask-Babel's _() is there before any fallback
     security.init_app(app)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 from devwiki.cli import devwiki
 from tools.base import db, logs
 from tools.base.config import SettingsError, load_settings
+from tools.oncall import listen_for_emergencies
 
 
 class SafetyDeskGroup(click.Group):
@@ -47,6 +48,8 @@ def _engine() -> Engine:
 @click.group(cls=SafetyDeskGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """Safety Desk: the Trust & Safety desk of the Wikimedia projects."""
+    # Any command that files or raises an emergency calls out (tools.cases.emergency).
+    listen_for_emergencies()
 
 
 @cli.group("db")

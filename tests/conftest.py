@@ -20,11 +20,17 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from tools.base.db import make_engine, upgrade
+from tools.oncall import listen_for_emergencies
 
 if TYPE_CHECKING:
     from pywikibot.site import APISite
 
     from devwiki import DevWiki, OAuthConsumer
+
+
+# As every entry point does (create_app, the safetydesk command), so that tests filing
+# emergencies on a bare session call out too (tools.cases.emergency).
+listen_for_emergencies()
 
 
 def integration_required() -> bool:

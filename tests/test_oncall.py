@@ -33,6 +33,7 @@ from tools.models import (
     ShiftKind,
     User,
 )
+from tools.oncall.worker import _claim
 from tools.wiki.subjects import parse_subject
 
 MONDAY = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
@@ -256,7 +257,7 @@ def test_a_worker_that_died_while_sending_leaves_the_callout_to_the_next_one(
     _file_emergency(factory, settings, FILED)
     with factory() as session:
         callout_id = session.scalars(select(Callout.id)).one()
-    assert oncall._claim(factory, callout_id, "dead worker", FILED) is not None  # then it died
+    assert _claim(factory, callout_id, "dead worker", FILED) is not None  # then it died
     _run(factory, settings, FILED + timedelta(minutes=1))
     assert mailbox.messages == []  # its claim still holds
     _run(factory, settings, FILED + oncall.CLAIM_LEASE + timedelta(seconds=1))

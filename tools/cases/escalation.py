@@ -14,11 +14,12 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
-from tools import cases
 from tools.base.config import Settings
 from tools.base.messages import N_
-from tools.cases import CaseError
+from tools.cases.errors import CaseError
+from tools.cases.lifecycle import TRANSITIONS, move
 from tools.cases.phabricator import Conduit, PhabricatorError
+from tools.cases.timeline import add_event
 from tools.models import Audience, Case, CaseStatus, User
 
 Target = Literal["security", "engineering"]
@@ -64,7 +65,7 @@ def escalate_to_phabricator(
         raise CaseError(
             N_("No Phabricator project is configured for %(team)s."), team=TEAM_NAMES[target]
         )
-    moving = CaseStatus.ESCALATED in cases.TRANSITIONS[case.status]
+    moving = CaseStatus.ESCALATED in TRANSITIONS[case.status]
     if not moving and case.status != CaseStatus.ESCALATED:
         # Checked before the task exists, so a refused move leaves no orphan task behind.
         raise CaseError(
@@ -88,7 +89,7 @@ def escalate_to_phabricator(
             N_("The Phabricator task could not be created: %(why)s"), why=str(err)
         ) from err
     if moving:
-        cases.move(session, case, specialist, CaseStatus.ESCALATED)
+        move(session, case, specialist, CaseStatus.ESCALATED)
     data = {"target": target, "task": task.monogram, "url": task.url}
-    cases._add_event(session, case, "escalated", specialist, Audience.INTERNAL, data=data)
+    add_event(session, case, "escalated", specialist, Audience.INTERNAL, data=data)
     return task.url

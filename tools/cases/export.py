@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tools import cases
+from tools.cases.timeline import add_event
 from tools.models import Audience, Case, CaseEvent, User
 
 FORMATS = ("json", "html")
@@ -18,9 +18,7 @@ FORMATS = ("json", "html")
 
 def record_export(session: Session, case: Case, actor: User, fmt: str) -> CaseEvent:
     """Put the export on the timeline (internal: the requester never sees it)."""
-    return cases._add_event(
-        session, case, "exported", actor, Audience.INTERNAL, data={"format": fmt}
-    )
+    return add_event(session, case, "exported", actor, Audience.INTERNAL, data={"format": fmt})
 
 
 def _time(value: Any) -> str | None:

@@ -17,16 +17,17 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tools import cases
 from tools.base.clock import now
 from tools.base.config import Settings
 from tools.base.messages import N_
+from tools.cases.errors import CaseError
+from tools.cases.filing import NewRequest, file_request
 from tools.models import ApiIdempotencyKey, Case, CaseSource, User
 
 KEY_MAX = 255
 
 
-class IdempotencyConflict(cases.CaseError):
+class IdempotencyConflict(CaseError):
     """The key was used before for a different request."""
 
 
@@ -48,7 +49,7 @@ def submission_key(user_id: int, key: str) -> str:
 def file_once(
     session: Session,
     requester: User,
-    request: cases.NewRequest,
+    request: NewRequest,
     settings: Settings,
     key: str,
     digest: str,
@@ -58,7 +59,7 @@ def file_once(
     if earlier is not None:
         return earlier
     keyed = replace(request, submission_key=submission_key(requester.id, key))
-    case = cases.file_request(session, requester, keyed, settings, source=CaseSource.API)
+    case = file_request(session, requester, keyed, settings, source=CaseSource.API)
     try:
         with session.begin_nested():
             session.add(

@@ -23,7 +23,8 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from tools.base.config import Settings
-from tools.cases import OPEN_STATUSES, sla_promise
+from tools.cases.lifecycle import OPEN_STATUSES
+from tools.cases.sla import sla_promise
 from tools.models import Alert, AlertStatus, Case, Category, Severity
 
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from tools.cases import SlaClock, nearest_running_clock, sla_clocks
+from tools.cases.sla import SlaClock, nearest_running_clock, sla_clocks
 from tools.models import (
     CLOSED_RANK,
     Case,

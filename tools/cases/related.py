@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
-from tools import cases
 from tools.base.clock import now
 from tools.base.messages import N_
+from tools.cases.errors import CaseError
+from tools.cases.timeline import add_event
 from tools.models import (
     Audience,
     Case,
@@ -109,12 +110,12 @@ def _check_pair(case: Case, other: Case | None, may_see_restricted: bool) -> Cas
     """The other case, if the actor may join the two: both readable, distinct, not merged."""
     if other is None or (other.restricted and not may_see_restricted):
         # A restricted case the actor may not open is "not found", as on every other route.
-        raise cases.CaseError(N_("No case has this reference."))
+        raise CaseError(N_("No case has this reference."))
     if other.id == case.id:
-        raise cases.CaseError(N_("A case cannot be linked to or merged with itself."))
+        raise CaseError(N_("A case cannot be linked to or merged with itself."))
     for one in (case, other):
         if one.merged_into_id is not None:
-            raise cases.CaseError(
+            raise CaseError(
                 N_("%(reference)s was merged into another case already."),
                 reference=one.reference or "",
             )
@@ -131,11 +132,11 @@ def link(
         select(CaseLink.id).where(CaseLink.case_id == low, CaseLink.linked_id == high)
     )
     if exists is not None:
-        raise cases.CaseError(N_("These cases are linked already."))
+        raise CaseError(N_("These cases are linked already."))
     session.add(CaseLink(case_id=low, linked_id=high, created_by_id=actor.id, created_at=now()))
     for one, two in ((case, other), (other, case)):
         data = {"reference": two.reference}
-        cases._add_event(session, one, "linked", actor, Audience.INTERNAL, data=data)
+        add_event(session, one, "linked", actor, Audience.INTERNAL, data=data)
     return other
 
 
@@ -151,7 +152,7 @@ def merge(
     """
     target = _check_pair(source, target, may_see_restricted)
     if source.restricted and not target.restricted:
-        raise cases.CaseError(N_("A restricted case can only be merged into a restricted case."))
+        raise CaseError(N_("A restricted case can only be merged into a restricted case."))
     _copy_contents(source, target)
     at = now()
     source.merged_into_id = target.id
@@ -159,7 +160,7 @@ def merge(
         source.closed_at = at
         source.resolved_at = source.resolved_at or at
         source.status = CaseStatus.CLOSED
-    cases._add_event(
+    add_event(
         session,
         source,
         "merged_into",
@@ -167,7 +168,7 @@ def merge(
         Audience.INTERNAL,
         data={"reference": target.reference},
     )
-    cases._add_event(
+    add_event(
         session, target, "merged", actor, Audience.INTERNAL, data={"reference": source.reference}
     )
     return target
