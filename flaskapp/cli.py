@@ -247,7 +247,11 @@ cli.add_command(devwiki)
 def main() -> None:
     # Jobs on Toolforge log JSON lines; a person at a terminal reads plain ones.
     production = os.environ.get("SAFETYDESK_ENVIRONMENT", "") == "production"
-    logs.configure(structured=production)
+    try:
+        secrets = load_settings().secret_values()
+    except SettingsError:
+        secrets = []  # the command itself reports the bad setting
+    logs.configure(structured=production, secrets=secrets)
     cli(prog_name="safetydesk")
 
 
