@@ -63,8 +63,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 #: Session execution option: how a SQLite transaction begins (``DEFERRED`` or ``IMMEDIATE``).
 SQLITE_BEGIN = "sqlite_begin"
-#: The execution options of a session that will write (:func:`writing`).
+#: The execution options of a session that will write (its transaction takes the lock).
 WRITING = {SQLITE_BEGIN: "IMMEDIATE"}
+#: Read timeout of maintenance work (migrations, retention): one statement may take long.
+MAINTENANCE_READ_TIMEOUT = 3600.0
 
 
 def make_engine(url: URL | str, **options: Any) -> Engine:
