@@ -42,7 +42,8 @@ def _database_for_message() -> str:
 
 
 def _engine() -> Engine:
-    return db.engine_from_settings(load_settings())
+    """Migrations may run one long statement: no request-sized read timeout."""
+    return db.engine_from_settings(load_settings(), read_timeout=db.MAINTENANCE_READ_TIMEOUT)
 
 
 @click.group(cls=SafetyDeskGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -136,7 +137,8 @@ def retention_run(days: int | None, dry_run: bool) -> None:
 
     settings = load_settings()
     period = days or settings.retention_days
-    with db.transaction(db.session_factory(db.engine_from_settings(settings))) as session:
+    engine = db.engine_from_settings(settings, read_timeout=db.MAINTENANCE_READ_TIMEOUT)
+    with db.transaction(db.session_factory(engine)) as session:
         report = retention.purge(session, period, clock.now(), dry_run=dry_run)
     verb = "would purge" if dry_run else "purged"
     click.echo(
@@ -247,7 +249,11 @@ cli.add_command(devwiki)
 def main() -> None:
     # Jobs on Toolforge log JSON lines; a person at a terminal reads plain ones.
     production = os.environ.get("SAFETYDESK_ENVIRONMENT", "") == "production"
-    logs.configure(structured=production)
+    try:
+        secrets = load_settings().secret_values()
+    except SettingsError:
+        secrets = []  # the command itself reports the bad setting
+    logs.configure(structured=production, secrets=secrets)
     cli(prog_name="safetydesk")
 
 

@@ -8,11 +8,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy.orm import Session, sessionmaker
 
 from tools.base.config import Settings
-from tools.base.db import engine_from_settings, session_factory
+from tools.base.db import WRITING, engine_from_settings, session_factory
 
 _SESSIONS = "safetydesk.sessions"
 
@@ -37,7 +37,9 @@ def sessions(app: Flask | None = None) -> sessionmaker[Session]:
 def db() -> Session:
     """This request's database session, opened on first use and closed when the request ends."""
     if "db" not in g:
-        g.db = sessions()()
+        # A request that may write takes SQLite's write lock when it begins (tools.base.db).
+        writes = not has_request_context() or request.method not in {"GET", "HEAD", "OPTIONS"}
+        g.db = sessions()(execution_options=WRITING) if writes else sessions()()
     return g.db
 
 

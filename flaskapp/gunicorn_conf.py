@@ -11,11 +11,14 @@ replicas answer alike.
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from tools.base import db, logs
-from tools.base.config import SettingsError, load_settings
+from tools.base.config import Settings, SettingsError, load_settings
 
 wsgi_app = "flaskapp:create_app()"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -36,8 +39,26 @@ def on_starting(server: Any) -> None:
         settings = load_settings()
     except SettingsError as err:
         raise SystemExit(str(err)) from None
-    logs.configure(structured=settings.environment == "production")
-    if not db.is_current(db.engine_from_settings(settings)):
+    logs.configure(
+        structured=settings.environment == "production", secrets=settings.secret_values()
+    )
+    # gunicorn's own error log masks credentials too (a request line names the path).
+    for handler in logging.getLogger("gunicorn.error").handlers:
+        handler.addFilter(logs.Redact(settings.secret_values()))
+    engine = db.engine_from_settings(settings)
+    try:
+        current = db.is_current(engine)
+    except SQLAlchemyError as err:
+        raise SystemExit(unusable_database(settings, err)) from None
+    finally:
+        engine.dispose()
+    if not current:
         raise SystemExit(
             "the database is not at the latest migration: run `safetydesk db upgrade` first"
         )
+
+
+def unusable_database(settings: Settings, err: SQLAlchemyError) -> str:
+    """One line naming the setting, its URL with the password masked, and the driver's error."""
+    url = settings.database.render_as_string(hide_password=True)
+    return f"cannot use the database SAFETYDESK_DATABASE_URL={url}: {getattr(err, 'orig', err)}"

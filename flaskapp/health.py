@@ -8,12 +8,24 @@ needs (its database and schema): a stopped bot must not get the webservice resta
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as Late
+
 from flask import Blueprint, jsonify
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from flaskapp.access import public
-from flaskapp.context import db, settings
+from flaskapp.context import sessions, settings
 from tools.base import clock, health
+
+#: A probe is answered within this many seconds, whatever the database does: a silent
+#: database is reported as such instead of holding the probe (and then the platform's).
+DEADLINE_SECONDS = 0.8
+#: Checks run here, so a check stuck on the database never holds a web thread; two
+#: threads bound what stuck checks can hold until the driver's timeouts end them.
+_checks = ThreadPoolExecutor(max_workers=2, thread_name_prefix="healthz")
 
 bp = Blueprint("health", __name__, url_prefix="/healthz")
 
@@ -28,8 +40,10 @@ def _answer(report: health.HealthReport, healthy: bool) -> tuple[Response, int]:
 @public
 def full() -> tuple[Response, int]:
     """Database, migrations and every job's heartbeat."""
-    session = db()
-    report = health.check(session.get_bind(), session, settings().health_jobs, clock.now())
+    jobs = settings().health_jobs
+    report = _within_deadline(
+        lambda session: health.check(session.get_bind(), session, jobs, clock.now())
+    )
     return _answer(report, report.healthy)
 
 
@@ -37,6 +51,23 @@ def full() -> tuple[Response, int]:
 @public
 def web() -> tuple[Response, int]:
     """Database and migrations only."""
-    session = db()
-    report = health.check(session.get_bind(), session, {}, clock.now(), with_jobs=False)
+    report = _within_deadline(
+        lambda session: health.check(session.get_bind(), session, {}, clock.now(), with_jobs=False)
+    )
     return _answer(report, report.web_healthy)
+
+
+def _within_deadline(check: Callable[[Session], health.HealthReport]) -> health.HealthReport:
+    """``check`` run in a session of its own, or "no answer" once the deadline has passed."""
+    factory = sessions()
+
+    def run() -> health.HealthReport:
+        with factory() as session:
+            return check(session)
+
+    try:
+        return _checks.submit(run).result(timeout=DEADLINE_SECONDS)
+    except Late:
+        return health.HealthReport(
+            database=f"no answer within {DEADLINE_SECONDS} s", migrations="unknown"
+        )

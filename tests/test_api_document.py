@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import pytest
 from flask import Flask
+from helpers import bearer, make_token
 
 from flaskapp.api import bodies
 from flaskapp.api.common import request_body
@@ -111,3 +112,27 @@ def test_a_view_cannot_read_another_body_than_it_documents(app: Flask) -> None:
     ):
         request_body(bodies.Move)
     assert refused.value.status == 422 and "'status' must be one of" in refused.value.message
+
+
+def test_the_document_and_its_page_are_cached_and_not_counted_against_the_api_limit(
+    make_app: Callable[..., Flask],
+) -> None:
+    """Scripts behind one proxy share an address: reading the docs must not lock them out."""
+    app = make_app(api_requests_per_minute=3)
+    client = app.test_client()
+    for path in ("/api/v1/openapi.json", "/api/v1/docs"):
+        answers = [client.get(path) for _ in range(10)]
+        assert [answer.status_code for answer in answers] == [200] * 10
+        cache = answers[0].headers["Cache-Control"]
+        assert "max-age=" in cache
+        etag = answers[0].headers["ETag"]
+        again = client.get(path, headers={"If-None-Match": etag})
+        assert again.status_code == 304
+    # The API itself still counts: its limit is untouched.
+    headers = bearer(make_token(app, "Script Owner"))
+    assert [client.get("/api/v1/me", headers=headers).status_code for _ in range(4)] == [
+        200,
+        200,
+        200,
+        429,
+    ]

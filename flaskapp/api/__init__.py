@@ -28,6 +28,9 @@ from flaskapp.extensions import csrf, limiter
 #: Largest body the API reads: a request's description and lists fit well within it.
 MAX_BODY_BYTES = 256 * 1024
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Static and cached: not counted against a caller's limit, or scripts behind one proxy
+#: (one address) would lock each other out of the documentation.
+UNLIMITED_ENDPOINTS = frozenset({"api.openapi_document"})
 
 
 __all__ = ["init_app", "views"]  # importing views adds the API's routes to its blueprint
@@ -60,4 +63,6 @@ def _rate_limited(error: RateLimitExceeded) -> Response:
 csrf.exempt(bp)  # checked in _check_request for session calls only
 bp.before_request(_check_request)
 bp.register_error_handler(RateLimitExceeded, _rate_limited)
-limiter.limit(per_minute, key_func=caller)(bp)
+limiter.limit(
+    per_minute, key_func=caller, exempt_when=lambda: request.endpoint in UNLIMITED_ENDPOINTS
+)(bp)

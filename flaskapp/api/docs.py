@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, make_response, render_template, request
+from werkzeug.wrappers import Response
 
 from flaskapp.access import public
 from flaskapp.api.common import base_path
@@ -61,8 +62,17 @@ def _response_schema(spec: dict[str, Any], answer: dict[str, Any]) -> str | None
 
 @bp.get("/docs")
 @public
-def page() -> str:
+def page() -> Response:
+    """Private caching: the page carries the reader's language, name and form token."""
     spec = document(base_path())
+    response = make_response(_page(spec))
+    response.headers["Cache-Control"] = "private, max-age=600"
+    response.vary.update({"Cookie", "Accept-Language"})
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def _page(spec: dict[str, Any]) -> str:
     return render_template(
         "api/docs.html",
         spec=spec,

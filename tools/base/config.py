@@ -62,6 +62,21 @@ class CoreSettings(BaseModel):
         description="production: secure cookies, OAuth required, development sign-in refused.",
     )
 
+    # A database that accepts connections but never answers must not hold every thread:
+    # each wait on MariaDB ends after these seconds with an error (a 503, or the spool).
+    database_connect_timeout: float = Field(
+        5, gt=0, le=60, description="Seconds to connect to MariaDB (and read its greeting)."
+    )
+    database_read_timeout: float = Field(
+        10, gt=0, le=600, description="Seconds MariaDB may take to answer one statement."
+    )
+    database_write_timeout: float = Field(
+        5, gt=0, le=600, description="Seconds to send one statement to MariaDB."
+    )
+    database_pool_timeout: float = Field(
+        5, gt=0, le=60, description="Seconds a request waits for a free database connection."
+    )
+
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:
@@ -140,6 +155,18 @@ class Settings(
     def development_sign_in(self) -> bool:
         """The password-less local sign-in: development only, and only without OAuth."""
         return self.dev_login and self.environment == "development" and not self.oauth_configured
+
+    def secret_values(self) -> list[str]:
+        """Every credential among the settings, for the logs to mask (tools.base.logs)."""
+        found = [
+            value.get_secret_value()
+            for value in vars(self).values()
+            if isinstance(value, SecretStr)
+        ]
+        found += [secret for secrets in self.reportincident_secrets.values() for secret in secrets]
+        if self.database.password:
+            found.append(str(self.database.password))
+        return [value for value in found if value]
 
     @property
     def database(self) -> URL:

@@ -61,22 +61,40 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
+#: Session execution option: how a SQLite transaction begins (``DEFERRED`` or ``IMMEDIATE``).
+SQLITE_BEGIN = "sqlite_begin"
+#: The execution options of a session that will write (its transaction takes the lock).
+WRITING = {SQLITE_BEGIN: "IMMEDIATE"}
+#: Read timeout of maintenance work (migrations, retention): one statement may take long.
+MAINTENANCE_READ_TIMEOUT = 3600.0
+
+
 def make_engine(url: URL | str, **options: Any) -> Engine:
-    """An engine with the settings each backend needs to behave the same way."""
+    """An engine with the settings each backend needs to behave the same way.
+
+    Bound values never reach a log or an error page (``hide_parameters``): a failed
+    INSERT of a case would otherwise print its title, description and reporter.
+    """
     from sqlalchemy.engine import make_url
 
     url = make_url(url)
+    options.setdefault("hide_parameters", True)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **options)
         event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+        event.listen(engine, "savepoint", _sqlite_on_savepoint)
         return engine
     if "charset" not in url.query:
         url = url.update_query_dict({"charset": "utf8mb4"})
     # ToolsDB closes idle connections; check them before use and recycle them early.
     options.setdefault("pool_pre_ping", True)
     options.setdefault("pool_recycle", 280)
+    # Each statement sees what others committed (as Django does on MySQL): a filing that
+    # lost a race for its submission key then finds the winner's case in its transaction.
+    options.setdefault("isolation_level", "READ COMMITTED")
     return create_engine(url, **options)
 
 
@@ -89,8 +107,46 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def engine_from_settings(settings: Settings) -> Engine:
-    return make_engine(settings.database)
+def _sqlite_on_begin(connection: Any) -> None:
+    """A session that writes (:data:`WRITING`) begins with ``BEGIN IMMEDIATE``: it takes the
+    write lock first and waits its turn (busy timeout) instead of failing at its first
+    write because another writer committed after it began reading.
+
+    Other sessions keep pysqlite's way: reads outside a transaction, ``BEGIN`` at the
+    first write, so a page that writes an audit event never holds an old snapshot.
+    """
+    if connection.get_execution_options().get(SQLITE_BEGIN) == "IMMEDIATE":
+        _sqlite_begin_immediate(connection)
+
+
+def _sqlite_on_savepoint(connection: Any, _name: str) -> None:
+    """pysqlite sends no ``BEGIN`` before a ``SAVEPOINT``, which then opens the transaction
+    itself, and its ``RELEASE`` commits: a filing's savepoint committed the case before
+    its caller did. A savepoint is always inside a ``BEGIN IMMEDIATE`` (it is a write)."""
+    if not connection.connection.dbapi_connection.in_transaction:
+        _sqlite_begin_immediate(connection)
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    connection.connection.dbapi_connection.execute("BEGIN IMMEDIATE")
+
+
+def engine_from_settings(settings: Settings, read_timeout: float | None = None) -> Engine:
+    """The engine of the settings' database; every wait on MariaDB ends (timeouts).
+
+    ``read_timeout`` overrides the setting (migrations may run longer than a request).
+    """
+    if settings.database.get_backend_name() == "sqlite":
+        return make_engine(settings.database)
+    return make_engine(
+        settings.database,
+        pool_timeout=settings.database_pool_timeout,
+        connect_args={
+            "connect_timeout": settings.database_connect_timeout,
+            "read_timeout": read_timeout or settings.database_read_timeout,
+            "write_timeout": settings.database_write_timeout,
+        },
+    )
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -101,7 +157,7 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session whose work is committed at the end of the block, or rolled back on error."""
-    with factory() as session, session.begin():
+    with factory(execution_options=WRITING) as session, session.begin():
         yield session
 
 

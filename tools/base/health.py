@@ -75,7 +75,8 @@ def check(
         revision = current_revision(engine)
     except SQLAlchemyError as err:
         return HealthReport(
-            database=f"unreachable: {type(err.orig or err).__name__}", migrations="unknown"
+            database=f"unreachable: {type(getattr(err, 'orig', None) or err).__name__}",
+            migrations="unknown",
         )
     expected = head_revision()
     migrations = "current" if revision == expected else f"at {revision}, code expects {expected}"

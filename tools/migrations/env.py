@@ -5,11 +5,13 @@ from __future__ import annotations
 from alembic import context
 
 from tools.base.config import load_settings
-from tools.base.db import engine_from_settings
+from tools.base.db import MAINTENANCE_READ_TIMEOUT, engine_from_settings
 from tools.models import Base
 
 config = context.config
-engine = config.attributes.get("engine") or engine_from_settings(load_settings())
+engine = config.attributes.get("engine") or engine_from_settings(
+    load_settings(), read_timeout=MAINTENANCE_READ_TIMEOUT
+)
 
 with engine.connect() as connection:
     context.configure(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+import json
+from functools import lru_cache
+
+from flask import jsonify, request
 from werkzeug.wrappers import Response
 
 from flaskapp.access import current_user, public, signed_in
@@ -10,6 +13,9 @@ from flaskapp.api import schemas
 from flaskapp.api.common import base_path, bp
 from flaskapp.api.openapi import document
 from flaskapp.api.spec import Operation, documented
+
+#: The document changes only with a deployment: caches and scripts may keep it an hour.
+DOCUMENT_CACHE = "public, max-age=3600"
 
 
 @bp.get("/me")
@@ -50,4 +56,13 @@ def me() -> Response:
     )
 )
 def openapi_document() -> Response:
-    return jsonify(document(base_path()))
+    response = Response(_document_json(base_path()), mimetype="application/json")
+    response.headers["Cache-Control"] = DOCUMENT_CACHE
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@lru_cache(maxsize=8)
+def _document_json(server_url: str) -> str:
+    """Made once per process (and per path the tool is served under)."""
+    return json.dumps(document(server_url), ensure_ascii=False)
