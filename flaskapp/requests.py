@@ -204,7 +204,9 @@ def choose_category() -> str | Response:
     category = request.args.get("category", "")
     if category in CATEGORY_VALUES:
         return new_request()
-    return render_template("requests/choose.html", categories=CATEGORY_LABELS, args=request.args)
+    # The cards name their own category: the link's other parameters go with it.
+    args = {name: value for name, value in request.args.items() if name != "category"}
+    return render_template("requests/choose.html", categories=CATEGORY_LABELS, args=args)
 
 
 @bp.post("/new")

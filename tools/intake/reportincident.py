@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.orm import Session
 
 from tools import cases
+from tools.base import jsontext
 from tools.base.config import Settings
 from tools.models import Case, CaseSource, Category, Severity
 from tools.wiki import evidence, subjects
@@ -136,9 +137,9 @@ def wiki_for_secret(settings: Settings, secret: str) -> str | None:
 def read_payload(raw: bytes) -> dict[str, Any]:
     """The ``request`` object of the body, or :class:`InvalidReport` saying what is wrong."""
     try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise InvalidReport(f"the body is not JSON: {err}") from err
+        data = jsontext.loads(raw)
+    except jsontext.UnreadableJson as err:
+        raise InvalidReport(str(err)) from None
     request = data.get("request") if isinstance(data, dict) else None
     if not isinstance(request, dict):
         raise InvalidReport('the body has no "request" object')

@@ -74,9 +74,12 @@ def is_emergency_filing() -> bool:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return False
-    return body.get("severity") == Severity.EMERGENCY.value or body.get("category") in {
-        category.value for category in cases.EMERGENCY_CATEGORIES
-    }
+    category, severity = body.get("category"), body.get("severity")
+    emergencies = {category.value for category in cases.EMERGENCY_CATEGORIES}
+    # Any JSON may come here, before the body is checked: only strings are compared.
+    return severity == Severity.EMERGENCY.value or (
+        isinstance(category, str) and category in emergencies
+    )
 
 
 def hourly_limit() -> str:
