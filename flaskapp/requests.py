@@ -23,7 +23,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from flaskapp.access import current_user_row, requires
 from flaskapp.context import db, settings
-from flaskapp.extensions import limiter
+from flaskapp.extensions import FILING_SCOPE, limiter, person_key
 from tools import cases
 from tools.models import Case, Category, Severity
 from tools.people.accounts import set_notification_address
@@ -211,8 +211,10 @@ def choose_category() -> str | Response:
 
 @bp.post("/new")
 @requires(Permission.FILE_REQUEST)
-@limiter.limit(
+@limiter.shared_limit(  # one allowance per person, shared with the API (issue #17)
     _hourly_limit,
+    scope=FILING_SCOPE,
+    key_func=person_key,
     exempt_when=_is_emergency_filing,
     deduct_when=lambda response: response.status_code == 302,
 )
