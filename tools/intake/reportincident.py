@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from tools import cases
 from tools.base import jsontext
+from tools.base.addresses import InvalidAddress, checked_address
 from tools.base.config import Settings
 from tools.models import Case, CaseSource, Category, Severity
 from tools.wiki import evidence, subjects
@@ -151,6 +152,12 @@ def read_payload(raw: bytes) -> dict[str, Any]:
     requester = request.get("requester")
     if requester is not None and not isinstance(requester, dict):
         raise InvalidReport('"request.requester" must be an object')
+    email = (requester or {}).get("email")
+    if email not in (None, ""):  # the reply is mailed there: one address, no header tricks
+        try:
+            checked_address(email if isinstance(email, str) else "")
+        except InvalidAddress:
+            raise InvalidReport('"request.requester.email" is not one valid address') from None
     return request
 
 
