@@ -7,8 +7,12 @@ the on-call worker (``oncall.run_due``) delivers the outbox. SQLite and MariaDB.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from conftest import Mailbox, signed_in_client
@@ -21,7 +25,9 @@ from devwiki import free_port
 from flaskapp.context import sessions
 from tools import cases, oncall
 from tools.base import clock
-from tools.base.db import transaction
+from tools.base.config import load_settings
+from tools.base.db import make_engine, session_factory, transaction, upgrade
+from tools.base.outbox import queue_mail
 from tools.models import Case, CaseEvent, OutgoingMail
 
 SECRET = "enwiki-secret-0123456789abcdefghijklmnop"
@@ -154,3 +160,26 @@ def cases_reference(app: Flask, answer: dict) -> str:
         case = session.get(Case, answer["request"]["id"])
         assert case is not None and case.reference
         return case.reference
+
+
+def test_safetydesk_mail_send_delivers_the_outbox(
+    tmp_path: Path, mailbox: tuple[int, RefusingMailbox]
+) -> None:
+    port, box = mailbox
+    database = f"sqlite:///{tmp_path / 'mail.sqlite3'}"
+    engine = make_engine(load_settings(database_url=database).database)
+    upgrade(engine)
+    with transaction(session_factory(engine)) as session:
+        queue_mail(session, "someone@example.org", "[TS-1] New reply", "Hello")
+    engine.dispose()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SAFETYDESK_")}
+    environment |= {
+        "SAFETYDESK_DATABASE_URL": database,
+        "SAFETYDESK_SMTP_HOST": "127.0.0.1",
+        "SAFETYDESK_SMTP_PORT": str(port),
+    }
+    command = [str(Path(sys.executable).with_name("safetydesk")), "mail", "send"]
+    done = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "mail: 1 sent, 0 not delivered" in done.stdout, done
+    (mail,) = box.messages
+    assert mail["To"] == "someone@example.org" and mail.get_content().strip() == "Hello"
