@@ -20,6 +20,7 @@ from flaskapp import (
     health,
     home,
     i18n,
+    input_limits,
     locks,
     metrics,
     oncall,
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(settings.instance_path.resolve()))
     i18n.init_app(app)  # before security: Flask-Babel's _() is there before any fallback
     security.init_app(app)
+    input_limits.init_app(app)
     app.config.update(
         SECRET_KEY=settings.secret_key.get_secret_value() or _development_key(),
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),

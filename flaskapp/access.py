@@ -27,7 +27,7 @@ from flaskapp.context import db, settings
 from flaskapp.i18n import clear_session_keeping_language
 from tools.base import clock
 from tools.models import User
-from tools.people.accounts import granted_roles, user_by_id
+from tools.people.accounts import end_sessions, granted_roles, session_generation, user_by_id
 from tools.people.roles import (
     Permission,
     Role,
@@ -45,6 +45,8 @@ View = TypeVar("View", bound=Callable[..., Any])
 # Keys of the signed session cookie. It holds who the person is and when the
 # wikis were last asked about them, never a token.
 USER_ID, USERNAME, WIKI_ROLES, CHECKED_AT, SIGNED_IN_AT = "uid", "name", "wiki", "checked", "since"
+#: The user's session generation at sign-in: a session holding an older one has ended.
+GENERATION = "gen"
 
 API_PREFIX = "/api/"
 _TOKEN_LOADER = "safetydesk.token_loader"
@@ -149,6 +151,11 @@ def _load_current_user() -> None:
         clear_session_keeping_language()
         flash(gettext("Your session has ended. Please sign in again."), "notice")
         return
+    if session.get(GENERATION) != session_generation(db(), session[USER_ID]):
+        # Signed out elsewhere, a role changed, or blocked or locked: every copy ends.
+        clear_session_keeping_language()
+        flash(gettext("Your session has ended. Please sign in again."), "notice")
+        return
     if now - session.get(CHECKED_AT, 0) > settings().roles_refresh_minutes * 60:
         _refresh_wiki_roles(session[USERNAME])
         if USER_ID not in session:
@@ -167,6 +174,8 @@ def _refresh_wiki_roles(username: str) -> None:
         return
     refusal = account.refusal()
     if refusal:
+        end_sessions(db(), session[USER_ID])  # every session of the account, not only this
+        db().commit()
         clear_session_keeping_language()
         reason = gettext(refusal.message, **refusal.variables)
         flash(gettext("You have been signed out. %(reason)s", reason=reason), "error")

@@ -11,7 +11,9 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from flaskapp.access import current_user, requires
 from flaskapp.context import db, settings
-from tools.cases import canned
+from tools.base import clock
+from tools.cases import canned, emergency_watch
+from tools.cases.emergency_watch import frequent_emergency_filers
 from tools.people.accounts import RoleGrantError, grant_role, list_grants, revoke_role
 from tools.people.roles import GRANTABLE_ROLES, Permission, Role
 
@@ -50,6 +52,8 @@ def roles(form: GrantForm | None = None) -> str:
         bootstrap=bootstrap,
         form=form or GrantForm(formdata=None),
         revoke_form=RevokeForm(formdata=None),
+        frequent_filers=frequent_emergency_filers(db(), clock.now()),
+        unusual=emergency_watch.UNUSUAL,
     )
 
 

@@ -42,7 +42,7 @@ from flaskapp.access import public, signed_in
 from flaskapp.context import db, settings
 from flaskapp.i18n import clear_session_keeping_language
 from tools.base import clock
-from tools.people.accounts import record_sign_in
+from tools.people.accounts import end_sessions, record_sign_in
 from tools.people.roles import WikiAccount, permissions_for, wiki_roles
 from tools.wiki.wikiapi import (
     AccountNotFound,
@@ -212,6 +212,7 @@ def _finish_sign_in(account: WikiAccount, next_path: str) -> Response | tuple[st
             access.WIKI_ROLES: sorted(wiki_roles(account, settings().functionary_groups)),
             access.CHECKED_AT: now,
             access.SIGNED_IN_AT: now,
+            access.GENERATION: user.session_generation,
         }
     )
     return redirect(safe_next(next_path))
@@ -249,7 +250,15 @@ def dev_login() -> Response | str | tuple[str, int]:
 @bp.post("/logout")
 @public
 def logout() -> Response:
-    """Sign out: a POST, checked for its CSRF token, so no other site can sign anyone out."""
+    """Sign out: a POST, checked for its CSRF token, so no other site can sign anyone out.
+
+    Every session of the person ends, not only this cookie: a copy taken before (another
+    device, a stolen cookie) no longer works either.
+    """
+    user = access.current_user()
+    if user is not None:
+        end_sessions(db(), user.id)
+        db().commit()
     clear_session_keeping_language()
     flash(gettext("You are signed out."), "success")
     return redirect(url_for("home.index"))

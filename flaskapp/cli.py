@@ -184,15 +184,34 @@ def oncall_run(once: bool, poll: float) -> None:
                 raise
             click.echo(f"database unavailable, trying again in {poll:g} s: {err.orig}", err=True)
         else:
-            if once or report.sent or report.failed or report.advanced or report.exhausted:
+            mails = report.mails_sent or report.mails_failed
+            if once or report.sent or report.failed or report.advanced or report.exhausted or mails:
                 click.echo(
                     f"{len(report.sent)} sent, {len(report.failed)} not delivered, "
-                    f"{len(report.advanced)} escalated, {len(report.exhausted)} exhausted"
+                    f"{len(report.advanced)} escalated, {len(report.exhausted)} exhausted; "
+                    f"mail: {len(report.mails_sent)} sent, {len(report.mails_failed)} not delivered"
                 )
         if once:
             return
         stop.sleep(poll)
     click.echo("Stopped between passes.")
+
+
+@cli.group("mail")
+def mail_group() -> None:
+    """The outbox: reply notices and other mail, stored by the tool and sent from here."""
+
+
+@mail_group.command("send")
+def mail_send() -> None:
+    """Send the due mails of the outbox once (the on-call worker also does, every pass)."""
+    from tools.base import clock, outbox
+    from tools.oncall.worker import worker_name
+
+    settings = load_settings()
+    factory = db.session_factory(db.engine_from_settings(settings))
+    sent, failed = outbox.deliver_due(factory, settings, clock.now(), worker_name())
+    click.echo(f"mail: {len(sent)} sent, {len(failed)} not delivered (tried again later)")
 
 
 class _StopBetweenPasses:

@@ -21,6 +21,15 @@ def _user_key() -> str:
     return f"user:{user.id}" if user else request.remote_addr or "anonymous"
 
 
+def person_key() -> str:
+    """The signed-in person, however they came (session or any of their API tokens)."""
+    user = current_user()
+    return f"person:{user.id}" if user else request.remote_addr or "anonymous"
+
+
+#: The hourly limit of filings: one counter per person, shared by the form and the API.
+FILING_SCOPE = "filing"
+
 #: Limits count per signed-in person, else per address; each view or blueprint sets its own.
 limiter = Limiter(key_func=_user_key, default_limits=[], headers_enabled=True)
 

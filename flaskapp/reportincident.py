@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Flask, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from flaskapp.access import public
@@ -47,12 +48,16 @@ def create_request(secret: str) -> tuple[Response, int]:
     wiki = reportincident.wiki_for_secret(settings(), secret)
     if wiki is None:
         return _error(404, "RecordNotFound", "Not found")
+    too_large = _error(413, "PayloadTooLarge", f"The body is larger than {BODY_MAX} bytes.")
     if (request.content_length or 0) > BODY_MAX:
-        return _error(413, "PayloadTooLarge", f"The body is larger than {BODY_MAX} bytes.")
+        return too_large
     if request.mimetype != "application/json":
         return _error(415, "UnsupportedMediaType", "Send JSON (Content-Type: application/json).")
+    request.max_content_length = BODY_MAX  # a chunked body is cut once it passes this
     try:
-        payload = reportincident.read_payload(request.get_data(cache=False)[:BODY_MAX])
+        payload = reportincident.read_payload(request.get_data(cache=False))
+    except RequestEntityTooLarge:
+        return too_large
     except reportincident.InvalidReport as err:
         return _error(422, "RecordInvalid", str(err))
     case = reportincident.file_report(db(), settings(), wiki, payload)

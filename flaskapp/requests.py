@@ -23,7 +23,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from flaskapp.access import current_user_row, requires
 from flaskapp.context import db, settings
-from flaskapp.extensions import limiter
+from flaskapp.extensions import FILING_SCOPE, limiter, person_key
 from tools import cases
 from tools.models import Case, Category, Severity
 from tools.people.accounts import set_notification_address
@@ -204,13 +204,17 @@ def choose_category() -> str | Response:
     category = request.args.get("category", "")
     if category in CATEGORY_VALUES:
         return new_request()
-    return render_template("requests/choose.html", categories=CATEGORY_LABELS, args=request.args)
+    # The cards name their own category: the link's other parameters go with it.
+    args = {name: value for name, value in request.args.items() if name != "category"}
+    return render_template("requests/choose.html", categories=CATEGORY_LABELS, args=args)
 
 
 @bp.post("/new")
 @requires(Permission.FILE_REQUEST)
-@limiter.limit(
+@limiter.shared_limit(  # one allowance per person, shared with the API (issue #17)
     _hourly_limit,
+    scope=FILING_SCOPE,
+    key_func=person_key,
     exempt_when=_is_emergency_filing,
     deduct_when=lambda response: response.status_code == 302,
 )

@@ -425,7 +425,7 @@ def signed_in_client(
         known = {grant.role for grant in user.grants}
         user.grants.extend(RoleGrant(role=role) for role in grants if role not in known)
         session.flush()
-        user_id = user.id
+        user_id, generation = user.id, user.session_generation
     client = app.test_client()
     now = clock.now().timestamp()
     with client.session_transaction() as cookie:
@@ -434,6 +434,7 @@ def signed_in_client(
         cookie[access.WIKI_ROLES] = list(wiki_roles)
         cookie[access.CHECKED_AT] = now
         cookie[access.SIGNED_IN_AT] = now
+        cookie[access.GENERATION] = generation
     return client
 
 

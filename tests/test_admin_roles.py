@@ -37,11 +37,15 @@ def _grant(client: FlaskClient, username: str, role: str) -> object:
     )
 
 
-def test_a_granted_role_takes_effect_at_the_next_page(app: Flask, admin: FlaskClient) -> None:
+def test_a_granted_role_ends_the_session_and_holds_at_the_next_sign_in(
+    app: Flask, admin: FlaskClient
+) -> None:
     newcomer = signed_in_client(app, "Plain User")
     assert 'data-role="specialist"' not in newcomer.get("/me").text
     assert _grant(admin, "plain_User", "specialist").status_code == 302  # canonical name
-    assert 'data-role="specialist"' in newcomer.get("/me").text
+    assert newcomer.get("/me").status_code == 302  # a role change ends earlier sessions
+    again = signed_in_client(app, "Plain User")
+    assert 'data-role="specialist"' in again.get("/me").text
 
 
 def test_revoking_takes_the_role_back_and_both_are_recorded(app: Flask, admin: FlaskClient) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 from conftest import oauth_settings, signed_in_client
 from flask import Flask
-from helpers import bearer, file_case, make_token, raise_alert
+from helpers import bearer, file_case, file_request_form, make_token, raise_alert
 from lock_samples import SAMPLE
 from sqlalchemy import func, select
 
@@ -484,6 +484,36 @@ def test_filing_through_the_api_is_held_to_the_hourly_limit_except_emergencies(
     assert (
         client.post("/api/v1/requests", json=emergency, headers=bearer(secret)).status_code == 201
     )
+
+
+def test_the_hourly_limit_counts_per_person_across_tokens_and_the_form(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app(requests_per_hour=2)
+    first = make_token(app, "Steward One", ["user", "functionary"])
+    client = app.test_client()
+    assert client.post("/api/v1/requests", json=REQUEST, headers=bearer(first)).status_code == 201
+    page = signed_in_client(app, "Steward One", ["user", "functionary"])
+    assert file_request_form(page).status_code == 302  # the second of the hour, by the form
+    second = make_token(app, "Steward One", ["user", "functionary"])  # a new token: no reset
+    assert client.post("/api/v1/requests", json=REQUEST, headers=bearer(second)).status_code == 429
+    assert file_request_form(page).status_code == 429
+    other = make_token(app, "Checkuser One", ["user", "functionary"])  # others keep theirs
+    assert client.post("/api/v1/requests", json=REQUEST, headers=bearer(other)).status_code == 201
+
+
+def test_admins_see_who_files_unusually_many_emergencies(make_app: Callable[..., Flask]) -> None:
+    app = make_app(requests_per_hour=1)
+    secret = make_token(app, "Steward One", ["user", "functionary"])
+    client = app.test_client()
+    emergency = REQUEST | {"category": "threat"}
+    for _ in range(4):  # never held back
+        answer = client.post("/api/v1/requests", json=emergency, headers=bearer(secret))
+        assert answer.status_code == 201
+    admin = signed_in_client(app, "Admin One", grants=["admin"])
+    page = admin.get("/admin/roles").text
+    assert 'id="frequent-emergencies"' in page and "Steward One: 4 emergencies" in page
+    assert "Admin One:" not in page
 
 
 def test_the_document_and_its_page(app: Flask) -> None:

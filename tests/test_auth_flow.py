@@ -221,10 +221,83 @@ def test_logout_needs_its_csrf_token_and_ends_the_session(visit: Visit, devwiki:
     assert visit.tool.get("/me").status_code == 302
 
 
+def _copy(visit: Visit, app: Flask) -> FlaskClient:
+    """Another browser holding a copy of this one's session cookie (as a thief would)."""
+    copy = app.test_client()
+    cookie = visit.tool.get_cookie("safetydesk_session")
+    assert cookie is not None
+    copy.set_cookie("safetydesk_session", cookie.value)
+    assert copy.get("/me").status_code == 200
+    return copy
+
+
+def _sign_out(client: FlaskClient) -> None:
+    page = client.get("/").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+
+
+def test_a_cookie_copied_before_sign_out_no_longer_works(
+    visit: Visit, app: Flask, devwiki: DevWiki
+) -> None:
+    visit.sign_in(devwiki.credentials.steward)
+    copy = _copy(visit, app)
+    _sign_out(visit.tool)
+    ended = copy.get("/me")
+    assert ended.status_code == 302 and ended.location.startswith("/login")
+    assert "Your session has ended" in copy.get("/").get_data(as_text=True)
+    visit.sign_in(devwiki.credentials.steward)  # signing in again works
+    assert visit.tool.get("/me").status_code == 200
+
+
+def test_a_role_change_ends_every_earlier_session(
+    visit: Visit, app: Flask, devwiki: DevWiki
+) -> None:
+    from flaskapp.context import sessions
+    from tools.models import User
+    from tools.people import accounts
+
+    visit.sign_in(devwiki.credentials.plain)
+    copy = _copy(visit, app)
+    with sessions(app)() as session, session.begin():
+        admin = User(username="Admin Person")
+        session.add(admin)
+        session.flush()
+        accounts.grant_role(session, admin.id, "Plain User", "admin")
+    assert visit.tool.get("/me").status_code == 302 and copy.get("/me").status_code == 302
+    visit.sign_in(devwiki.credentials.plain)
+    copy = _copy(visit, app)
+    with sessions(app)() as session, session.begin():
+        (grant,) = session.query(User).filter_by(username="Plain User").one().grants
+        accounts.revoke_role(session, admin.id, grant.id)
+    assert visit.tool.get("/me").status_code == 302 and copy.get("/me").status_code == 302
+
+
+def test_a_lock_found_by_one_session_ends_the_others_at_once(
+    visit: Visit, app: Flask, devwiki: DevWiki
+) -> None:
+    visit.sign_in(devwiki.credentials.checkuser)
+    copy = _copy(visit, app)
+    with devwiki.global_users.changed("Checkuser One", locked=True):
+        with clock.frozen_at(clock.now() + timedelta(minutes=16)):
+            assert visit.tool.get("/me").status_code == 302  # this one asks the wiki
+        # The copy's own check is not due for another 15 minutes; it ends all the same.
+        assert copy.get("/me").status_code == 302
+
+
 def test_session_cookie_holds_no_token(visit: Visit, devwiki: DevWiki) -> None:
     visit.sign_in(devwiki.credentials.steward)
     with visit.tool.session_transaction() as session:
-        assert set(session) <= {"uid", "name", "wiki", "checked", "since", "_permanent", "_flashes"}
+        assert set(session) <= {
+            "uid",
+            "name",
+            "wiki",
+            "checked",
+            "since",
+            "gen",
+            "_permanent",
+            "_flashes",
+        }
 
 
 # --- development sign-in -----------------------------------------------------

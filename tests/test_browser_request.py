@@ -21,6 +21,8 @@ from playwright.sync_api import Browser, Page, expect
 from devwiki import Account, DevWiki
 from flaskapp.context import sessions
 from tools import cases
+from tools.base import clock
+from tools.oncall import run_due
 
 if TYPE_CHECKING:
     from conftest import LiveServer, PageLog
@@ -165,6 +167,7 @@ def test_checkuser_reports_a_diff_and_follows_the_request(
     _specialist_replies(chromium, tool, devwiki, reference, "Thank you, we are on it.")
     page.goto(f"{tool.url}/requests/{reference}")
     expect(page.locator(".sd-thread")).to_contain_text("Thank you, we are on it.")
+    run_due(sessions(tool.app), tool.app.config["SETTINGS"], clock.now(), "w1")  # the outbox
     (mail,) = smtp_server[2].messages
     assert reference in mail["Subject"] and mail["To"] == "checkuser@example.org"
 

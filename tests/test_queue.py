@@ -16,6 +16,7 @@ from flaskapp.context import sessions
 from tools import cases
 from tools.base import clock
 from tools.models import Category, LockEvent, LockTargetKind, Severity, User
+from tools.oncall import run_due
 from tools.wiki.subjects import parse_subject
 
 STEWARD = ("Steward One", ("user", "functionary"))
@@ -161,6 +162,8 @@ def test_working_a_case_puts_every_change_on_the_timeline_and_the_requester_sees
     assert "INTERNAL: checked the CU log" in page and "We are on it." in page
     kinds = [kind for kind, _ in _events(app, reference) if kind != "viewed"]
     assert kinds == ["filed", "assigned", "moved", "moved", "noted", "replied"]
+    assert mailbox.messages == []  # queued with the reply: the worker sends it
+    run_due(sessions(app), app.config["SETTINGS"], clock.now(), "w1")
     assert [mail["Subject"] for mail in mailbox.messages] == [f"[{reference}] New reply"]
 
     requester = signed_in_client(app, *STEWARD)

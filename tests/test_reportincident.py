@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from flaskapp.context import sessions
 from tools import cases, oncall
 from tools.base.clock import frozen_at
+from tools.base.clock import now as clock_now
 from tools.base.db import transaction
 from tools.models import (
     Case,
@@ -249,6 +250,8 @@ def test_a_specialists_reply_is_mailed_with_its_text_to_the_reporter(
         data={"reply-csrf_token": parser.fields["reply-csrf_token"], "reply-body": "We are on it."},
     )
     assert answer.status_code == 302
+    assert mailbox.messages == []  # queued with the reply; the worker sends it
+    oncall.run_due(sessions(app), app.config["SETTINGS"], clock_now(), "w1")
     (mail,) = [m for m in mailbox.messages if m["To"] == "concerned@example.org"]
     assert mail["From"] == "safetydesk@example.org" and reference in mail["Subject"]
     body = mail.get_content()

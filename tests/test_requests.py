@@ -13,8 +13,10 @@ from oauth_pages import FormParser
 
 from flaskapp.context import sessions
 from tools import cases
+from tools.base import clock
 from tools.base.notify import notify_requester_of_reply
 from tools.models import Case, CaseEvent, User
+from tools.oncall import run_due
 
 STEWARD = ("Steward One", ("user", "functionary"))
 
@@ -195,7 +197,10 @@ def test_reply_notice_reaches_the_mail_server_without_the_reply(
     with sessions(app)() as session, session.begin():
         case = cases.find_by_reference(session, reference)
         cases.reply(session, case, User(username="Specialist One"), "Private reply text")
-        assert notify_requester_of_reply(app.config["SETTINGS"], case, "Private reply text")
+        settings = app.config["SETTINGS"]
+        assert notify_requester_of_reply(session, settings, case, "Private reply text")
+    assert mailbox.messages == []  # queued; the worker sends it
+    run_due(sessions(app), settings, clock.now(), "w1")
     (mail,) = mailbox.messages
     assert mail["To"] == "steward@example.org"
     assert reference in mail["Subject"]

@@ -20,6 +20,7 @@ from flaskapp.api.errors import ApiError
 from flaskapp.api.spec import operation_of
 from flaskapp.context import settings
 from tools import cases
+from tools.base import jsontext
 from tools.people.roles import Permission
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -68,9 +69,10 @@ def json_body() -> dict[str, Any]:
     """The request's JSON object: 415 for another media type, 400 unreadable, 422 not an object."""
     if not request.is_json:
         raise ApiError(415, "Send the body as application/json.")
-    body = request.get_json(silent=True)
-    if body is None:
-        raise ApiError(400, "The body is not valid JSON.", "invalid_json")
+    try:
+        body = jsontext.loads(request.get_data(cache=True))
+    except jsontext.UnreadableJson as err:
+        raise ApiError(400, f"The body is not valid JSON: {err}.", "invalid_json") from None
     if not isinstance(body, dict):
         raise ApiError(422, "The body must be a JSON object.")
     return body

@@ -127,9 +127,9 @@ def reply(reference: str) -> str | Response | tuple[str, int]:
     if not form.validate_on_submit():
         return render_case(case, current_user_row(), reply_form=form), 400
     event = cases.reply(db(), case, current_user_row(), form.body.data or "")
+    # Queued with the reply, sent by the worker: a mail failure never fails the reply.
+    notify_requester_of_reply(db(), settings(), case, event.body or "")
     db().commit()
-    # After the commit: the reply stands whether or not the mail goes out.
-    notify_requester_of_reply(settings(), case, event.body or "")
     flash(gettext("Your reply was sent to the requester."), "success")
     return back(reference, "#timeline")
 

@@ -6,50 +6,29 @@ is a reply to a requester who cannot sign in (see :func:`notify_requester_of_rep
 from __future__ import annotations
 
 import logging
-import smtplib
-from email.message import EmailMessage
-from email.utils import make_msgid
 
+from sqlalchemy.orm import Session
+
+from tools.base.addresses import InvalidAddress
 from tools.base.config import Settings
+from tools.base.outbox import queue_mail
+from tools.base.smtp import MailError, send_mail
 from tools.models import Case, User
 
 log = logging.getLogger(__name__)
 
-TIMEOUT = 10  # seconds
+__all__ = ["MailError", "notify_requester_of_reply", "send_mail"]
 
 
-class MailError(Exception):
-    """The mail server refused the message or could not be reached."""
-
-
-def send_mail(settings: Settings, to: str, subject: str, body: str) -> str:
-    """Send one plain-text mail; return its Message-ID. Raise :class:`MailError` on failure."""
-    message = EmailMessage()
-    message["From"] = settings.mail_from
-    message["To"] = to
-    message["Subject"] = subject
-    message["Message-ID"] = make_msgid(domain="safetydesk.toolforge.org")
-    message.set_content(body)
-    try:
-        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=TIMEOUT) as smtp:
-            if settings.smtp_starttls:
-                smtp.starttls()
-            if settings.smtp_username:
-                smtp.login(settings.smtp_username, settings.smtp_password.get_secret_value())
-            smtp.send_message(message)
-    except (OSError, smtplib.SMTPException) as err:
-        raise MailError(f"mail to {settings.smtp_host}:{settings.smtp_port} failed: {err}") from err
-    return str(message["Message-ID"])
-
-
-def notify_requester_of_reply(settings: Settings, case: Case, reply: str) -> bool:
-    """Tell the requester that their request has a new reply; True when a mail went out.
+def notify_requester_of_reply(session: Session, settings: Settings, case: Case, reply: str) -> bool:
+    """Queue a mail telling the requester of a new reply; True when one was queued.
 
     A requester who signs in to the tool gets a notice and a link: the reply stays
     behind the sign-in. A requester who is not a tool user (a ReportIncident reporter,
     known by e-mail only) can read it nowhere else, so the mail carries the reply itself,
-    and only the reply. Failure is logged (reference only, never content) and does not
-    undo the reply: the reply is in the thread whether or not the mail arrives.
+    and only the reply. The mail joins the caller's transaction (the reply and its notice
+    are stored together) and the worker sends it (:mod:`tools.base.outbox`): a mail
+    server that is down or refuses never undoes or fails the reply.
     """
     if not settings.smtp_host:
         return False
@@ -63,9 +42,9 @@ def notify_requester_of_reply(settings: Settings, case: Case, reply: str) -> boo
     else:
         return False
     try:
-        send_mail(settings, to, f"[{case.reference}] New reply", body)
-    except MailError as err:
-        log.warning("reply notice for %s not sent: %s", case.reference, err)
+        queue_mail(session, to, f"[{case.reference}] New reply", body, case_id=case.id)
+    except InvalidAddress:
+        log.warning("reply notice for %s not queued: the address is not valid", case.reference)
         return False
     return True
 

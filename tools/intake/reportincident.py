@@ -33,6 +33,8 @@ from urllib.parse import urlsplit
 from sqlalchemy.orm import Session
 
 from tools import cases
+from tools.base import jsontext
+from tools.base.addresses import InvalidAddress, checked_address
 from tools.base.config import Settings
 from tools.models import Case, CaseSource, Category, Severity
 from tools.wiki import evidence, subjects
@@ -136,9 +138,9 @@ def wiki_for_secret(settings: Settings, secret: str) -> str | None:
 def read_payload(raw: bytes) -> dict[str, Any]:
     """The ``request`` object of the body, or :class:`InvalidReport` saying what is wrong."""
     try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise InvalidReport(f"the body is not JSON: {err}") from err
+        data = jsontext.loads(raw)
+    except jsontext.UnreadableJson as err:
+        raise InvalidReport(str(err)) from None
     request = data.get("request") if isinstance(data, dict) else None
     if not isinstance(request, dict):
         raise InvalidReport('the body has no "request" object')
@@ -150,6 +152,12 @@ def read_payload(raw: bytes) -> dict[str, Any]:
     requester = request.get("requester")
     if requester is not None and not isinstance(requester, dict):
         raise InvalidReport('"request.requester" must be an object')
+    email = (requester or {}).get("email")
+    if email not in (None, ""):  # the reply is mailed there: one address, no header tricks
+        try:
+            checked_address(email if isinstance(email, str) else "")
+        except InvalidAddress:
+            raise InvalidReport('"request.requester.email" is not one valid address') from None
     return request
 
 

@@ -49,6 +49,7 @@ from tools.models.cases import (
     CaseWiki,
     EvidenceLink,
 )
+from tools.models.mail import OutgoingMail
 from tools.models.oncall import (
     Callout,
     CalloutChain,
@@ -108,6 +109,7 @@ __all__ = [
     "EvidenceLink",
     "LockEvent",
     "LockTargetKind",
+    "OutgoingMail",
     "RoleGrant",
     "Severity",
     "Shift",

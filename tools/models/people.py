@@ -32,6 +32,8 @@ class User(Base):
     notify_by_email: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # Reviewer wellness: evidence images shown at once (True) or blurred until clicked.
     reveal_media: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Stored in each session at sign-in; raising it ends every session signed in before.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", cascade="all, delete-orphan", foreign_keys="RoleGrant.user_id"

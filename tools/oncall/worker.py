@@ -20,6 +20,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from tools.base import outbox
 from tools.base.config import Settings
 from tools.base.db import transaction
 from tools.base.notify import MailError, send_mail
@@ -52,6 +53,8 @@ class RunReport:
     exhausted: list[str] = field(default_factory=list)
     sent: list[int] = field(default_factory=list)  # callout ids
     failed: list[int] = field(default_factory=list)  # tried and not delivered (retried later)
+    mails_sent: list[int] = field(default_factory=list)  # outbox mail ids
+    mails_failed: list[int] = field(default_factory=list)
 
 
 def worker_name() -> str:
@@ -96,6 +99,8 @@ def run_due(
         token = _claim(factory, callout_id, worker, now)
         if token is not None:
             _deliver(factory, callout_id, token, worker, settings, now, report)
+    # The outbox's mails (reply notices) go out with the callouts, retried the same way.
+    report.mails_sent, report.mails_failed = outbox.deliver_due(factory, settings, now, worker)
     _heartbeat(factory, now, report)
     return report
 

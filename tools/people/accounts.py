@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tools.base.clock import now
@@ -61,6 +61,21 @@ def list_grants(session: Session) -> list[RoleGrant]:
     )
 
 
+def end_sessions(session: Session, user_id: int) -> None:
+    """End every session of ``user_id`` at its next request (sign-out, role change, block)."""
+    session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(session_generation=User.session_generation + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def session_generation(session: Session, user_id: int) -> int | None:
+    """The generation a session of ``user_id`` must hold to be valid (None: no such user)."""
+    return session.scalar(select(User.session_generation).where(User.id == user_id))
+
+
 def grant_role(session: Session, actor_id: int, username: str, role: str) -> RoleGrant:
     """Give a tool role to an account (created if it has never signed in), on the record."""
     if role not in {grantable.value for grantable in GRANTABLE_ROLES}:
@@ -75,6 +90,7 @@ def grant_role(session: Session, actor_id: int, username: str, role: str) -> Rol
         raise RoleGrantError(f"{name} already has the role {role}.")
     grant = RoleGrant(user=user, role=role, granted_by_id=actor_id)
     session.add(grant)
+    end_sessions(session, user.id)  # a role change ends the sessions signed in before it
     session.add(
         AdminEvent(actor_id=actor_id, action="role-granted", subject_user=user, data={"role": role})
     )
@@ -94,6 +110,7 @@ def revoke_role(session: Session, actor_id: int, grant_id: int) -> None:
             data={"role": grant.role},
         )
     )
+    end_sessions(session, grant.user_id)
     session.delete(grant)
     session.flush()
 

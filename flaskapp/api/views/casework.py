@@ -200,7 +200,7 @@ def reply_case(reference: str) -> tuple[Response, int]:
     case = _case(reference)
     text = request_body(bodies.Message).body
     event = cases.reply(db(), case, current_user_row(), text)
+    # Queued with the reply, sent by the worker: a mail failure never fails the reply.
+    notify_requester_of_reply(db(), settings(), case, event.body or "")
     db().commit()
-    # After the commit: the reply stands whether or not the mail goes out.
-    notify_requester_of_reply(settings(), case, event.body or "")
     return jsonify(serialise.event_entry(event)), 201

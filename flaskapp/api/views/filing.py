@@ -12,7 +12,6 @@ from flaskapp.api import bodies, schemas, serialise
 from flaskapp.api.common import (
     PAGE_SIZE,
     bp,
-    caller,
     json_body,
     listing,
     page,
@@ -21,7 +20,7 @@ from flaskapp.api.common import (
 from flaskapp.api.errors import ApiError
 from flaskapp.api.spec import CURSOR, IDEMPOTENCY_KEY, REFERENCE, Operation, documented
 from flaskapp.context import committed, db, settings
-from flaskapp.extensions import limiter
+from flaskapp.extensions import FILING_SCOPE, limiter, person_key
 from tools import cases
 from tools.cases import idempotency
 from tools.models import CaseSource, Severity
@@ -74,9 +73,12 @@ def is_emergency_filing() -> bool:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return False
-    return body.get("severity") == Severity.EMERGENCY.value or body.get("category") in {
-        category.value for category in cases.EMERGENCY_CATEGORIES
-    }
+    category, severity = body.get("category"), body.get("severity")
+    emergencies = {category.value for category in cases.EMERGENCY_CATEGORIES}
+    # Any JSON may come here, before the body is checked: only strings are compared.
+    return severity == Severity.EMERGENCY.value or (
+        isinstance(category, str) and category in emergencies
+    )
 
 
 def hourly_limit() -> str:
@@ -91,9 +93,10 @@ def _unfiled(err: cases.CaseError) -> None:
 
 @bp.post("/requests")
 @requires(Permission.FILE_REQUEST)
-@limiter.limit(
+@limiter.shared_limit(  # per person, shared with the form: a new token is no new allowance
     hourly_limit,
-    key_func=caller,
+    scope=FILING_SCOPE,
+    key_func=person_key,
     exempt_when=is_emergency_filing,
     # A retry answered from its Idempotency-Key filed nothing: it does not count.
     deduct_when=lambda response: (

@@ -1,0 +1,42 @@
+"""Sending one mail over SMTP (``SAFETYDESK_SMTP_*``); only the workers call it.
+
+Web requests queue mail in the outbox (:mod:`tools.base.outbox`) instead.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from tools.base.addresses import InvalidAddress, checked_address
+from tools.base.config import Settings
+
+TIMEOUT = 10  # seconds
+
+
+class MailError(Exception):
+    """The mail server refused the message or could not be reached."""
+
+
+def send_mail(settings: Settings, to: str, subject: str, body: str) -> str:
+    """Send one plain-text mail; return its Message-ID. Raise :class:`MailError` on failure."""
+    message = EmailMessage()
+    try:  # one checked address, or a MailError: nothing here raises anything else
+        message["From"] = settings.mail_from
+        message["To"] = checked_address(to)
+    except (InvalidAddress, ValueError) as err:
+        raise MailError(f"not an address this tool mails: {err}") from err
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain="safetydesk.toolforge.org")
+    message.set_content(body)
+    try:
+        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=TIMEOUT) as smtp:
+            if settings.smtp_starttls:
+                smtp.starttls()
+            if settings.smtp_username:
+                smtp.login(settings.smtp_username, settings.smtp_password.get_secret_value())
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as err:
+        raise MailError(f"mail to {settings.smtp_host}:{settings.smtp_port} failed: {err}") from err
+    return str(message["Message-ID"])
