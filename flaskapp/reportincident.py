@@ -3,8 +3,9 @@
 A wiki sets ``$wgReportIncidentZendeskUrl = 'https://<tool>/intake/reportincident/<secret>'``
 and the extension POSTs each report to that URL plus ``/api/v2/requests.json``, as it
 would to Zendesk. It sends no credentials of its own: the secret path segment is the
-credential, and it also names the wiki. An unknown secret is a plain 404, the same for
-every path, method and body, so the endpoint never tells whether a secret exists.
+credential, and it also names the wiki. A POST with an unknown secret is a plain 404,
+whatever its body; any other method is a 405 whether the secret is known or not, so the
+endpoint never tells whether a secret exists.
 
 Answers are Zendesk-shaped, as the extension expects: ``201 {"request": {"id": …}}`` on
 success (a repeated report answers with the case it already made), ``{"error",
