@@ -26,6 +26,7 @@ import hmac
 import json
 import re
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
@@ -322,14 +323,26 @@ def _description(report: Report) -> str:
     return "\n\n".join(parts)
 
 
-def file_report(session: Session, settings: Settings, wiki: str, request: dict[str, Any]) -> Case:
+def file_report(
+    session: Session,
+    settings: Settings,
+    wiki: str,
+    request: dict[str, Any],
+    spooled_at: datetime | None = None,
+) -> Case:
     """File a report as a case (once, however often it is sent); emergencies call out.
 
     The same report sent again while its case is open is that case (a retry). Sent again
     after its case was closed, it is a new emergency: a new case, linked to the old one,
-    that calls out like any other.
+    that calls out like any other. ``spooled_at``: when a report filed from the spool
+    arrived (the database was down then); the case says so.
     """
     report = parse_report(wiki, request)
+    if spooled_at is not None:
+        report.problems.append(
+            f"received {spooled_at:%Y-%m-%d %H:%M} UTC while the database was down; "
+            "filed from the spool"
+        )
     filed = new_request(report)
     key = filed.submission_key or ""
     earlier = cases.find_by_submission_key(session, key)
