@@ -88,6 +88,24 @@ def test_a_restricted_emergency_nobody_on_duty_may_open_pages_them_by_reference_
     assert _recipients(mailbox)[2:] == ["bob@example.org"]
 
 
+def test_a_gap_in_the_rota_pages_the_admins_and_moves_on_at_once(
+    factory: sessionmaker[Session], rota: dict[str, int], smtp_server: tuple[str, int, Mailbox]
+) -> None:
+    _host, port, mailbox = smtp_server
+    settings = _settings(port)
+    tuesday = MONDAY + timedelta(days=1, hours=3)  # nobody is on duty on Tuesdays
+    with frozen_at(tuesday), transaction(factory) as session:
+        request = cases.NewRequest(category=Category.THREAT, title="x", description="y")
+        case = cases.file_request(session, None, request, settings)
+    _run(factory, settings, tuesday)
+    _run(factory, settings, tuesday + timedelta(seconds=15))  # step 2: next on the rota
+    assert _recipients(mailbox) == ["dana@example.org", "alice@example.org"]
+    with factory() as session:
+        stored = session.get_one(Case, case.id)
+        steps = [(e.data["to"], e.data["admins"]) for e in stored.events if e.kind == "called_out"]
+    assert steps == [(["Dana Admin"], ["Dana Admin"]), (["Alice Oncall"], [])]
+
+
 def test_a_restricted_emergency_with_a_restricted_specialist_on_duty_calls_only_them(
     factory: sessionmaker[Session], rota: dict[str, int], smtp_server: tuple[str, int, Mailbox]
 ) -> None:

@@ -94,7 +94,10 @@ def begin_step(
         "admins": [user.username for user in paged_admins],
     }
     timeline_event(session, case, "called_out", at, data)
-    if not everyone:  # nobody to wait for: the next step goes out on the worker's next pass
+    if not people and not told:
+        # Nobody on the step (a gap in the rota): nobody to wait for, so the next step goes
+        # out on the worker's next pass (admins paged meanwhile). People told by reference
+        # get the step's delay to reach someone who may open the case.
         chain.next_step_at = at
         session.flush()
     return callouts
