@@ -12,10 +12,11 @@ from typing import Any
 import click
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 
 from devwiki.cli import devwiki
 from tools.base import db, logs
-from tools.base.config import SettingsError, load_settings
+from tools.base.config import Settings, SettingsError, load_settings
 from tools.oncall import listen_for_emergencies
 
 
@@ -178,6 +179,7 @@ def oncall_run(once: bool, poll: float) -> None:
     stop = _StopBetweenPasses()
     while not stop.requested:
         try:
+            _replay_spool(factory, settings)
             report = oncall.run_due(factory, settings, clock.now())
         except OperationalError as err:
             if once:
@@ -212,6 +214,44 @@ def mail_send() -> None:
     factory = db.session_factory(db.engine_from_settings(settings))
     sent, failed = outbox.deliver_due(factory, settings, clock.now(), worker_name())
     click.echo(f"mail: {len(sent)} sent, {len(failed)} not delivered (tried again later)")
+
+
+def _replay_spool(factory: sessionmaker[Session], settings: Settings) -> None:
+    """Before each pass: reports spooled while the database was down become cases (and
+    their callouts go out in this very pass). The worker does it because it runs every
+    few seconds, whereas the next report to the intake may come days later."""
+    from tools.intake import spool
+
+    try:
+        replayed = spool.replay(factory, settings)
+    except OSError as err:  # the spool's folder: say so, and keep calling out
+        click.echo(f"spool not readable: {err}", err=True)
+        return
+    if replayed.filed or replayed.rejected:
+        click.echo(f"spool: {len(replayed.filed)} reports filed, {replayed.rejected} unreadable")
+
+
+@cli.group("intake")
+def intake_group() -> None:
+    """Reports from outside the desk's forms (ReportIncident)."""
+
+
+@intake_group.command("replay")
+def intake_replay() -> None:
+    """File the ReportIncident reports spooled while the database was down, each once."""
+    from tools.intake import spool
+
+    settings = load_settings()
+    factory = db.session_factory(db.engine_from_settings(settings))
+    replayed = spool.replay(factory, settings)
+    for reference in replayed.filed:
+        click.echo(reference)
+    click.echo(
+        f"{len(replayed.filed)} filed, {replayed.waiting} still waiting, "
+        f"{replayed.rejected} unreadable (kept in {spool.spool_path(settings)}.rejected)"
+    )
+    if replayed.waiting:
+        raise SystemExit(1)
 
 
 class _StopBetweenPasses:

@@ -82,6 +82,7 @@ def init_app(app: Flask) -> None:
         oncall_local=_local_label,
         oncall_weekday=_weekday_name,
         oncall_gap=_gap_label,
+        oncall_restricted_gap=_restricted_gap_label,
         oncall_ago=_ago,
         oncall_category=_category_label,
         oncall_targets=_targets_label,
@@ -122,6 +123,17 @@ def _weekday_name(weekday: int) -> str:
 
 def _ago(at: datetime) -> str:
     return format_timedelta(clock.now() - at, locale=get_locale())
+
+
+def _restricted_gap_label(gap: oncall.Segment) -> str:
+    """ "From Tue 3 Mar 03:00 to 07:00 UTC: Name, Name." (who is on duty, none restricted)."""
+    end_pattern = "HH:mm" if gap.ends_at.date() == gap.starts_at.date() else "EEE d MMM HH:mm"
+    return gettext(
+        "From %(start)s to %(end)s UTC: %(names)s.",
+        start=_time_label(gap.starts_at),
+        end=_time_label(gap.ends_at, end_pattern),
+        names=", ".join(gap.names),
+    )
 
 
 def _gap_label(gap: oncall.Segment) -> str:

@@ -3,8 +3,9 @@
 A wiki sets ``$wgReportIncidentZendeskUrl = 'https://<tool>/intake/reportincident/<secret>'``
 and the extension POSTs each report to that URL plus ``/api/v2/requests.json``, as it
 would to Zendesk. It sends no credentials of its own: the secret path segment is the
-credential, and it also names the wiki. An unknown secret is a plain 404, the same for
-every path, method and body, so the endpoint never tells whether a secret exists.
+credential, and it also names the wiki. A POST with an unknown secret is a plain 404,
+whatever its body; any other method is a 405 whether the secret is known or not, so the
+endpoint never tells whether a secret exists.
 
 Answers are Zendesk-shaped, as the extension expects: ``201 {"request": {"id": …}}`` on
 success (a repeated report answers with the case it already made), ``{"error",
@@ -13,16 +14,21 @@ success (a repeated report answers with the case it already made), ``{"error",
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from datetime import datetime
+from typing import Any
 
 from flask import Blueprint, Flask, jsonify, request
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from flaskapp.access import public
-from flaskapp.context import db, settings
+from flaskapp.context import db, sessions, settings
 from flaskapp.extensions import csrf
-from tools.intake import reportincident
+from tools.base import clock
+from tools.intake import reportincident, spool
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +66,50 @@ def create_request(secret: str) -> tuple[Response, int]:
         return too_large
     except reportincident.InvalidReport as err:
         return _error(422, "RecordInvalid", str(err))
-    case = reportincident.file_report(db(), settings(), wiki, payload)
-    db().commit()
+    received_at = clock.now()
+    try:
+        case = reportincident.file_report(db(), settings(), wiki, payload)
+        db().commit()
+    except SQLAlchemyError as err:
+        return _spooled(wiki, payload, received_at, err)
     log.info("ReportIncident report from %s is case %s", wiki, case.reference)
-    created = case.created_at.strftime("%Y-%m-%dT%H:%M:%SZ")
-    answer = {"id": case.id, "status": "new", "created_at": created}
+    _replay_waiting()
+    answer = {"id": case.id, "status": "new", "created_at": _zendesk_time(case.created_at)}
     return jsonify({"request": answer}), 201
+
+
+def _spooled(
+    wiki: str, payload: dict[str, Any], received_at: datetime, err: SQLAlchemyError
+) -> tuple[Response, int]:
+    """The database could not store the report: keep it on disk, tell someone, answer 201.
+
+    The extension never sends a report twice, so an error here would lose it; it is
+    filed from the spool when the database answers again. The answer has no case id yet.
+    """
+    with contextlib.suppress(SQLAlchemyError):
+        db().rollback()
+    try:
+        count = spool.append(settings(), wiki, payload, received_at)
+    except OSError:
+        log.exception("ReportIncident report from %s neither stored nor spooled", wiki)
+        return _error(503, "ServiceUnavailable", "The report could not be stored.")
+    log.error(
+        "ReportIncident report from %s spooled, the database failed: %s", wiki, type(err).__name__
+    )
+    spool.alert(settings(), count)
+    answer = {"id": None, "status": "new", "created_at": _zendesk_time(received_at)}
+    return jsonify({"request": answer}), 201
+
+
+def _replay_waiting() -> None:
+    """The database answers again: file what waits in the spool (the worker does it too)."""
+    if not spool.waiting(settings()):
+        return
+    try:
+        spool.replay(sessions(), settings())
+    except Exception:  # the report at hand is stored; the worker replays on its next pass
+        log.exception("spool replay after an intake failed")
+
+
+def _zendesk_time(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%SZ")

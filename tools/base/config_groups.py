@@ -8,6 +8,7 @@ written here, top to bottom, which is the order their errors are reported in.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -289,6 +290,34 @@ class OperationsSettings(BaseModel):
             "two during a rotation). Each secret: 32 characters or more."
         ),
     )
+
+    reportincident_spool: Path | None = Field(
+        None,
+        description=(
+            "File that keeps ReportIncident reports the database could not store, until they "
+            "are filed (one JSON line each). Default: reportincident-spool.jsonl in the "
+            "instance folder. Give the web tool and the on-call worker the same file."
+        ),
+    )
+    reportincident_fallback_email: str = Field(
+        "",
+        description=(
+            "Address told (without any of the report) that a ReportIncident report could not "
+            "be stored and waits in the spool; empty tells nobody but the log."
+        ),
+    )
+
+    @field_validator("reportincident_fallback_email")
+    @classmethod
+    def _check_fallback_email(cls, value: str) -> str:
+        if not value:
+            return value
+        from email_validator import EmailNotValidError, validate_email
+
+        try:
+            return validate_email(value, check_deliverability=False).normalized
+        except EmailNotValidError as err:
+            raise ValueError(f"not one valid e-mail address: {err}") from None
 
     @field_validator("reportincident_secrets")
     @classmethod

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from tools.base.config import Settings
-from tools.models import Case
+from tools.models import Case, User
 
 #: Called with the session of the filing transaction, before it commits.
 EmergencyListener = Callable[[Session, Case, Settings], object]
@@ -53,3 +53,21 @@ def announce_emergency(session: Session, case: Case, settings: Settings) -> None
     require_listener()
     for listener in _listeners:
         listener(session, case, settings)
+
+
+#: Called with the session, the case and who claimed it, before the claim commits.
+ClaimListener = Callable[[Session, Case, User], object]
+
+_claim_listeners: list[ClaimListener] = []
+
+
+def on_claim(listener: ClaimListener) -> None:
+    """Subscribe ``listener`` to every claim of a case (on call: a claim acknowledges)."""
+    if listener not in _claim_listeners:
+        _claim_listeners.append(listener)
+
+
+def announce_claim(session: Session, case: Case, claimant: User) -> None:
+    """A specialist explicitly took the case on; listeners run in the claim's transaction."""
+    for listener in _claim_listeners:
+        listener(session, case, claimant)

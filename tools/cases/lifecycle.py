@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from tools.base.clock import now
 from tools.base.config import Settings
 from tools.base.messages import N_
-from tools.cases.emergency import announce_emergency
+from tools.cases.emergency import announce_claim, announce_emergency
 from tools.cases.errors import CaseError
 from tools.cases.sla import sla_promise
 from tools.cases.timeline import add_event
@@ -93,15 +93,23 @@ def set_severity(
 
 
 def claim(session: Session, case: Case, specialist: User) -> CaseEvent:
-    """Take an unassigned case; a case someone else holds needs :func:`take_over`."""
-    return assign(session, case, specialist, specialist, expected_assignee_id=None)
+    """Take an unassigned case; a case someone else holds needs :func:`take_over`.
+
+    Claiming is an explicit act of taking the case on: an emergency's callout counts as
+    acknowledged (on call hears it through :func:`tools.cases.emergency.announce_claim`).
+    """
+    event = assign(session, case, specialist, specialist, expected_assignee_id=None)
+    announce_claim(session, case, specialist)
+    return event
 
 
 def take_over(
     session: Session, case: Case, specialist: User, expected_assignee_id: int | None
 ) -> CaseEvent:
     """Take a case from the specialist the page showed; refused if it changed hands since."""
-    return assign(session, case, specialist, specialist, expected_assignee_id)
+    event = assign(session, case, specialist, specialist, expected_assignee_id)
+    announce_claim(session, case, specialist)
+    return event
 
 
 def hand_over(

@@ -140,6 +140,23 @@ def link(
     return other
 
 
+def link_repeat(session: Session, case: Case, earlier: Case) -> None:
+    """Link a case filed for a report sent again after ``earlier`` was closed (no actor).
+
+    Both timelines say so; linking a pair twice (a retry that raced) changes nothing.
+    """
+    low, high = sorted((case.id, earlier.id))
+    exists = session.scalar(
+        select(CaseLink.id).where(CaseLink.case_id == low, CaseLink.linked_id == high)
+    )
+    if exists is not None:
+        return
+    session.add(CaseLink(case_id=low, linked_id=high, created_by_id=None, created_at=now()))
+    for one, two in ((case, earlier), (earlier, case)):
+        data = {"reference": two.reference, "reason": "reported again after closing"}
+        add_event(session, one, "linked", None, Audience.INTERNAL, data=data)
+
+
 def merge(
     session: Session, source: Case, target: Case | None, actor: User, may_see_restricted: bool
 ) -> Case:

@@ -25,7 +25,8 @@ import hashlib
 import hmac
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,7 +37,8 @@ from tools import cases
 from tools.base import jsontext
 from tools.base.addresses import InvalidAddress, checked_address
 from tools.base.config import Settings
-from tools.models import Case, CaseSource, Category, Severity
+from tools.cases.related import link_repeat
+from tools.models import Case, CaseSource, CaseStatus, Category, Severity
 from tools.wiki import evidence, subjects
 
 #: The reporter's name and e-mail as the extension sends them: short, but not trusted.
@@ -49,29 +51,31 @@ class Threat(StrEnum):
     PUBLIC_HARM = "public-harm"
 
 
-#: The texts of ``reportincident-threats-*`` in the wikis' languages we read (from the
-#: extension's i18n files), lower case. A body in another language still files: the
-#: threat type is then "not recognised" and a specialist reads it from the raw text.
+#: The texts of ``reportincident-threats-*``, lower case. The extension formats the body in
+#: English (``ZendeskClient`` uses the English text formatter); French is kept, checked
+#: against the extension's ``i18n/fr.json``, should a wiki format it in its own language.
+#: A body in another language still files: the threat type is then "not recognised" and
+#: a specialist reads it from the raw text.
 THREAT_TEXTS: dict[Threat, tuple[str, ...]] = {
-    Threat.PHYSICAL_HARM: (
-        "threats of physical harm",
-        "menaces de violence physique",
-        "ameaças de dano físico",
-        "تهديدات بالأذى الجسدي",
-    ),
-    Threat.SELF_HARM: (
-        "threats of self-harm",
-        "menaces d'automutilation",
-        "ameaças de automutilação",
-        "تهديدات بإيذاء النفس",
-    ),
-    Threat.PUBLIC_HARM: (
-        "threats of public harm",
-        "menaces de violence publique",
-        "ameaças de dano público",
-        "تهديدات بالأذى العام",
-    ),
+    Threat.PHYSICAL_HARM: ("threats of physical harm", "menaces de violence physique"),
+    Threat.SELF_HARM: ("threats of self-harm", "menaces d'automutilation"),
+    Threat.PUBLIC_HARM: ("threats of public harm", "menaces de violence publique"),
 }
+
+#: The ``$3`` of the body: ``reportincident-notification-link-to-{page,comment,topic}-prefix``
+#: (English, and French from ``i18n/fr.json``), lower case.
+LINK_PREFIXES = (
+    "link to page",
+    "link to reported comment",
+    "link to reported topic",
+    "lien vers la page",
+    "lien vers le commentaire signalé",
+    "lien vers le sujet signalé",
+)
+
+#: The ``$4``: ``https://host/w/index.php?oldid=N[#thread]``, or ``Title::getFullURL()`` for
+#: a page without revision, which is protocol-relative on Wikimedia (``//host/wiki/…``).
+LINK = re.compile(r"(?:https?:)?//[^\s/]+\S*", re.IGNORECASE)
 
 #: Behaviour types of the extension's non-emergency flow, should a wiki send them here.
 BEHAVIOUR_TEXTS: dict[Category, tuple[str, ...]] = {
@@ -170,18 +174,19 @@ def parse_report(wiki: str, request: dict[str, Any]) -> Report:
     problems = []
     if not reporter:
         problems.append("no reporting user")
-    lines = [line.strip() for line in body.splitlines() if line.strip()]
+    raw_lines = body.splitlines()
+    lines = [line.strip() for line in raw_lines if line.strip()]
     values = [_value(line) for line in lines]
-    link, thread_id = _link(body)
-    if link is None:
-        problems.append("no link to the reported content")
     threat_at, threat = _find(values, THREAT_TEXTS)
     behaviour_at, behaviour = (None, None) if threat else _find(values, BEHAVIOUR_TEXTS)
     if threat is None and behaviour is None:
         problems.append("threat type not recognised")
-    reported = _reported_user(lines, values, reporter)
     found_at = threat_at if threat_at is not None else behaviour_at
-    details = _details(lines, values, found_at)
+    link, thread_id = _link(lines[: found_at if found_at is not None else 3])
+    if link is None:
+        problems.append("no link to the reported content")
+    reported = _reported_user(lines, values, reporter)
+    details = _details(raw_lines, lines[found_at] if found_at is not None else None)
     return Report(
         wiki=wiki,
         reporter=reporter,
@@ -210,14 +215,32 @@ def _value(line: str) -> str:
     return line
 
 
-def _link(body: str) -> tuple[str | None, str | None]:
-    """The link to the reported content and its DiscussionTools thread id, if any."""
-    match = re.search(r"https?://\S+", body)
-    if match is None:
-        return None, None
-    url = match.group(0).rstrip(".,;)")
-    fragment = urlsplit(url).fragment
-    return url, fragment or None
+def _link(header: list[str]) -> tuple[str | None, str | None]:
+    """The ``$3: $4`` line's link and its DiscussionTools thread id, if any.
+
+    Only the lines before the threat type are read, so a URL in the reporter's details is
+    never taken for the reported content: a line labelled with a known link prefix, else
+    the third line (the ``$3: $4`` of the body) when its value is a link.
+    """
+    labelled = [line for line in header if _label(line) in LINK_PREFIXES]
+    candidates = labelled or header[2:3]
+    for line in candidates:
+        match = LINK.fullmatch(_value(line)) if _label(line) else None
+        if match is None:
+            continue
+        url = match.group(0).rstrip(".,;)")
+        if url.startswith("//"):
+            url = "https:" + url  # Title::getFullURL() on Wikimedia: protocol-relative
+        return url, urlsplit(url).fragment or None
+    return None, None
+
+
+def _label(line: str) -> str:
+    """A line's label, lower case (``Link to page: //x`` -> ``link to page``); "" if none."""
+    label, colon, _ = line.partition(":")
+    if not colon or label.lower().startswith(("http", "//")) or "//" in label:
+        return ""
+    return label.strip().lower()
 
 
 def _find(values: list[str], table: dict[Any, tuple[str, ...]]) -> tuple[int | None, Any]:
@@ -240,12 +263,26 @@ def _reported_user(lines: list[str], values: list[str], reporter: str) -> str | 
     return None
 
 
-def _details(lines: list[str], values: list[str], after: int | None) -> str:
-    """The reporter's own words: everything after the threat line (its label dropped)."""
-    if after is None or after + 1 >= len(lines):
+def _details(raw_lines: list[str], threat_line: str | None) -> str:
+    """The reporter's own words (``$6``): everything after the threat line, label dropped.
+
+    Taken from the body's own lines, so the paragraphs the reporter wrote stay as written.
+    """
+    if threat_line is None:
         return ""
-    rest = [values[after + 1], *lines[after + 2 :]]
-    return "\n".join(rest).strip()
+    for index, raw in enumerate(raw_lines):
+        if raw.strip() == threat_line:
+            rest = raw_lines[index + 1 :]
+            break
+    else:
+        return ""
+    while rest and not rest[0].strip():
+        rest = rest[1:]
+    if not rest:
+        return ""
+    first = rest[0].strip()
+    rest = [_value(first) if _label(first) else first, *rest[1:]]
+    return "\n".join(line.rstrip() for line in rest).strip()
 
 
 def submission_key(report: Report) -> str:
@@ -294,16 +331,51 @@ def _description(report: Report) -> str:
     return "\n\n".join(parts)
 
 
-def file_report(session: Session, settings: Settings, wiki: str, request: dict[str, Any]) -> Case:
-    """File a report as a case (once, however often it is sent); emergencies call out."""
+def file_report(
+    session: Session,
+    settings: Settings,
+    wiki: str,
+    request: dict[str, Any],
+    spooled_at: datetime | None = None,
+) -> Case:
+    """File a report as a case (once, however often it is sent); emergencies call out.
+
+    The same report sent again while its case is open is that case (a retry). Sent again
+    after its case was closed, it is a new emergency: a new case, linked to the old one,
+    that calls out like any other. ``spooled_at``: when a report filed from the spool
+    arrived (the database was down then); the case says so.
+    """
     report = parse_report(wiki, request)
+    if spooled_at is not None:
+        report.problems.append(
+            f"received {spooled_at:%Y-%m-%d %H:%M} UTC while the database was down; "
+            "filed from the spool"
+        )
     filed = new_request(report)
-    earlier = cases.find_by_submission_key(session, filed.submission_key or "")
+    key = filed.submission_key or ""
+    earlier = cases.find_by_submission_key(session, key)
+    closed = None
+    while earlier is not None and earlier.status in CLOSED:
+        key = _repeat_key(key, earlier)
+        closed, earlier = earlier, cases.find_by_submission_key(session, key)
     if earlier is not None:
         return earlier
+    filed = replace(filed, submission_key=key)
     case = cases.file_request(session, None, filed, settings, source=CaseSource.REPORTINCIDENT)
     # Set once: a racing retry that lost finds the same case and writes the same values.
     case.contact_name = report.reporter or None
     case.contact_email = report.reporter_email or None
     case.intake_warning = "; ".join(report.problems) or None
+    if closed is not None:
+        link_repeat(session, case, closed)
     return case
+
+
+#: A case in one of these is over: the same report again is a new emergency.
+CLOSED = (CaseStatus.RESOLVED, CaseStatus.CLOSED)
+
+
+def _repeat_key(key: str, closed: Case) -> str:
+    """The key of the report sent again after ``closed``: stable, so a retry files once."""
+    digest = hashlib.sha256(f"{key}|after:{closed.id}".encode()).hexdigest()
+    return "ri:" + digest[:61]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hmac
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tools.base import clock
@@ -17,7 +17,7 @@ from tools.base.config import Settings
 from tools.base.messages import N_
 from tools.cases.lifecycle import take_over
 from tools.models import Callout, CalloutChain, CalloutStatus, Case, ChainStatus, User
-from tools.oncall.callouts import chain_of, timeline_event, token_hash
+from tools.oncall.callouts import chain_of, stop_chain, token_hash
 from tools.oncall.errors import LinkRefused, OncallError
 from tools.oncall.targets import may_open
 
@@ -73,32 +73,10 @@ def acknowledge(
         raise OncallError(N_("This case has no callout to acknowledge."))
     if not may_open(session, user, case, settings):
         raise OncallError(N_("Only restricted specialists may take a restricted case."))
-    at = clock.now()
-    stopped = session.execute(
-        update(CalloutChain)
-        .where(
-            CalloutChain.id == chain.id,
-            CalloutChain.status.in_([ChainStatus.ACTIVE, ChainStatus.EXHAUSTED]),
-        )
-        .values(
-            status=ChainStatus.ACKNOWLEDGED,
-            acknowledged_by_id=user.id,
-            acknowledged_at=at,
-            next_step_at=None,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if stopped.rowcount != 1:  # type: ignore[attr-defined]
+    if not stop_chain(session, chain, case, user, clock.now(), via):
         session.refresh(chain, with_for_update=True)
         by = chain.acknowledged_by.username if chain.acknowledged_by else "?"
         raise OncallError(N_("This emergency was already acknowledged by %(name)s."), name=by)
-    session.refresh(chain)
-    for callout in session.scalars(select(Callout).where(Callout.case_id == case.id)):
-        if callout.user_id == user.id:
-            callout.status, callout.acknowledged_at = CalloutStatus.ACKNOWLEDGED, at
-        elif callout.status == CalloutStatus.PENDING:  # not sent yet: no need any more
-            callout.status = CalloutStatus.CANCELLED
-    timeline_event(session, case, "acknowledged", at, {"via": via}, actor=user)
     if case.assignee_id != user.id:
         take_over(session, case, user, case.assignee_id)
     return chain

@@ -12,6 +12,7 @@ from tools.base.config import Settings
 from tools.models import Callout, CalloutChain, CalloutStatus, ChainStatus, Shift, User, WeeklyShift
 from tools.oncall.rota import Segment, coverage, next_on_rota, upcoming_gaps
 from tools.oncall.shifts import one_off_shifts, weekly_shifts
+from tools.oncall.targets import is_restricted_specialist
 from tools.oncall.worker import last_heartbeat
 
 
@@ -71,6 +72,7 @@ class Overview:
     next: Segment | None
     segments: list[Segment]
     gaps: list[Segment]
+    restricted_gaps: list[Segment]  # people on duty, none of them a restricted specialist
     weekly: list[WeeklyShift]
     one_offs: list[Shift]
 
@@ -83,9 +85,29 @@ def overview(session: Session, settings: Settings, at: datetime) -> Overview:
         next=next_on_rota(session, at, settings.oncall_lookahead_days),
         segments=segments,
         gaps=[segment for segment in segments if not segment.people],
+        restricted_gaps=without_restricted(session, settings, segments),
         weekly=weekly_shifts(session),
         one_offs=one_off_shifts(session, at),
     )
+
+
+def without_restricted(
+    session: Session, settings: Settings, segments: list[Segment]
+) -> list[Segment]:
+    """Stretches with someone on duty but no restricted specialist (joined when adjacent)."""
+    found: list[Segment] = []
+    for segment in segments:
+        if not segment.people or any(
+            is_restricted_specialist(session, user, settings) for user in segment.people
+        ):
+            continue
+        if found and found[-1].ends_at == segment.starts_at:
+            last = found[-1]
+            people = tuple({u.id: u for u in (*last.people, *segment.people)}.values())
+            found[-1] = Segment(last.starts_at, segment.ends_at, people)
+        else:
+            found.append(segment)
+    return found
 
 
 @dataclass(frozen=True)

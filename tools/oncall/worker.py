@@ -34,6 +34,7 @@ from tools.models import (
 )
 from tools.oncall.callouts import begin_step, timeline_event, token_hash
 from tools.oncall.rota import local_time
+from tools.oncall.targets import may_open
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +209,10 @@ def _deliver(
     """Send one claimed callout, then record the outcome (outside any open transaction)."""
     with factory() as session:
         callout = session.get_one(Callout, callout_id)
-        subject, body = callout_mail(callout, token, settings, now)
+        if callout.user is not None and not may_open(session, callout.user, callout.case, settings):
+            subject, body = relay_mail(callout, settings)
+        else:
+            subject, body = callout_mail(callout, token, settings, now)
         address = callout.user.email if callout.user else None
         reference, attempts = callout.case.reference, callout.attempts
     error: str | None = None
@@ -276,6 +280,24 @@ def callout_mail(
         "— Safety Desk\n"
     )
     return f"[{case.reference}] Emergency callout ({category})", body
+
+
+def relay_mail(callout: Callout, settings: Settings) -> tuple[str, str]:
+    """To someone paged who may not open the case: the reference only, and what is needed.
+
+    A restricted emergency reached nobody who may open it; they are asked to find a
+    restricted specialist. No category, no link to acknowledge: they cannot take it.
+    """
+    reference = callout.case.reference
+    body = (
+        f"Emergency {reference} needs a restricted specialist now.\n\n"
+        "Nobody on call who may open this case could be reached, and you may not open it "
+        "yourself. Please reach a restricted specialist (phone, chat) and give them the "
+        "reference above.\n"
+        f"The rota: {settings.public_url}/oncall\n\n"
+        "This mail carries the reference only, nothing of the case.\n\n— Safety Desk\n"
+    )
+    return f"[{reference}] Emergency: a restricted specialist is needed", body
 
 
 def _heartbeat(factory: sessionmaker[Session], now: datetime, report: RunReport) -> None:
