@@ -252,12 +252,16 @@ class RuleScorer:
         loaded = (load_language(file) for file in sorted(directory.glob("*.toml")))
         return cls({rules.language: rules for rules in loaded})
 
-    def score(self, text: str, language: str) -> Verdict:
-        rules = (
+    def for_language(self, language: str) -> LanguageRules:
+        """The rules of ``language``, of its base language (pt-br: pt), else English."""
+        return (
             self.rules.get(language)
-            or self.rules.get(language.split("-")[0])  # pt-br, fr-ca: the base language
+            or self.rules.get(language.split("-")[0])
             or self.rules[FALLBACK_LANGUAGE]
         )
+
+    def score(self, text: str, language: str) -> Verdict:
+        rules = self.for_language(language)
         folded, offsets = fold(text)
         lowered = folded.lower()
         if len(lowered) != len(folded):  # a letter whose lower case is longer: keep offsets
