@@ -134,7 +134,9 @@ class CombinedScorer:
                 continue
             phrases = rule.phrases if rule else ()
             if model_score >= THRESHOLD and self.model is not None:
-                words = self.model.explain(text, language, category)
+                words = self.model.explain(text, language, category, top=5)
+                common = structure.function_words(language)
+                words = [w for w in words if normalise(w) not in common][:3]
                 phrases += tuple(f"{LEARNED}: {word}" for word in words if word not in phrases)
             findings.append(Finding(category, round(min(value, 1.0), 3), phrases))
         findings.sort(key=lambda f: (-f.score, CATEGORIES.index(f.category)))

@@ -332,7 +332,7 @@ def _score_category(
         if rule not in category.reports and (context.quoted(start) or context.reported(start)):
             weight *= context.rules.reported_factor
         best[rule] = max(best.get(rule, 0.0), weight)
-        phrase = _original(text, offsets, start, end)
+        phrase = original_span(text, offsets, start, end)
         if phrase not in phrases:
             phrases.append(phrase)
     if not best:
@@ -345,7 +345,8 @@ def _score_category(
     )
 
 
-def _original(text: str, offsets: list[int] | None, start: int, end: int) -> str:
+def original_span(text: str, offsets: list[int] | None, start: int, end: int) -> str:
+    """The text as written behind ``folded[start:end]`` (see :func:`fold`)."""
     if offsets is None:
         return text[start:end]
     # marks dropped after the last character (a final short vowel) belong to the phrase

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tools.triage.normalise import normalise, stems, words
+from tools.triage.rules import fold
+from tools.triage.rules import original_span as original
 from tools.triage.verdict import Finding
 
 RULES_DIR = Path(__file__).parent / "rules"
@@ -117,9 +119,9 @@ def _threat(
             if negated is not None:
                 negated.append(True)
             continue
-        near = before[-5:] + after[:4] if strength == 2 else after[:1]
+        near = before[-5:] + after[:4] if strength == 2 else before[-1:] + after[:1]
         target = any(w in lexicon.target for w in near) or (
-            lexicon.infix and token.endswith(("ك", "كم"))
+            lexicon.infix and token.endswith(("ك", "كم", "هم", "ها", "هن", "كي"))
         )
         score = 0.9 if intent and target else 0.45 if target else 0.0
         if score > best:
@@ -164,8 +166,9 @@ def score(text: str, language: str) -> Finding | None:
 def _as_written(text: str, phrase: str) -> str:
     """The words of ``phrase`` as the comment wrote them, where normalising kept them."""
     pattern = r"\W+".join(re.escape(word) for word in phrase.split()).replace("'", "['\u2019]")
-    found = re.search(pattern, text, re.IGNORECASE)
-    return found.group(0) if found else phrase
+    folded, offsets = fold(text)  # accents and Arabic variants folded, as the rules do
+    found = re.search(pattern, folded, re.IGNORECASE)
+    return original(text, offsets, *found.span()) if found else phrase
 
 
 def negated_harm(text: str, language: str) -> bool:
@@ -183,6 +186,14 @@ def negated_harm(text: str, language: str) -> bool:
         if tokens:
             _threat(lexicon, tokens, stems(tokens, lexicon.language), negated)
     return bool(negated)
+
+
+def function_words(language: str) -> frozenset[str]:
+    """Pronouns, auxiliaries and negations of ``language``: no explanation on their own."""
+    lexicon = _lexicon(language)
+    if lexicon is None:
+        return frozenset()
+    return lexicon.intent | lexicon.target | lexicon.negation | lexicon.possessive
 
 
 def _lexicon(language: str) -> Lexicon | None:
