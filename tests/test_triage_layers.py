@@ -203,3 +203,43 @@ def test_a_learned_alert_says_which_words_fired_it() -> None:
     assert learned, verdict
     words = [p.split(": ", 1)[1] for p in learned[0].phrases if p.startswith(LEARNED)]
     assert all(word in text for word in words)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "I won't be around after tonight, please look after the articles I started."),
+        ("fr", "J'ai mis de côté les cachets, ce soir j'en finis. Adieu à tous."),
+        ("pt", "Já separei os remédios. Adeus a todos, obrigado por tudo."),
+        ("ar", "هذا آخر تعديل لي، لن أكون هنا بعد الليلة."),
+    ],
+)
+def test_a_farewell_is_read_as_self_harm(language: str, text: str) -> None:
+    assert "self_harm" in flagged(text, language)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "Our client intends to commence proceedings unless the page is removed."),
+        ("fr", "Vous recevrez sous peu une mise en demeure de notre cabinet d'avocats."),
+        ("pt", "O meu cliente irá intentar uma ação judicial contra V. Exa."),
+        ("ar", "سيتخذ موكلي جميع الإجراءات القانونية ضدكم أمام المحاكم."),
+    ],
+)
+def test_a_legal_threat_in_a_lawyers_register_is_caught(language: str, text: str) -> None:
+    assert "legal_threat" in flagged(text, language)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "Per WP:NLT, writing 'I will sue' gets you blocked; is that policy too strict?"),
+        ("pt", "A política de ameaças legais deveria ser discutida na esplanada."),
+        ("en", "I'm going to sue... just kidding, I'm going to rewrite the lead."),
+    ],
+)
+def test_talk_about_the_legal_threats_policy_is_not_a_legal_threat(
+    language: str, text: str
+) -> None:
+    assert "legal_threat" not in flagged(text, language)

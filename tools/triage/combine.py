@@ -25,6 +25,8 @@ from tools.triage.verdict import CATEGORIES, THRESHOLD, Finding, Verdict
 DEFAULT_THRESHOLD = 0.5
 #: Below this, a learned-only score is not a finding: every comment has some probability.
 LEARNED_FLOOR = THRESHOLD / 2
+#: A comment this short is one thought: a negation in it speaks for all of it.
+SHORT = 300
 LEARNED = "learned"  # the prefix of the learned layer's phrases in a finding
 
 
@@ -93,13 +95,15 @@ class CombinedScorer:
         rule: Finding | None,
         model_score: float,
         category: str,
-        negated: bool,
         text: str,
         language: str,
     ) -> bool:
         """Whether a learned-only harm score meets a negation or a false friend."""
         if rule or model_score < LEARNED_FLOOR or category not in ("violence", "self_harm"):
             return False
+        if category == "self_harm" and len(text) > SHORT:
+            return False  # one negated sentence says little about a long post
+        negated = structure.negated_harm(text, language)  # asked only here: it costs
         return negated or self._false_friend(category, text, language)
 
     def learned(self, text: str, language: str) -> dict[str, float]:
@@ -116,19 +120,20 @@ class CombinedScorer:
         found = self.evidence(text, language)
         learned = self.learned(text, language)
         joke = structure.is_joke(text, language)
-        negated = "violence" in learned and structure.negated_harm(text, language)
         findings = []
         for category in CATEGORIES:
             rule = found.get(category)
             rule_score = rule.score if rule else 0.0
             model_score = learned.get(category, 0.0)
-            if self._dampened(rule, model_score, category, negated, text, language):
+            if self._dampened(rule, model_score, category, text, language):
                 model_score *= structure.JOKE_FACTOR  # "I will not kill you", "shoot a mail"
             if rule_score >= THRESHOLD and model_score >= THRESHOLD:
                 value = 1 - (1 - rule_score) * (1 - model_score)
             else:
                 value = max(rule_score, model_score)
-            if joke and category in ("violence", "harassment"):
+            if joke and category in ("violence", "harassment", "legal_threat"):
+                value *= structure.JOKE_FACTOR
+            if category == "legal_threat" and structure.is_policy_talk(text, language):
                 value *= structure.JOKE_FACTOR
             if value <= 0.005 or (not rule and value < LEARNED_FLOOR):
                 continue

@@ -143,11 +143,13 @@ _SECRET = re.compile(
 
 def grooming(text: str, language: str) -> Finding | None:
     """A minor's age or school year (or asking for them) next to a request for contact."""
-    folded = normalise(text) if language.split("-")[0] != "ar" else text
-    age = [m.group(0) for m in _AGE.finditer(text)] or [m.group(0) for m in _AGE.finditer(folded)]
     contact = [m.group(0) for m in _CONTACT.finditer(text)]
     secret = [m.group(0) for m in _SECRET.finditer(text)]
-    if not age or not (contact or secret):
+    if not (contact or secret):
+        return None
+    folded = normalise(text) if language.split("-")[0] != "ar" else text
+    age = [m.group(0) for m in _AGE.finditer(text)] or [m.group(0) for m in _AGE.finditer(folded)]
+    if not age:
         return None
     remaining = 0.5 * (0.5 if contact else 1) * (0.5 if secret else 1)
     phrases = tuple(dict.fromkeys([*age, *contact, *secret]))

@@ -46,6 +46,7 @@ class Lexicon:
     dear: tuple[str, ...]
     menace: tuple[str, ...]
     joke: re.Pattern[str] | None
+    policy: re.Pattern[str] | None  # a discussion of the no-legal-threats policy itself
     infix: bool  # harm and target may be one word (Arabic: سأقتلك)
 
     @functools.cached_property
@@ -77,6 +78,7 @@ def load(file: Path) -> Lexicon | None:
         dear=_stemmed(language, spec["dear"]),
         menace=tuple(normalise(m) for m in spec["menace"]),
         joke=re.compile(normalise(joke)) if joke else None,
+        policy=re.compile(normalise(spec["policy"])) if spec.get("policy") else None,
         infix=bool(spec.get("infix", False)),
     )
 
@@ -120,6 +122,8 @@ def _threat(
                 negated.append(True)
             continue
         near = before[-5:] + after[:4] if strength == 2 else before[-1:] + after[:1]
+        if strength == 1:
+            near = [w for w in near if w != "her"]  # "end her life": a possessive
         target = any(w in lexicon.target for w in near) or (
             lexicon.infix and token.endswith(("ك", "كم", "هم", "ها", "هن", "كي"))
         )
@@ -131,7 +135,8 @@ def _threat(
 
 def _veiled(lexicon: Lexicon, text: str, tokens: list[str], stemmed: list[str]) -> float:
     dear = any(
-        tokens[i] in lexicon.possessive and stemmed[i + 1].startswith(lexicon.dear)
+        (tokens[i] in lexicon.possessive or tokens[i + 1 : i + 3] == ["you", "have"])
+        and stemmed[i + (1 if tokens[i] in lexicon.possessive else 0)].startswith(lexicon.dear)
         for i in range(len(tokens) - 1)
     ) or (lexicon.infix and any(s.startswith(lexicon.dear) for s in stemmed))
     return 0.85 if dear and any(m in text for m in lexicon.menace) else 0.0
@@ -151,11 +156,11 @@ def score(text: str, language: str) -> Finding | None:
             continue
         stemmed = stems(tokens, lexicon.language)
         value, phrase = _threat(lexicon, tokens, stemmed)
-        veiled = _veiled(lexicon, sentence, tokens, stemmed)
-        if veiled > value:
-            value, phrase = veiled, tokens[:8]
         if value > best:
             best, phrases = value, [" ".join(phrase)]
+    tokens = words(normal)
+    if _veiled(lexicon, normal, tokens, stems(tokens, lexicon.language)) > best:
+        best, phrases = 0.85, [" ".join(m for m in lexicon.menace if m in normal)]
     if best and lexicon.joke is not None and lexicon.joke.search(normal):
         best *= JOKE_FACTOR
     if not best:
@@ -199,6 +204,12 @@ def function_words(language: str) -> frozenset[str]:
 def _lexicon(language: str) -> Lexicon | None:
     table = lexicons()
     return table.get(language) or table.get(language.split("-")[0]) or table.get("en")
+
+
+def is_policy_talk(text: str, language: str) -> bool:
+    """Whether ``text`` discusses the no-legal-threats policy (WP:NLT) rather than threatens."""
+    lexicon = _lexicon(language)
+    return bool(lexicon and lexicon.policy and lexicon.policy.search(normalise(text)))
 
 
 def is_joke(text: str, language: str) -> bool:
