@@ -28,10 +28,10 @@ REGIONS = {
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _STREET = (
     r"(?:street|st\.?|avenue|ave\.?|road|rd\.?|lane|ln\.?|drive|dr\.?|boulevard|blvd\.?"
-    r"|court|place|way|terrace|close|crescent)"
+    r"|crescent)"
 )
 _ADDRESS = re.compile(
-    r"\b\d{1,5}[a-z]?,? (?:[A-Z][\w'-]+ ){1,3}" + _STREET + r"(?=\W|$)"
+    r"\b\d{1,5}[a-z]? (?:[A-Z][\w'-]+ ){1,3}" + _STREET + r"(?=\W|$)"
     r"|\b\d{1,5},? (?:rue|avenue|av\.|boulevard|bd|chemin|impasse|allee|place|quai) [\w' -]{3,40}"
     r"|\b(?:rua|avenida|av\.|travessa|alameda|estrada|largo"
     r"|praça) [\w' -]{3,40}?,? (?:n[ºo°.]? ?)?\d{1,5}"
@@ -40,7 +40,9 @@ _ADDRESS = re.compile(
     re.IGNORECASE,
 )
 _UNMASK = re.compile(
-    r"who(?:'s| is) (?:really )?behind|real name|(?:his|her|their) (?:employer|workplace)"
+    r"who(?:'s| is) (?:really )?behind"
+    r"|(?:want|need|find out|know|give me|post|reveal) (?:his|her|their) (?:real name|employer)"
+    r"|(?:his|her|their) (?:real name|employer|workplace) (?:and|or)"
     r"|where (?:he|she|they) works?|qui se cache derri[eè]re|son vrai nom"
     r"|o nome (?:real|verdadeiro)"
     r"|quem (?:esta|está) por tr[aá]s|onde (?:ele|ela) trabalha|اسمه الحقيقي|اسمها الحقيقي"
