@@ -67,7 +67,7 @@ CONTEXT = 80
 
 def _phones(text: str, language: str) -> list[tuple[int, str]]:
     found: dict[str, int] = {}
-    if not _DIGITS.search(text):
+    if not _DIGITS.search(_IP.sub(" ", text)):  # IP addresses (signatures) are not numbers
         return []
     for region in REGIONS.get(language.split("-")[0], REGIONS["en"]):
         for match in phonenumbers.PhoneNumberMatcher(text, region):
