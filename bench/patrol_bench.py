@@ -9,8 +9,9 @@ Prints, each measured in one run:
   Goal: at most 20 ms per edit.
 - classifier: comments per second through :func:`tools.triage.classify`: the plain
   text of the page's own comments (English), and as many French, Arabic and
-  Portuguese ones made of noticeboard sentences (a few of them threats).
-  Goal: at least 5,000 comments per second.
+  Portuguese ones made of noticeboard sentences (a few of them threats), through
+  every layer (rules, structure, detectors, learned model).
+  Goal: at least 1,000 comments per second on one core.
 
 The page is synthetic but shaped like a real noticeboard (ANI, WP:BN, Bistro):
 level-2 and level-3 headings, indented replies, signatures with user, talk and
@@ -32,6 +33,7 @@ import mwparserfromhell
 
 from tools.patrol.wikitext import WikiDialect, comments, new_comments
 from tools.triage import classify
+from tools.triage.learned import default_model
 
 MONTHS = WikiDialect.english().months
 USERS = [f"Editor{n}" for n in range(300)] + ["Admin One", "Steward_two", "Long name here"]
@@ -170,8 +172,12 @@ def bench_classifier(page: str, count: int) -> None:
     while len(texts) < 2 * count:
         language = rng.choice(list(OTHER_LANGUAGES))
         sentences = rng.choices(OTHER_LANGUAGES[language], k=rng.randrange(1, 4))
-        texts.append((" ".join(sentences) + " Editor1 (d) 12:34, 5 mars 2026 (CET)", language))
+        signature = f" Editor{len(texts)} (d) 12:34, 5 mars 2026 (CET)"  # no two texts alike
+        texts.append((" ".join(sentences) + signature, language))
     classify("warm up", "en")
+    model = default_model()
+    layers = f"rules, structure, detectors and learned layer ({len(model.models)} categories)"
+    print("classifier layers:", layers if model is not None else "rules only (no model file)")
     ((wall, cpu),) = _timed(lambda: [classify(text, language) for text, language in texts], 1)
     average = sum(len(t) for t, _ in texts) / len(texts)
     for label, elapsed in (("wall", wall), ("CPU", cpu)):
@@ -179,7 +185,7 @@ def bench_classifier(page: str, count: int) -> None:
         print(
             f"classifier ({label}): {rate:,.0f} comments/s over {len(texts)} comments in"
             f" en, fr, ar, pt ({average:.0f} characters on average)"
-            f" (goal >= 5,000: {'met' if rate >= 5000 else 'NOT met'})"
+            f" (goal >= 1,000 with the learned layer: {'met' if rate >= 1000 else 'NOT met'})"
         )
 
 

@@ -226,6 +226,8 @@ def highlight(text: str, phrases: Iterable[str]) -> list[tuple[str, bool]]:
     spans: list[tuple[int, int]] = []
     for phrase in {p for p in phrases if p.strip()}:
         needle = phrase.casefold()
+        if needle not in folded and ": " in needle:  # "learned: word", "phone number: …"
+            needle = needle.split(": ", 1)[1]
         start = folded.find(needle)
         while start != -1 and len(folded) == len(text):
             spans.append((start, start + len(needle)))

@@ -8,12 +8,14 @@ will *not* kill"), that report someone else's words ("he *wrote* …"), and fals
 friends that look like a threat and are not ("kill the process"). A specialist sees
 why a comment was flagged: every finding carries the phrases as written.
 
-A learned model can be added later behind the same :class:`Scorer` protocol.
+Beside the rules: threats read as structure (:mod:`tools.triage.structure`), detectors
+of personal data and grooming (:mod:`tools.triage.detectors`) and a learned layer
+(:mod:`tools.triage.learned`), combined per category (:mod:`tools.triage.combine`).
 """
 
 from __future__ import annotations
 
-from tools.triage.rules import default_scorer
+from tools.triage.combine import default_combined
 from tools.triage.verdict import (
     CATEGORIES,
     EMERGENCY_CATEGORIES,
@@ -25,12 +27,13 @@ from tools.triage.verdict import (
 
 
 def classify(text: str, language: str) -> Verdict:
-    """Score ``text`` (plain text, see :func:`tools.patrol.plaintext.plain_text`) with the rules.
+    """Score ``text`` (plain text, see :func:`tools.patrol.plaintext.plain_text`).
 
-    A language without rules of its own is read with the English rules: English is
-    the lingua franca of cross-wiki noticeboards.
+    Rules, threat structure, detectors and the learned layer together
+    (:mod:`tools.triage.combine`). A language without rules of its own is read with
+    the English rules: English is the lingua franca of cross-wiki noticeboards.
     """
-    return default_scorer().score(text, language)
+    return default_combined().score(text, language)
 
 
 __all__ = [

@@ -1,0 +1,245 @@
+# ruff: noqa: RUF001  (Arabic and full-width letters are the point)
+"""Issue 16: the triage catches threats outside the phrase lists, names personal data,
+learns from real labelled comments and says why a learned alert fired."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from flaskapp.cli import cli
+from tools.triage import THRESHOLD, classify, detectors
+from tools.triage.combine import LEARNED
+from tools.triage.data import real_rows, split_of
+from tools.triage.learned import LearnedModel
+from tools.triage.normalise import normalise
+
+
+def flagged(text: str, language: str) -> set[str]:
+    return {finding.category for finding in classify(text, language).above()}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("i will k1ll y0u", "i will kill you"),
+        ("K I L L you", "kill you"),
+        ("kiiiiill ｙｏｕ", "kill you"),
+        ("سَأَقْتُلُكَ ـــ يا إبراهيم", "ساقتلك  يا ابراهيم"),
+        ("Tu vas MOURIR à 10h", "tu vas mourir a 10h"),
+    ],
+)
+def test_obfuscated_text_is_read_as_plain_words(text: str, expected: str) -> None:
+    assert normalise(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "I'll put a bullet in you if you show up at the meetup."),
+        ("en", "Keep reverting and I will kick your teeth in."),
+        ("en", "i will k1ll y0u"),
+        ("en", "Your kids go to Lincoln Elementary, right? It'd be a shame if something happened."),
+        ("fr", "Je vais te planter un couteau dans le ventre."),
+        ("fr", "Je vais brûler ta maison."),
+        ("pt", "Vou te dar um tiro na cara."),
+        ("pt", "Vou queimar tua casa."),
+        ("ar", "والله لأذبحك يا كلب."),
+        ("ar", "هقتلك لو رجعت التعديل ده تاني"),
+    ],
+)
+def test_threats_outside_the_phrase_lists_are_caught(language: str, text: str) -> None:
+    assert "violence" in flagged(text, language)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "I'm going to kill you lol 😂 jk, great edit mate"),
+        ("fr", "Je vais te tuer à coups de chouquettes 😄 bravo pour l'article !"),
+        ("pt", "Vou te matar kkkkk brincadeira, ficou ótimo o artigo"),
+        ("en", "I will end this discussion now, you are simply wrong about the source."),
+    ],
+)
+def test_jokes_and_figures_of_speech_are_not_alerts(language: str, text: str) -> None:
+    assert "violence" not in flagged(text, language)
+
+
+def test_doxxing_finding_says_what_personal_data_it_saw() -> None:
+    text = "His name is Daniel Roberts, he lives at 42 Oak Avenue. Call him on (217) 555-0143."
+    finding = next(f for f in classify(text, "en").above() if f.category == "doxxing")
+
+    assert "phone number: (217) 555-0143" in finding.phrases
+    assert "street address: 42 Oak Avenue" in finding.phrases
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("fr", "Il habite 14 avenue Victor Hugo, son numéro c'est le 06 12 34 56 78."),
+        ("pt", "Ele mora na Rua Augusta 1500, telefone (11) 98765-4321."),
+        ("ar", "يسكن في 15 شارع الجمهورية، رقم هاتفه 01001234567."),
+    ],
+)
+def test_phone_numbers_and_addresses_are_found_in_every_language(language: str, text: str) -> None:
+    finding = detectors.doxxing(text, language)
+
+    assert finding is not None and finding.score >= THRESHOLD
+    kinds = {phrase.split(":")[0] for phrase in finding.phrases}
+    assert kinds == {"phone number", "street address"}
+
+
+def test_a_public_number_or_an_ip_address_is_not_doxxing() -> None:
+    assert "doxxing" not in flagged("The embassy's public number is +44 20 7946 0000.", "en")
+    assert detectors.doxxing("Blocked 134.226.1.194 for a week.", "en") is None
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "you said you're in year 7, which school do you go to? send me a pic"),
+        ("fr", "t'es en 6ème ? envoie-moi une photo de toi et ajoute-moi sur snap"),
+        ("pt", "vc tem 12 anos? me manda uma foto e me chama no zap"),
+        ("ar", "كم عمرك؟ أنت في الصف السادس؟ أرسلي لي صورتك على الواتساب."),
+    ],
+)
+def test_a_minors_age_next_to_a_request_for_photos_is_grooming(language: str, text: str) -> None:
+    assert "child_safety" in flagged(text, language)
+
+
+def test_an_age_without_a_request_is_not_grooming() -> None:
+    assert detectors.grooming("I was 12 when I started editing, kids can do well.", "en") is None
+
+
+def test_split_of_a_row_is_fixed_by_its_key() -> None:
+    splits = [split_of(f"row-{n}") for n in range(2000)]
+
+    assert splits == [split_of(f"row-{n}") for n in range(2000)]
+    assert 0.6 < splits.count("train") / 2000 < 0.8
+    assert splits.count("dev") > 200 and splits.count("test") > 200
+
+
+def _write(file: Path, header: list[str], rows: list[list[object]]) -> None:
+    file.parent.mkdir(parents=True, exist_ok=True)
+    with file.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+@pytest.fixture
+def data_folder(tmp_path: Path) -> Path:
+    """A tiny data folder shaped like the real one (two of its sets)."""
+    threats = ["i will find you and hurt you", "you will die soon", "i'll smash your face"]
+    insults = ["you are a stupid moron", "shut up you idiot", "what a pathetic loser"]
+    clean = ["thanks for the fix", "see the talk page", "the source is reliable", "nice work"]
+    rows = []
+    for n in range(60):
+        rows.append([f"t{n}", f"{threats[n % 3]} number {n}", 1, 0, 0, 1, 0, 0])
+        rows.append([f"i{n}", f"{insults[n % 3]} number {n}", 1, 0, 0, 0, 1, 0])
+        rows.append([f"c{n}", f"{clean[n % 4]} number {n}", 0, 0, 0, 0, 0, 0])
+    header = ["id", "comment_text", "toxic", "severe_toxic", "obscene", "threat", "insult"]
+    _write(tmp_path / "jigsaw_wiki_talk_en" / "comments.csv", [*header, "identity_hate"], rows)
+    told = [[f"seu idiota burro {n}", 0, 0, 3, 0, 0, 0] for n in range(30)]
+    told += [[f"bom dia pessoal {n}", 0, 0, 0, 0, 0, 0] for n in range(30)]
+    told_header = ["text", "homophobia", "obscene", "insult", "racism", "misogyny", "xenophobia"]
+    _write(tmp_path / "told_br_pt" / "ToLD-BR.csv", told_header, told)
+    return tmp_path
+
+
+def test_real_sets_are_read_into_our_categories(data_folder: Path) -> None:
+    rows = real_rows(data_folder)
+
+    jigsaw = [row for row in rows if row.source == "jigsaw"]
+    assert sum("violence" in row.labels for row in jigsaw) == 60
+    assert sum("harassment" in row.labels for row in jigsaw) == 60
+    told = [row for row in rows if row.source == "told_br"]
+    assert sum(row.labels == {"harassment"} for row in told) == 30
+
+
+def test_train_builds_a_small_model_with_its_data_card(data_folder: Path, tmp_path: Path) -> None:
+    output = tmp_path / "model" / "triage.npz"
+    result = CliRunner().invoke(
+        cli, ["triage", "train", "--data", str(data_folder), "--output", str(output)]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert output.stat().st_size < 5_000_000
+    card = (output.parent / "DATA_CARD.md").read_text(encoding="utf-8")
+    assert "CC BY-SA 3.0" in card and "| jigsaw |" in card and "set jigsaw, split test" in card
+    model = LearnedModel.load(output)
+    assert set(model.models) == {"violence", "harassment"}
+    threat, clean = model.probabilities(
+        ["i will find you and hurt you", "thanks for the fix"], ["en", "en"]
+    )
+    assert threat["violence"] > 0.5 > clean["violence"]
+    assert "hurt" in model.explain("i will find you and hurt you", "en", "violence", top=3)
+
+
+def test_train_without_the_data_folder_is_a_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["triage", "train", "--data", str(tmp_path / "nowhere")])
+
+    assert result.exit_code != 0
+    assert "triage data folder not found" in result.output
+
+
+def test_eval_reports_each_real_set_separately(data_folder: Path) -> None:
+    result = CliRunner().invoke(cli, ["triage", "eval", "--data", str(data_folder)])
+
+    assert result.exit_code == 0, result.output
+    for name in ("own", "jigsaw", "told_br"):
+        assert f"set {name}, split test:" in result.output
+    assert "Learned-layer thresholds (chosen on dev):" in result.output
+
+
+def test_a_learned_alert_says_which_words_fired_it() -> None:
+    text = "you are a disgusting pig and everyone in this project despises your face"
+    verdict = classify(text, "en")
+
+    learned = [f for f in verdict.above() if any(p.startswith(LEARNED) for p in f.phrases)]
+    assert learned, verdict
+    words = [p.split(": ", 1)[1] for p in learned[0].phrases if p.startswith(LEARNED)]
+    assert all(word in text for word in words)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "I won't be around after tonight, please look after the articles I started."),
+        ("fr", "J'ai mis de côté les cachets, ce soir j'en finis. Adieu à tous."),
+        ("pt", "Já separei os remédios. Adeus a todos, obrigado por tudo."),
+        ("ar", "هذا آخر تعديل لي، لن أكون هنا بعد الليلة."),
+    ],
+)
+def test_a_farewell_is_read_as_self_harm(language: str, text: str) -> None:
+    assert "self_harm" in flagged(text, language)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "Our client intends to commence proceedings unless the page is removed."),
+        ("fr", "Vous recevrez sous peu une mise en demeure de notre cabinet d'avocats."),
+        ("pt", "O meu cliente irá intentar uma ação judicial contra V. Exa."),
+        ("ar", "سيتخذ موكلي جميع الإجراءات القانونية ضدكم أمام المحاكم."),
+    ],
+)
+def test_a_legal_threat_in_a_lawyers_register_is_caught(language: str, text: str) -> None:
+    assert "legal_threat" in flagged(text, language)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "Per WP:NLT, writing 'I will sue' gets you blocked; is that policy too strict?"),
+        ("pt", "A política de ameaças legais deveria ser discutida na esplanada."),
+        ("en", "I'm going to sue... just kidding, I'm going to rewrite the lead."),
+    ],
+)
+def test_talk_about_the_legal_threats_policy_is_not_a_legal_threat(
+    language: str, text: str
+) -> None:
+    assert "legal_threat" not in flagged(text, language)

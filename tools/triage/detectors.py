@@ -1,0 +1,158 @@
+"""Detectors made for personal data and grooming, beside the phrase rules.
+
+Doxxing is personal data about someone: a phone number (``phonenumbers``, the
+regions of the comment's language and international ones), an e-mail address
+(``email-validator``), a street address, or a request to unmask an account. A
+finding names the kinds it saw ("phone number: (217) 555-0143"), so a specialist
+knows what to suppress. Grooming is a minor's age or school year (or a question
+about them) next to a request for photos, contact or a private channel, or for
+secrecy from parents.
+"""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from tools.triage.normalise import normalise
+from tools.triage.verdict import Finding
+
+REGIONS = {
+    "en": ("US", "GB", "IN", "AU"),
+    "fr": ("FR", "BE", "CA", "MA"),
+    "pt": ("BR", "PT"),
+    "ar": ("EG", "SA", "MA", "AE", "DZ"),
+}
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_STREET = (
+    r"(?:street|st\.?|avenue|ave\.?|road|rd\.?|lane|ln\.?|drive|dr\.?|boulevard|blvd\.?"
+    r"|crescent)"
+)
+_ADDRESS = re.compile(
+    r"\b\d{1,5}[a-z]? (?:[A-Z][\w'-]+ ){1,3}" + _STREET + r"(?=\W|$)"
+    r"|\b\d{1,5},? (?:rue|avenue|av\.|boulevard|bd|chemin|impasse|allee|place|quai) [\w' -]{3,40}"
+    r"|\b(?:rua|avenida|av\.|travessa|alameda|estrada|largo"
+    r"|praça) [\w' -]{3,40}?,? (?:n[ºo°.]? ?)?\d{1,5}"
+    r"|(?:شارع|حي|طريق|زقاق|عمارة) [\u0600-\u06ff ]{2,30}\d{1,5}|\d{1,5},? (?:شارع"
+    r"|حي) [\u0600-\u06ff]{2,}",
+    re.IGNORECASE,
+)
+_UNMASK = re.compile(
+    r"who(?:'s| is) (?:really )?behind"
+    r"|(?:want|need|find out|know|give me|post|reveal) (?:his|her|their) (?:real name|employer)"
+    r"|(?:his|her|their) (?:real name|employer|workplace) (?:and|or)"
+    r"|where (?:he|she|they) works?|qui se cache derri[eè]re|son vrai nom"
+    r"|o nome (?:real|verdadeiro)"
+    r"|quem (?:esta|está) por tr[aá]s|onde (?:ele|ela) trabalha|اسمه الحقيقي|اسمها الحقيقي"
+    r"|من وراء|مكان عمله|أين يعمل|وين يشتغل",
+    re.IGNORECASE,
+)
+_PERSON = re.compile(
+    r"\b(?:his|her|their|he|she|lives?|living|works? at|call (?:him|her)|son|sa|ses|il|elle"
+    r"|habite|dele|dela|ele|ela|mora|seu|sua)\b|اسمه|اسمها|يسكن|تسكن|رقمه|رقمها|عنوانه|هاتفه",
+    re.IGNORECASE,
+)
+
+
+#: Seven digits or more, with the separators numbers are written with: worth parsing.
+_DIGITS = re.compile(r"(?:\d[\s().\-/]{0,3}){7,}")
+
+
+_IP = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b")
+#: How far around a piece of personal data a word about a person makes it someone's.
+CONTEXT = 80
+
+
+def _phones(text: str, language: str) -> list[tuple[int, str]]:
+    found: dict[str, int] = {}
+    if not _DIGITS.search(_IP.sub(" ", text)):  # IP addresses (signatures) are not numbers
+        return []
+    for region in REGIONS.get(language.split("-")[0], REGIONS["en"]):
+        for match in phonenumbers.PhoneNumberMatcher(text, region):
+            if not _IP.search(match.raw_string):  # an IP address is not a phone number
+                found.setdefault(match.raw_string, match.start)
+    return [(start, raw) for raw, start in found.items()]
+
+
+def _emails(text: str) -> list[tuple[int, str]]:
+    found = []
+    for match in _EMAIL.finditer(text):
+        try:
+            validate_email(match.group(0), check_deliverability=False)
+        except EmailNotValidError:
+            continue
+        found.append((match.start(), match.group(0)))
+    return found
+
+
+def doxxing(text: str, language: str) -> Finding | None:
+    """Personal data of someone in ``text``, each phrase prefixed by its kind.
+
+    Each kind found counts as evidence; a word about a person (his, lives, call
+    him…) near the data doubles it. A lone number or address with nobody near it
+    (an embassy, a help line, a date) stays below the alert threshold.
+    """
+    seen = [
+        *(("phone number", at, p) for at, p in _phones(text, language)),
+        *(("e-mail address", at, e) for at, e in _emails(text)),
+        *(("street address", m.start(), m.group(0).strip()) for m in _ADDRESS.finditer(text)),
+        *(("request to identify", m.start(), m.group(0)) for m in _UNMASK.finditer(text)),
+    ]
+    if not seen:
+        return None
+    kinds = {kind for kind, _, _ in seen}
+    personal = any(
+        _PERSON.search(text, max(0, at - CONTEXT), at + len(value) + CONTEXT)
+        for _, at, value in seen
+    )
+    remaining = 0.65 ** len(kinds) * (0.5 if personal else 1)
+    phrases = tuple(f"{kind}: {value}" for kind, _, value in seen)
+    return Finding(category="doxxing", score=round(1 - remaining, 3), phrases=phrases)
+
+
+_AGE = re.compile(
+    r"\b(?:i'?m|i am|im|age|aged|j'ai|tenho|to com|tô com|tou com|عمري|عندي) ?(?:1[0-5]|[89])\b"
+    r"|\b(?:1[0-5]|[89]) ?(?:yo|y/o|years? old|ans|anos)\b|\byear [5-9]\b|\b[5-9](?:th"
+    r"|st|nd|rd) grade\b"
+    r"|\b[3-6] ?(?:e|eme|ème)\b|\bcm[12]\b|\b[5-9]º? ?ano\b|الصف (?:ال)?(?:خامس|سادس"
+    r"|سابع|ثامن|تاسع|[5-9])"
+    r"|how old (?:are|r) (?:you|u)|what school|which school|quel (?:age|âge)|t'as quel"
+    r"|quelle (?:ecole|école)"
+    r"|quantos anos|qual (?:escola|colegio|colégio)|q escola|que escola|كم عمرك"
+    r"|في أي مدرسة|اي مدرسة",
+    re.IGNORECASE,
+)
+_CONTACT = re.compile(
+    r"\b(?:photos?|pics?|pictures?|selfies?|snap(?:chat)?|whats ?app|insta(?:gram)?"
+    r"|dm me|private(?:ly)?"
+    r"|discord|telegram|kik|skype|your number|meet (?:me|up)|send me|add me|fotos?|zap"
+    r"|whats|privado"
+    r"|me chama|me manda|manda|envoie|envoies|ajoute|en priv[ée]|ton num[ée]ro"
+    r"|rencontrer|te voir)\b"
+    r"|صور|صورتك|واتساب|واتس|خاص|رقمك|سناب|أرسلي|ارسلي|ارسل لي|كلميني|نلتقي",
+    re.IGNORECASE,
+)
+_SECRET = re.compile(
+    r"don'?t tell (?:your )?(?:mum|mom|parents|dad|anyone)|our (?:little )?secret|between us"
+    r"|(?:ne )?(?:dis|dit) rien (?:à|a) (?:tes|ta|ton)|notre secret|nosso segredo"
+    r"|n[aã]o conta (?:pra|para)"
+    r"|لا تخبري|لا تخبر|سرنا|بيننا",
+    re.IGNORECASE,
+)
+
+
+def grooming(text: str, language: str) -> Finding | None:
+    """A minor's age or school year (or asking for them) next to a request for contact."""
+    contact = [m.group(0) for m in _CONTACT.finditer(text)]
+    secret = [m.group(0) for m in _SECRET.finditer(text)]
+    if not (contact or secret):
+        return None
+    folded = normalise(text) if language.split("-")[0] != "ar" else text
+    age = [m.group(0) for m in _AGE.finditer(text)] or [m.group(0) for m in _AGE.finditer(folded)]
+    if not age:
+        return None
+    remaining = 0.5 * (0.5 if contact else 1) * (0.5 if secret else 1)
+    phrases = tuple(dict.fromkeys([*age, *contact, *secret]))
+    return Finding(category="child_safety", score=round(1 - remaining, 3), phrases=phrases)

@@ -1,0 +1,105 @@
+# ruff: noqa: RUF001  (Arabic and full-width letters are the point)
+"""Text normalisation and stemming shared by the structure rules and the learned layer.
+
+Writers dodge filters with ``k1ll``, ``k i l l``, ``kiiiill``, full-width letters or
+Arabic spelling variants; one folded form makes all of them the same word. Words
+are then stemmed (Snowball for en/fr/pt, a light prefix/suffix stripper for Arabic)
+so that a lexicon entry covers its inflections ("kill" → kills, killed, killing).
+Snowball runs in C when PyStemmer is installed (a dependency: ten times quicker).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+import snowballstemmer
+
+_LEET = str.maketrans(
+    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
+)
+_LEET_WORD = re.compile(r"\b(?=(?:[\w@$]*[a-z]){2})[a-z0-9@$]*[0-9@$][a-z0-9@$]*\b")
+#: Single letters separated by spaces, dots, dashes: "k i l l", "k.i.l.l".
+_SPACED = re.compile(r"\b(?:[^\W\d_][ .\-*_]){2,}[^\W\d_]\b")
+_REPEATS = re.compile(r"([^\W\d_])\1{2,}")
+_VOWELS = frozenset("aeiouy")
+_ARABIC = str.maketrans(
+    {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ؤ": "و", "ئ": "ي"}
+)
+_ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")
+#: Combining marks (accents after NFD), dropped: "é" reads as "e".
+_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+
+
+@functools.lru_cache(maxsize=64)  # the rules, structure, detectors and model ask in turn
+def normalise(text: str) -> str:
+    """One comparable form: NFKC, case-folded, accents off, leet and spacing undone."""
+    if text.isascii():
+        text = text.lower()
+    else:
+        text = unicodedata.normalize("NFKC", text).casefold()
+        text = text.replace("\u2019", "'").replace("\u2018", "'")
+        text = _ARABIC_MARKS.sub("", text.translate(_ARABIC))
+        text = _MARKS.sub("", unicodedata.normalize("NFD", text))
+    text = _LEET_WORD.sub(lambda m: m[0].translate(_LEET), text)
+    text = _SPACED.sub(lambda m: re.sub(r"[ .\-*_]", "", m[0]), text)
+    return _REPEATS.sub(lambda m: m[1] if m[1] in _VOWELS else m[1] * 2, text)
+
+
+def words(text: str) -> list[str]:
+    """The words of normalised text."""
+    return _WORD.findall(text)
+
+
+_SNOWBALL = {"en": "english", "fr": "french", "pt": "portuguese"}
+_AR_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال", "و", "ف", "ب", "س", "ل")
+_AR_SUFFIXES = (
+    "كما",
+    "كم",
+    "كن",
+    "هم",
+    "هن",
+    "ها",
+    "ون",
+    "ين",
+    "ات",
+    "ان",
+    "ني",
+    "نا",
+    "ك",
+    "ه",
+    "ي",
+)
+
+
+@functools.cache
+def _stemmer(language: str) -> snowballstemmer.stemmer | None:
+    name = _SNOWBALL.get(language.split("-")[0])
+    return snowballstemmer.stemmer(name) if name else None
+
+
+def arabic_stem(word: str) -> str:
+    """A light Arabic stem: one conjunction/article prefix and one pronoun suffix off."""
+    for prefix in _AR_PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 3:
+            word = word[len(prefix) :]
+            break
+    for suffix in _AR_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def stems(tokens: list[str], language: str) -> list[str]:
+    """The stems of normalised words in ``language`` (unchanged where no stemmer is known)."""
+    if language.split("-")[0] == "ar" or any("\u0600" <= t[:1] <= "\u06ff" for t in tokens[:3]):
+        return [_arabic_cached(token) for token in tokens]
+    stemmer = _stemmer(language)
+    return stemmer.stemWords(tokens) if stemmer else tokens
+
+
+@functools.lru_cache(maxsize=65536)
+def _arabic_cached(word: str) -> str:
+    return arabic_stem(word)

@@ -1,0 +1,219 @@
+# ruff: noqa: RUF001, RUF002  (Arabic and full-width letters are the point)
+"""Threats read as structure: a speaker's intent, a harm and a target, not a fixed phrase.
+
+"I'll put a bullet in you", "je vais te planter", "راح أذبحك" share no phrase with
+the rule files, but each has a first-person intent (future, conditional, oath or
+imperative), a harm word and a target in the second person, close together. The
+word lists (``[structure]`` in ``rules/<language>.toml``) are stemmed once, so
+one entry covers its inflections; text is normalised first (leet, spacing, case,
+Arabic variants). A second-person possessive next to family, home, school or car,
+with a menace ("it would be a shame if…"), is a veiled threat. A joke marker
+("jk", "😂", "brincadeira", "هههه") lowers the score: those were the false alarms.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from tools.triage.normalise import normalise, stems, words
+from tools.triage.rules import fold
+from tools.triage.rules import original_span as original
+from tools.triage.verdict import Finding
+
+RULES_DIR = Path(__file__).parent / "rules"
+_SENTENCES = re.compile(r"[.!?\n;\u061f\u06d4]+")
+WINDOW = 8  # words between intent and harm, harm and target
+JOKE_FACTOR = 0.3
+#: Arabic verb prefixes of a first-person future or oath: سأقتلك، هقتلك، حقتلك، لأذبحنك، راح.
+_AR_FUTURE = ("سا", "سن", "ح", "ه", "لا", "بد", "رح", "را")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The stemmed word lists of one language (see ``[structure]`` in the rule files)."""
+
+    language: str
+    intent: frozenset[str]
+    harm: tuple[str, ...]
+    weak: tuple[str, ...]  # harm only with the target right after it ("end you", "finish you")
+    target: frozenset[str]
+    negation: frozenset[str]
+    possessive: frozenset[str]
+    dear: tuple[str, ...]
+    menace: tuple[str, ...]
+    joke: re.Pattern[str] | None
+    policy: re.Pattern[str] | None  # a discussion of the no-legal-threats policy itself
+    infix: bool  # harm and target may be one word (Arabic: سأقتلك)
+
+    @functools.cached_property
+    def harm_set(self) -> frozenset[str]:
+        return frozenset(self.harm)
+
+
+def _stemmed(language: str, entries: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(stems([normalise(e) for e in entries], language)))
+
+
+def load(file: Path) -> Lexicon | None:
+    """The lexicon of one rule file, or None when it has no ``[structure]`` table."""
+    with file.open("rb") as handle:
+        data = tomllib.load(handle)
+    spec = data.get("structure")
+    if not spec:
+        return None
+    language = data["language"]
+    joke = spec.get("joke")
+    return Lexicon(
+        language=language,
+        intent=frozenset(normalise(w) for w in spec["intent"]),
+        harm=_stemmed(language, spec["harm"]),
+        weak=_stemmed(language, spec.get("weak", [])),
+        target=frozenset(normalise(w) for w in spec["target"]),
+        negation=frozenset(normalise(w) for w in spec["negation"]),
+        possessive=frozenset(normalise(w) for w in spec["possessive"]),
+        dear=_stemmed(language, spec["dear"]),
+        menace=tuple(normalise(m) for m in spec["menace"]),
+        joke=re.compile(normalise(joke)) if joke else None,
+        policy=re.compile(normalise(spec["policy"])) if spec.get("policy") else None,
+        infix=bool(spec.get("infix", False)),
+    )
+
+
+@functools.cache
+def lexicons() -> dict[str, Lexicon]:
+    """The lexicons of the shipped rule files, read once per process."""
+    found = (load(file) for file in sorted(RULES_DIR.glob("*.toml")))
+    return {lexicon.language: lexicon for lexicon in found if lexicon is not None}
+
+
+def _harm_at(lexicon: Lexicon, stem: str) -> int:
+    """2 for a harm word, 1 for a weak one (which needs its target right after), else 0."""
+    if lexicon.infix:
+        return 2 if any(root in stem for root in lexicon.harm) else 0
+    if stem in lexicon.harm_set:
+        return 2
+    return 1 if stem in lexicon.weak else 0
+
+
+def _threat(
+    lexicon: Lexicon, tokens: list[str], stemmed: list[str], negated: list[bool] | None = None
+) -> tuple[float, list[str]]:
+    """The score of one sentence's intent-harm-target structure, and its words.
+
+    ``negated`` gets True appended for a harm word a negation stands before.
+    """
+    best, phrase = 0.0, []
+    for index, stem in enumerate(stemmed):
+        strength = _harm_at(lexicon, stem)
+        if not strength:
+            continue
+        before = tokens[max(0, index - WINDOW) : index]
+        after = tokens[index + 1 : index + 1 + WINDOW]
+        token = tokens[index]
+        intent = any(w in lexicon.intent for w in before) or (
+            lexicon.infix and token.startswith(_AR_FUTURE)
+        )
+        if any(w in lexicon.negation for w in before[-4:]):
+            if negated is not None:
+                negated.append(True)
+            continue
+        near = before[-5:] + after[:4] if strength == 2 else before[-1:] + after[:1]
+        if strength == 1:
+            near = [w for w in near if w != "her"]  # "end her life": a possessive
+        target = any(w in lexicon.target for w in near) or (
+            lexicon.infix and token.endswith(("ك", "كم", "هم", "ها", "هن", "كي"))
+        )
+        score = 0.9 if intent and target else 0.45 if target else 0.0
+        if score > best:
+            best, phrase = score, tokens[max(0, index - 3) : index + 3]
+    return best, phrase
+
+
+def _veiled(lexicon: Lexicon, text: str, tokens: list[str], stemmed: list[str]) -> float:
+    dear = any(
+        (tokens[i] in lexicon.possessive or tokens[i + 1 : i + 3] == ["you", "have"])
+        and stemmed[i + (1 if tokens[i] in lexicon.possessive else 0)].startswith(lexicon.dear)
+        for i in range(len(tokens) - 1)
+    ) or (lexicon.infix and any(s.startswith(lexicon.dear) for s in stemmed))
+    return 0.85 if dear and any(m in text for m in lexicon.menace) else 0.0
+
+
+def score(text: str, language: str) -> Finding | None:
+    """A violence finding when a sentence of ``text`` is built like a threat."""
+    table = lexicons()
+    lexicon = table.get(language) or table.get(language.split("-")[0]) or table.get("en")
+    if lexicon is None:
+        return None
+    normal = normalise(text)
+    best, phrases = 0.0, []
+    for sentence in _SENTENCES.split(normal):
+        tokens = words(sentence)
+        if not tokens:
+            continue
+        stemmed = stems(tokens, lexicon.language)
+        value, phrase = _threat(lexicon, tokens, stemmed)
+        if value > best:
+            best, phrases = value, [" ".join(phrase)]
+    tokens = words(normal)
+    if _veiled(lexicon, normal, tokens, stems(tokens, lexicon.language)) > best:
+        best, phrases = 0.85, [" ".join(m for m in lexicon.menace if m in normal)]
+    if best and lexicon.joke is not None and lexicon.joke.search(normal):
+        best *= JOKE_FACTOR
+    if not best:
+        return None
+    return Finding("violence", round(best, 3), tuple(_as_written(text, p) for p in phrases))
+
+
+def _as_written(text: str, phrase: str) -> str:
+    """The words of ``phrase`` as the comment wrote them, where normalising kept them."""
+    pattern = r"\W+".join(re.escape(word) for word in phrase.split()).replace("'", "['\u2019]")
+    folded, offsets = fold(text)  # accents and Arabic variants folded, as the rules do
+    found = re.search(pattern, folded, re.IGNORECASE)
+    return original(text, offsets, *found.span()) if found else phrase
+
+
+def negated_harm(text: str, language: str) -> bool:
+    """Whether ``text`` names a harm with a negation before it ("I will *not* kill you").
+
+    The learned layer reads words, not their order, so it cannot see this; the
+    combining rule asks here before trusting it alone.
+    """
+    lexicon = _lexicon(language)
+    if lexicon is None:
+        return False
+    negated: list[bool] = []
+    for sentence in _SENTENCES.split(normalise(text)):
+        tokens = words(sentence)
+        if tokens:
+            _threat(lexicon, tokens, stems(tokens, lexicon.language), negated)
+    return bool(negated)
+
+
+def function_words(language: str) -> frozenset[str]:
+    """Pronouns, auxiliaries and negations of ``language``: no explanation on their own."""
+    lexicon = _lexicon(language)
+    if lexicon is None:
+        return frozenset()
+    return lexicon.intent | lexicon.target | lexicon.negation | lexicon.possessive
+
+
+def _lexicon(language: str) -> Lexicon | None:
+    table = lexicons()
+    return table.get(language) or table.get(language.split("-")[0]) or table.get("en")
+
+
+def is_policy_talk(text: str, language: str) -> bool:
+    """Whether ``text`` discusses the no-legal-threats policy (WP:NLT) rather than threatens."""
+    lexicon = _lexicon(language)
+    return bool(lexicon and lexicon.policy and lexicon.policy.search(normalise(text)))
+
+
+def is_joke(text: str, language: str) -> bool:
+    """Whether ``text`` marks itself as a joke (emoji, "jk", "brincadeira", "هههه")."""
+    table = lexicons()
+    lexicon = table.get(language) or table.get(language.split("-")[0]) or table.get("en")
+    return bool(lexicon and lexicon.joke and lexicon.joke.search(normalise(text)))
