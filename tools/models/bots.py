@@ -119,6 +119,9 @@ class LockEvent(Base):
     reason_category: Mapped[str | None] = mapped_column(String(32))
     parsed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     suppressed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Added in 0010: the reason case-folded for search in any script (tools.locks.search_text),
+    # indexed by a FULLTEXT index (MariaDB) or an FTS5 table (SQLite) the migration makes.
+    reason_search: Mapped[str | None] = mapped_column(Text)
 
 
 class BotCheckpoint(Base):
