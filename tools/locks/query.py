@@ -122,8 +122,11 @@ def _filters(query: LockQuery, dialect_name: str) -> tuple[tuple[Any, ...], dict
         target = canonical_target(query.target)[0]
         # An IP or range comes with every range that covers it, each found by the index.
         names = [target, *covering_ranges(target)]
-        values.update({f"target_{index}": name for index, name in enumerate(names)})
-        shape.append(("target", len(names)))
+        if len(names) == 1:  # an account: equality keeps the index's order, no sort
+            add("target", target)
+        else:
+            values.update({f"target_{index}": name for index, name in enumerate(names)})
+            shape.append(("target", len(names)))
     if query.performer:
         add("performer", canonical_username(query.performer))
     if query.reason:
@@ -179,6 +182,7 @@ def _conditions(shape: Sequence[Any]) -> list[ColumnElement[bool]]:
     built = {
         "target_from": lambda: table.c.target >= bindparam("target_from"),
         "target_to": lambda: table.c.target < bindparam("target_to"),
+        "target": lambda: table.c.target == bindparam("target"),
         "performer": lambda: table.c.performer == bindparam("performer"),
         "category": lambda: table.c.reason_category == bindparam("category"),
         "since": lambda: table.c.timestamp >= _raw("since"),
