@@ -200,3 +200,29 @@ def test_an_ip_search_is_served_by_the_target_index(sessions: sessionmaker[Sessi
     described = " ".join(str(part) for row in plan for part in row)
     assert "ix_lock_events_target" in described
     assert "SCAN lock_events" not in described
+
+
+@pytest.mark.parametrize("window", [5000, 70, 10])
+def test_a_common_word_pages_alike_from_the_newest_rows_or_the_index(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch, window: int
+) -> None:
+    from tools.locks import query as query_module
+
+    monkeypatch.setattr(query_module, "RECENT_WINDOW", window)
+    entries = [
+        lock(100 + n, f"User {n}", day=1 + n % 28, comment="Spam" if n % 2 else "Vandalism")
+        for n in range(120)
+    ]
+    _store(sessions, entries)
+    with sessions() as session:
+        pages = [
+            search(session, LockQuery(reason="SPAM"), page=page, per_page=25) for page in (1, 2, 3)
+        ]
+    found = [row.log_id for result in pages for row in result.rows]
+    expected = sorted(
+        (entry for entry in entries if entry["comment"] == "Spam"),
+        key=lambda entry: (entry["timestamp"], entry["logid"]),
+        reverse=True,
+    )
+    assert found == [entry["logid"] for entry in expected]
+    assert [result.has_next for result in pages] == [True, True, False]
