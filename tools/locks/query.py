@@ -191,6 +191,7 @@ def _conditions(shape: Sequence[Any]) -> list[ColumnElement[bool]]:
         "since": lambda: table.c.timestamp >= _raw("since"),
         "until": lambda: table.c.timestamp < _raw("until"),
         "wiki": lambda: table.c.wiki == bindparam("wiki"),
+        "cutoff": lambda: table.c.timestamp >= _raw("cutoff"),
         "public": lambda: table.c.suppressed == literal_column("0"),
     }
     conditions = []
@@ -259,38 +260,52 @@ def _recent_reasons(
     """A reason search's page from the newest rows alone, when they hold all of it.
 
     A full-text index finds a rare word at once, but a common one ("spam") matches
-    a large part of the table, which the index hands over whole to be sorted. The
-    newest :data:`RECENT_WINDOW` rows (with the other filters) are read first: when
-    they hold the page and one more, those are the newest matches, the answer;
-    otherwise (a rarer word) the index answers. None: not a reason search, or too few.
+    a large part of the table, which the index hands over whole to be sorted. So the
+    newest :data:`RECENT_WINDOW` rows (with the other filters, found by an index) are
+    searched first, newest first: when they hold the page and one more, those are the
+    newest matches, the answer. None: not a reason search, or the index must answer.
     """
     modes = [item for item in shape if isinstance(item, tuple) and item[0] == "reason"]
     if not modes or modes[0][1] == "like":
         return None
-    others = [item for item in shape if item not in modes]
-    table = LockEvent.__table__
+    others = tuple(item for item in shape if item not in modes)
+    wanted = {name: value for name, value in values.items() if name != "reason_match"}
+    cutoff = _cutoff(connection, others, wanted)
+    recent = (*others, ("reason", "like"), "cutoff") if cutoff is not None else None
+    rows = _reader.rows(
+        connection,
+        ("search", recent or (*others, ("reason", "like"))),
+        lambda: _select(recent or (*others, ("reason", "like"))),
+        wanted | {"cutoff": cutoff},
+    )
+    if cutoff is None or len(rows) == values["limit"]:
+        return rows  # the window was the whole table, or held the page
+    return None
 
-    def build() -> Select[Any]:
-        recent = (
-            select(*_ROW_COLUMNS, table.c.reason_search)
+
+def _cutoff(connection: Any, others: tuple[Any, ...], values: Mapping[str, Any]) -> Any:
+    """The time of the window's oldest row (as stored), or None if fewer rows match."""
+    table = LockEvent.__table__
+    sql, order = _reader.sql(
+        connection.dialect,
+        ("cutoff", others),
+        lambda: (
+            select(table.c.timestamp)
             .where(*_conditions(others))
             .order_by(table.c.timestamp.desc(), table.c.id.desc())
-            .limit(bindparam("window"))
-            .offset(bindparam("window_offset"))  # SQLite's compiler adds one otherwise
-            .subquery("recent")
-        )
-        return (
-            select(*(recent.c[column.name] for column in _ROW_COLUMNS))
-            .where(recent.c.reason_search.like(bindparam("reason"), escape="\\"))
-            .order_by(recent.c.timestamp.desc(), recent.c.id.desc())
-            .limit(bindparam("limit"))
-            .offset(bindparam("offset"))
-        )
-
-    wanted = {name: value for name, value in values.items() if name != "reason_match"}
-    wanted |= {"window": RECENT_WINDOW, "window_offset": 0}
-    rows = _reader.rows(connection, ("recent", tuple(others)), build, wanted)
-    return rows if len(rows) == values["limit"] else None
+            .limit(bindparam("one"))
+            .offset(bindparam("window"))
+        ),
+    )
+    given = dict(values) | {"one": 1, "window": RECENT_WINDOW - 1}
+    parameters: Any = [given[name] for name in order] if order is not None else given
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, parameters)
+        found = cursor.fetchone()
+    finally:
+        cursor.close()
+    return found[0] if found else None
 
 
 def iter_events(session: Session, query: LockQuery, *, batch: int = 2000) -> Iterator[LockRow]:
