@@ -39,6 +39,8 @@ from tools.models import LockEvent
 
 #: Rows a reason search reads newest first before it asks the full-text index.
 RECENT_WINDOW = 5000
+#: Filters that leave the time index the way to the newest rows.
+_BY_TIME = frozenset({"public", "since", "until", "wiki"})
 
 
 class LockQueryError(ValueError):
@@ -269,6 +271,8 @@ def _recent_reasons(
     if not modes or modes[0][1] == "like":
         return None
     others = tuple(item for item in shape if item not in modes)
+    if any(item not in _BY_TIME for item in others):
+        return None  # a target, performer, category or action: their index narrows first
     wanted = {name: value for name, value in values.items() if name != "reason_match"}
     cutoff = _cutoff(connection, others, wanted)
     recent = (*others, ("reason", "like"), "cutoff") if cutoff is not None else None
