@@ -6,7 +6,7 @@ its checkpoint at once: the API, not the event, is what is stored, so an entry r
 the same however it was found, and a missed event costs nothing but delay. The last
 event id is kept in ``bot_checkpoints`` (stream ``eventstreams:recentchange``) and
 sent back as ``Last-Event-ID`` after a restart or a dropped connection. Before each
-connection, and whenever the stream stays quiet for -poll seconds, every log is read
+connection, and every -poll seconds while events arrive or not, every log is read
 as in polling mode: that catches up after a gap, and reads the suppress log, which
 EventStreams never shows.
 """
@@ -48,6 +48,7 @@ class LockStreamFollower:
             if not self._round():  # the gap since the last event, and the suppress log
                 self._give_up_or_wait()
                 continue
+            self.last_round = time.monotonic()
             self._report_if_due()
             try:
                 quiet = self._stream_once()
@@ -99,6 +100,10 @@ class LockStreamFollower:
             pywikibot.warning(f"Skipping an event that is not JSON: {data[:80]!r}")
             return
         self.last_event_id = event_id or self.last_event_id
+        if time.monotonic() - self.last_round >= float(self.opt.poll):
+            # The real stream is never quiet: read every log (the suppress log) each -poll.
+            self._round()
+            self.last_round = time.monotonic()
         stream = self._stream_of(event)
         if stream is None:
             self.unsaved += 1
@@ -106,8 +111,10 @@ class LockStreamFollower:
                 self._save_event_id()
             return
         self.counter["event"] += 1
-        self._catch_up(stream)
+        # Saved first: a restart reads every log from its checkpoint before it resumes
+        # the stream, so an entry whose event was passed is never lost, only read then.
         self._save_event_id()
+        self._catch_up(stream)
 
     def _stream_of(self, event: Mapping[str, Any]) -> Any:
         """The log this event is an entry of, when the logger reads it; else None."""

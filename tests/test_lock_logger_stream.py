@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import signal
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -137,3 +139,41 @@ def test_a_poll_that_finds_nothing_new_prints_no_progress(
     # Caught up; before the fix each log whose newest entry is older than a day printed a
     # "100 % … 0 stored" line at each poll.
     assert "stored ·" not in second.text, second.text
+
+
+def test_a_busy_stream_still_reads_the_suppress_log_every_poll(
+    devwiki: DevWiki,
+    oversight_bot: tuple[str, str],  # noqa: F811
+    eventstreams: EventStreamsServer,
+    tmp_path: Path,
+) -> None:
+    database = Database(tmp_path)
+    args = (f"-api:{devwiki.api_url}", "-batch:500", "-stream", "-poll:2")
+    bot = Bot(tmp_path, database, oversight_bot, *args)
+    bot.env["SAFETYDESK_PATROL_EVENTSTREAMS_URL"] = eventstreams.url
+    bot.start()
+    busy = threading.Event()
+
+    def chatter() -> None:  # edits elsewhere, never quiet for -poll seconds
+        while not busy.is_set():
+            eventstreams.add(log_event(devwiki, 0, "newusers", "User:Someone"))
+            time.sleep(0.2)
+
+    talker = threading.Thread(target=chatter, daemon=True)
+    try:
+        wait_for(lambda: len(eventstreams.last_event_ids) >= 1, 60, "a connection", bot)
+        talker.start()
+        hidden = devwiki.write_log_entry(
+            "suppress",
+            "cadelete",
+            "Steward One",
+            f"User:Hidden {uuid.uuid4().hex[:6]}@global",
+            {},
+            "Spambot",
+            datetime.now(UTC),
+        )  # the suppress log is never in EventStreams
+        query = "SELECT count(*) FROM lock_events WHERE log_id = ? AND log_type = 'suppress'"
+        wait_for(lambda: database.scalar(query, hidden) == 1, 30, "the suppress entry", bot)
+    finally:
+        busy.set()
+        assert bot.signal(signal.SIGKILL) == -signal.SIGKILL
