@@ -10,6 +10,12 @@ Prints two ratios per database backend, each measured in one run:
   divided by the same indexed ``SELECT`` sent straight to the database driver.
   Goal: at most 2.
 
+Then, beside that point query: a reason search (its first page of 50, newest first)
+for a rare word in another script and case (``СПАМ``, in 0.2 % of the reasons, as
+``Спам-бот``) and for a common one (``abuse``), the same rare search as a plain
+``LIKE`` over the table (what it cost before the full-text index), and the search of
+an IP, which also finds every range that covers it.
+
 The entries are synthetic but in the API's real JSON shape (``list=logevents``,
 ``formatversion=2``, pages of 5,000 as a bot with apihighlimits gets them), in the
 mix of shapes CentralAuth and GlobalBlocking write; the network is left out. Making
@@ -62,6 +68,12 @@ REASONS = (
     "Per request",
 )
 
+#: A reason a few entries in a thousand carry, in Cyrillic: what a reason search is for.
+RARE_REASON = "Спам-бот: межвики"
+RARE_SHARE = 0.002
+#: Reason searches timed: a rare word (any case, another script) and a common one.
+REASON_QUERIES = (("rare", "СПАМ"), ("common", "abuse"))
+
 
 @dataclass(frozen=True)
 class Backend:
@@ -110,7 +122,7 @@ def entry(logid: int, when: datetime, rng: random.Random, accounts: int) -> dict
         "action": action,
         "user": f"Steward {rng.randrange(40)}",
         "timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "comment": rng.choice(REASONS),
+        "comment": RARE_REASON if rng.random() < RARE_SHARE else rng.choice(REASONS),
     }
 
 
@@ -231,6 +243,56 @@ def measure_search(engine: Engine, rows: int, searches: int) -> tuple[float, flo
     return min(t[1] for t in timings), min(t[0] for t in timings)
 
 
+def measure_reasons(engine: Engine, repeats: int = 5) -> dict[str, float]:
+    """Seconds per first page of a reason search (best of ``repeats``), and of the scan.
+
+    The scan is the same search as plain SQL with ``LIKE`` on the case-folded column:
+    what every reason search cost before the full-text index.
+    """
+    sessions = session_factory(engine)
+    columns = ", ".join(column.name for column in _ROW_COLUMNS)
+    placeholder = "?" if engine.dialect.name == "sqlite" else "%s"
+    scan_sql = (
+        f"SELECT {columns} FROM lock_events WHERE reason_search LIKE {placeholder}"
+        " AND suppressed = 0 ORDER BY timestamp DESC, id DESC LIMIT 51"
+    )
+    timings: dict[str, float] = {}
+    with sessions() as session, engine.raw_connection() as connection:
+        cursor = connection.cursor()
+        for label, words in REASON_QUERIES:
+            query = locks.LockQuery(reason=words)
+            found = locks.search(session, query).rows
+            assert found and all(words.casefold() in (row.reason or "").casefold() for row in found)
+            timings[label] = _best(lambda query=query: locks.search(session, query), repeats)
+        pattern = f"%{words_of(REASON_QUERIES[0][1])}%"
+        timings["scan"] = _best(
+            lambda: (cursor.execute(scan_sql, (pattern,)), cursor.fetchall()), 3
+        )
+        cursor.close()
+    return timings
+
+
+def words_of(query: str) -> str:
+    return query.casefold()
+
+
+def measure_ip(engine: Engine, repeats: int = 20) -> float:
+    """Seconds per search of an IP, which also finds the ranges covering it."""
+    sessions = session_factory(engine)
+    with sessions() as session:
+        query = locks.LockQuery(target="198.51.100.7")
+        return _best(lambda: locks.search(session, query), repeats)
+
+
+def _best(action: Callable[[], object], repeats: int) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        action()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
 # --- backends and report ---------------------------------------------------------------
 
 
@@ -268,6 +330,9 @@ def run(backend: Backend, rows: int, searches: int) -> dict[str, float]:
     floor, ingest, engine = measure_ingest(backend.floor_url, backend.url, rows)
     print(" search…", flush=True)
     ours, raw = measure_search(engine, rows, searches)
+    print(f"{backend.name}: reason and IP searches…", flush=True)
+    reasons = measure_reasons(engine)
+    ip = measure_ip(engine)
     engine.dispose()
     return {
         "floor_rate": rows / floor,
@@ -276,6 +341,10 @@ def run(backend: Backend, rows: int, searches: int) -> dict[str, float]:
         "search_us": ours * 1e6,
         "raw_us": raw * 1e6,
         "search_ratio": ours / raw,
+        "reason_rare_ms": reasons["rare"] * 1e3,
+        "reason_common_ms": reasons["common"] * 1e3,
+        "reason_scan_ms": reasons["scan"] * 1e3,
+        "ip_us": ip * 1e6,
     }
 
 
@@ -295,6 +364,22 @@ def report(rows: int, results: dict[str, dict[str, float]]) -> None:
             f" {result['ingest_ratio']:>12.2f} {ingest_ok:<12}"
             f"   {result['raw_us']:>7.1f} {result['search_us']:>9.1f}"
             f" {result['search_ratio']:>10.2f} {search_ok}"
+        )
+    print()
+    print(
+        f"Reason search (first page of 50, newest first) beside the indexed point query;"
+        f" rare: {REASON_QUERIES[0][1]!r} in {RARE_SHARE:.1%} of reasons,"
+        f" common: {REASON_QUERIES[1][1]!r}"
+    )
+    print(
+        f"{'backend':<8} {'point µs':>9} {'IP+ranges µs':>12} {'rare ms':>8} {'common ms':>9}"
+        f" {'LIKE scan ms':>12}"
+    )
+    for name, result in results.items():
+        print(
+            f"{name:<8} {result['search_us']:>9.1f} {result['ip_us']:>12.1f}"
+            f" {result['reason_rare_ms']:>8.2f} {result['reason_common_ms']:>9.2f}"
+            f" {result['reason_scan_ms']:>12.1f}"
         )
 
 

@@ -15,6 +15,7 @@ Special:BotPasswords shows it), SAFETYDESK_BOT_PASSWORD, SAFETYDESK_CENTRAL_API_
 and SAFETYDESK_INSTANCE_PATH (Pywikibot keeps its cookies in its pywikibot folder).
 
     python -m bots.lock_logger -poll:60
+    python -m bots.lock_logger -stream
 
 These options are specific to this script:
 
@@ -27,9 +28,20 @@ These options are specific to this script:
 -backfill         Read the whole history again from the start, whatever the
                   checkpoint says; stored rows are rewritten, none is duplicated.
 
--once             Stop once every log is caught up instead of polling.
+-once             Stop once every log is caught up instead of polling (with -stream:
+                  once the stream was quiet for -idle seconds).
 
--poll:SECONDS     Wait this long between polls once caught up (default: 60).
+-stream           Follow EventStreams (SAFETYDESK_PATROL_EVENTSTREAMS_URL): an entry
+                  is stored within seconds of its log event, from the last event id
+                  after a restart; every log is still read in full before each
+                  connection and after -poll seconds without an event, which
+                  catches up after a gap and reads the suppress log.
+
+-idle:SECONDS     With -stream -once: how long a quiet stream means caught up
+                  (default: 10).
+
+-poll:SECONDS     Wait this long between polls once caught up (default: 60); with
+                  -stream, poll after this long without an event.
 
 -batch:N          Log entries per API request (default: the most the account may
                   ask, 500 or 5000 with the apihighlimits right).
@@ -66,13 +78,12 @@ import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any, ClassVar
 
 import pywikibot
 from pywikibot import config as pywikibot_config
 from pywikibot.bot import SingleSiteBot, show_help, suggest_help
-from pywikibot.exceptions import Error as PywikibotError
 from pywikibot.site import APISite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -86,6 +97,8 @@ from bots.job import (
     make_default_site,
     open_database,
 )
+from bots.lock_report import DailyReport
+from bots.lock_stream import LockStreamFollower
 from bots.progress import Progress
 from bots.site import stop_on_sigterm
 from tools import locks
@@ -94,8 +107,6 @@ from tools.base.config import Settings, SettingsError, load_settings
 
 #: What each entry should carry (``details`` are the parameters).
 LOG_PROPERTIES = "ids|title|type|user|timestamp|comment|details"
-#: Days in the on-wiki report.
-REPORT_DAYS = 30
 #: A stream further behind than this shows a progress bar while it catches up.
 BACKFILL_LAG = timedelta(days=1)
 
@@ -120,7 +131,7 @@ PUBLIC_STREAMS = (Stream("globalauth"), Stream("gblblock"))
 SUPPRESS_STREAMS = tuple(Stream("suppress", action) for action in locks.SUPPRESS_ACTIONS)
 
 
-class LockLogger(SingleSiteBot):
+class LockLogger(LockStreamFollower, DailyReport, SingleSiteBot):
     """Reads the lock and block logs of one wiki into ``lock_events``, then keeps polling."""
 
     update_options: ClassVar[dict[str, Any]] = {
@@ -131,18 +142,26 @@ class LockLogger(SingleSiteBot):
         "suppress": "auto",  # auto: where the account may; require; skip
         "report": "",
         "wiki": "",
+        "stream": False,
+        "idle": 10.0,
     }
 
-    def __init__(self, site: APISite, sessions: sessionmaker[Session], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        site: APISite,
+        sessions: sessionmaker[Session],
+        settings: Settings | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(site=site, **kwargs)
         self.sessions = sessions
+        self.settings = settings
         self.simulate = bool(pywikibot_config.simulate)
         self.wiki: str = self.opt.wiki or site.siteinfo["wikiid"]
         self.streams: list[Stream] = []
         self.positions: dict[Stream, locks.Position | None] = {}
         self.failures = 0
         self.failed = False
-        self.simulated_report: date | None = None
 
     # Setting up
 
@@ -195,6 +214,9 @@ class LockLogger(SingleSiteBot):
         """Catch up, publish the report when due, wait, again; until stopped or -once."""
         self._start_ts = pywikibot.Timestamp.now()
         try:
+            if self.opt.stream:
+                self._follow_stream()
+                return
             while True:
                 caught_up = self._round()
                 if caught_up:
@@ -234,10 +256,12 @@ class LockLogger(SingleSiteBot):
         after = self.positions[stream]
         progress: Progress | None = None
         for entries in self._pages(stream, after):
-            if progress is None and entries and self._far_behind(after, entries):
+            result = self._store(stream, entries, after)
+            # Only a read that stores something is progress: a poll that finds nothing
+            # new past an old last entry prints nothing.
+            if progress is None and result.stored and self._far_behind(after, entries):
                 first = locks.Position.of(entries[0]).timestamp
                 progress = Progress(stream.checkpoint(self.wiki), first, clock.now())
-            result = self._store(stream, entries, after)
             after = self.positions[stream] = result.position or after
             if progress is not None and after is not None:
                 progress.update(after.timestamp, result.stored)
@@ -290,39 +314,6 @@ class LockLogger(SingleSiteBot):
             )
         return result
 
-    # The on-wiki report
-
-    def _report_if_due(self) -> None:
-        """Publish the table of the last days once a day, after the day has ended (UTC)."""
-        if not self.opt.report:
-            return
-        last_day = clock.now().date() - timedelta(days=1)
-        with self.sessions() as session:
-            reported = locks.last_reported_day(session, self.wiki) or self.simulated_report
-            if reported is not None and reported >= last_day:
-                return
-            first_day = last_day - timedelta(days=REPORT_DAYS - 1)
-            summaries = locks.daily_summaries(session, self.wiki, first_day, last_day)
-        text = locks.summary_wikitext(summaries, generated=clock.now())
-        page = pywikibot.Page(self.site, self.opt.report)
-        if self.simulate:
-            pywikibot.info(f"Would publish to {page.title(as_link=True)}:\n{text}")
-            self.simulated_report = last_day
-            return
-        page.text = text
-        try:
-            page.save(
-                summary=f"Global locks and blocks per day, up to {last_day.isoformat()}",
-                bot=True,
-                minor=False,
-            )
-        except PywikibotError as err:
-            pywikibot.warning(f"Could not publish the report to {page}: {err}; trying later")
-            return
-        self.counter["write"] += 1
-        with db.transaction(self.sessions) as session:
-            locks.mark_reported(session, self.wiki, last_day)
-
 
 # --- command line ------------------------------------------------------------------
 
@@ -337,11 +328,13 @@ def parse_options(args: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
             if not value:
                 raise LoggerError(f"{name} needs a value: {name}:...")
             options[name[1:]] = value
-        elif name in ("-backfill", "-once"):
+        elif name in ("-backfill", "-once", "-stream"):
             options[name[1:]] = True
         elif name == "-poll":
             # At least a second: a bot must not hammer a wiki, even one on this machine.
             options["poll"] = _number(name, value, float, 1, 86400)
+        elif name == "-idle":
+            options["idle"] = _number(name, value, float, 0.1, 86400)
         elif name == "-batch":
             options["batch"] = _number(name, value, int, 1, 5000)
         elif name == "-suppress":
@@ -371,7 +364,7 @@ def main(*args: str) -> None:
             suggest_help(unknown_parameters=unknown)
             sys.exit(2)
         options.pop("api", None)
-        bot = LockLogger(log_in(settings, api_url), sessions, **options)
+        bot = LockLogger(log_in(settings, api_url), sessions, settings, **options)
         bot.setup()
     except (SettingsError, LoggerError) as err:
         pywikibot.error(str(err))

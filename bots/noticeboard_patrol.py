@@ -7,6 +7,9 @@ language: namespaces, special page aliases and month names come from the wiki's
 API) and scores each new comment (tools.triage). A comment scoring
 SAFETYDESK_PATROL_THRESHOLD or more becomes an alert for specialists in Safety Desk,
 once, however often it is read. The patrol never writes anything to a wiki.
+A watched board that is Steward requests/Global or /Checkuser also has its requests
+stored with each revision; one open longer than SAFETYDESK_PATROL_REQUEST_OVERDUE_HOURS
+raises an alert of its own (bots/request_watcher.py).
 
 It polls each board's history from its checkpoint, oldest first, or, with -stream,
 follows EventStreams' recentchange stream (SAFETYDESK_PATROL_EVENTSTREAMS_URL) and
@@ -68,6 +71,7 @@ from pywikibot.bot import BaseBot, show_help, suggest_help
 from pywikibot.site import APISite
 from sqlalchemy.orm import Session, sessionmaker
 
+from bots import request_watcher
 from bots.boards import (
     Board,
     PatrolError,
@@ -126,6 +130,7 @@ class NoticeboardPatrol(StreamFollower, BaseBot):
         self.settings = settings
         self.simulate = bool(pywikibot_config.simulate)
         self.threshold = patrol_threshold(settings)
+        self.overdue_hours = settings.patrol_request_overdue_hours
         self.dialects: dict[str, WikiDialect] = {}
         self.languages: dict[str, str] = {}
         self.positions: dict[str, int] = {}  # board stream -> last revision read
@@ -242,6 +247,7 @@ class NoticeboardPatrol(StreamFollower, BaseBot):
                     ):
                         self._say("Would raise", board, revision, item)
         else:
+            text = request_watcher.page_text(self.sites[board.wiki], board, revision)
             with db.transaction(self.sessions) as session:
                 raised = revisions.store_revision(
                     session,
@@ -253,6 +259,7 @@ class NoticeboardPatrol(StreamFollower, BaseBot):
                     threshold=self.threshold,
                     checkpoints=checkpoints,
                 )
+                request_watcher.record(session, board, revision, text, self.overdue_hours)
             for alert in raised:
                 self.counter["alert"] += 1
                 pywikibot.info(
@@ -279,6 +286,7 @@ class NoticeboardPatrol(StreamFollower, BaseBot):
             streams.append(STREAM_CHECKPOINT)
         with db.transaction(self.sessions) as session:
             revisions.heartbeat(session, streams)
+            request_watcher.raise_overdue(session, self.overdue_hours)
         self.last_beat = time.monotonic()
 
 

@@ -46,6 +46,8 @@ ALERT_CATEGORY_LABELS = {
     "child_safety": lazy_gettext("Child safety"),
     "harassment": lazy_gettext("Harassment"),
     "legal_threat": lazy_gettext("Legal threat"),
+    # Not the classifier's: the steward requests watcher (tools.patrol.request_watch).
+    "steward_request": lazy_gettext("Steward request open too long"),
 }
 ALERT_STATUS_LABELS = {
     AlertStatus.NEW: lazy_gettext("New"),

@@ -10,17 +10,20 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
 from flask_babel import gettext, lazy_gettext
 
 from flaskapp import charts
 from flaskapp.access import current_user, requires
-from flaskapp.context import db
+from flaskapp.context import db, settings
 from tools import locks
 from tools.base import clock
 from tools.locks import Action, LockQuery, LockQueryError
+from tools.patrol import request_watch
 from tools.people.roles import Permission
+from tools.wiki.wikis import UnknownWiki, wiki_by_dbname
 
 bp = Blueprint("locks", __name__, url_prefix="/locks")
 
@@ -132,3 +135,27 @@ def _action_label(action: str) -> str:
 def _category_label(key: str) -> str:
     label = locks.category_labels().get(key, key)
     return gettext(label)  # the rules file's labels, translated where a catalogue has them
+
+
+@bp.get("/requests")
+@requires(Permission.VIEW_LOCK_LOG)
+def requests() -> str:
+    """The open steward requests, each target's status from the log (the page is never edited)."""
+    hours = settings().patrol_request_overdue_hours
+    found = request_watch.open_requests(db(), hours)
+    return render_template(
+        "locks/requests.html", requests=found, hours=hours, request_url=_request_url
+    )
+
+
+def _request_url(row: Any) -> str | None:
+    """The request's section on its wiki; None for a wiki this process does not know."""
+    try:
+        index_url = wiki_by_dbname(row.wiki).index_url
+    except UnknownWiki:  # a wiki not Wikimedia's: the patrol's api.php of it
+        api_url = settings().patrol_api_urls.get(row.wiki, "")
+        if not api_url.endswith("api.php"):
+            return None
+        index_url = api_url.removesuffix("api.php") + "index.php"
+    title = quote(row.page_title.replace(" ", "_"), safe="/:")
+    return f"{index_url}?title={title}#{quote(row.heading.replace(' ', '_'), safe='')}"

@@ -46,6 +46,7 @@ EXPECTED: dict[str, AccessRule] = {
     "locks.search": AccessRule(True, Permission.VIEW_LOCK_LOG),
     "locks.account": AccessRule(True, Permission.VIEW_LOCK_LOG),
     "locks.export": AccessRule(True, Permission.VIEW_LOCK_LOG),
+    "locks.requests": AccessRule(True, Permission.VIEW_LOCK_LOG),
     "queue.index": AccessRule(True, Permission.VIEW_QUEUE),
     "queue.show": AccessRule(True, Permission.VIEW_QUEUE),
     "queue.assign": AccessRule(True, Permission.ACT_ON_CASES),

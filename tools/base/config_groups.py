@@ -207,6 +207,12 @@ class PatrolSettings(BaseModel):
         "https://stream.wikimedia.org/v2/stream/recentchange",
         description="EventStreams' recentchange stream, read in the patrol's streaming mode.",
     )
+    patrol_request_overdue_hours: float = Field(
+        24.0,
+        gt=0,
+        le=24 * 365,
+        description="Hours a steward request may stay open before it raises an alert.",
+    )
 
     user_agent: str = Field(
         "SafetyDesk/0.1 (https://safetydesk.toolforge.org)",

@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 
 from tools.models import LockTargetKind
 
 
+def nfc(text: str) -> str:
+    """``text`` in Unicode's composed form (NFC), as MediaWiki stores every title and name.
+
+    ``José`` typed as ``e`` + a combining acute then meets the stored ``José``.
+    """
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
 def canonical_username(name: str) -> str:
-    """A user name as MediaWiki stores it: spaces for underscores, first letter upper case."""
-    name = " ".join(name.replace("_", " ").split())
+    """A user name as MediaWiki stores it: NFC, spaces for underscores, first letter upper case."""
+    name = " ".join(nfc(name).replace("_", " ").split())
     if not name:
         return name
     first = name[0].upper()
@@ -38,6 +47,24 @@ def canonical_ip(text: str) -> tuple[str, LockTargetKind] | None:
         return _mediawiki_ip(ipaddress.ip_address(_plain_ip(address))), LockTargetKind.IP
     except ValueError:
         return None
+
+
+def covering_ranges(target: str) -> list[str]:
+    """Every range containing an IP or range, as stored (``1.2.3.4`` -> ``1.2.3.0/24``, …).
+
+    Shortest prefix first; not the target itself. Empty for what is not an IP or range.
+    Looking each up by the target index (``target IN (...)``) finds the blocks that
+    cover an address with one index probe per prefix length, never a scan.
+    """
+    found = canonical_ip(target)
+    if found is None:
+        return []
+    address, _, bits = found[0].partition("/")
+    network = ipaddress.ip_network(f"{address}/{bits or 128 if ':' in address else bits or 32}")
+    return [
+        f"{_mediawiki_ip(network.supernet(new_prefix=length).network_address)}/{length}"
+        for length in range(network.prefixlen)
+    ]
 
 
 def _plain_ip(address: str) -> str:
@@ -64,6 +91,7 @@ def canonical_target(text: str) -> tuple[str, LockTargetKind]:
     ``User:Name@global``, ``User:Name``, ``Special:Contributions/192.0.2.1``, ``User:#12``
     and plain ``Name`` or ``192.0.2.1`` are all understood.
     """
+    text = nfc(text)
     if text.startswith("User:") and text.endswith("@global"):
         name = text[5:-7]  # how CentralAuth names every account it logs
         if name[:1].isupper() and _PLAIN_NAME.fullmatch(name):
@@ -87,7 +115,7 @@ def canonical_target(text: str) -> tuple[str, LockTargetKind]:
 
 def canonical_prefix(text: str) -> str:
     """The start of a name as stored: IPv6 prefixes upper case, names with a capital."""
-    text = text.strip().replace("_", " ")
+    text = nfc(text).strip().replace("_", " ")
     if ":" in text and re.fullmatch(r"[0-9A-Fa-f:./]+", text):
         return text.upper()
     return canonical_username(text) if text else text

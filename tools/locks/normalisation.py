@@ -16,12 +16,24 @@ from typing import Any
 
 from tools.locks.names import canonical_target, canonical_username
 from tools.locks.reasons import categorise
+from tools.locks.search_text import search_form
 from tools.locks.vocabulary import Action, join_actions
 from tools.models import LockTargetKind
 
 #: CentralAuth's status keys (today's "added"/"removed" values) and what they mean.
-_ADDED = {"locked": Action.LOCK, "hidden": Action.HIDE, "oversighted": Action.SUPPRESS}
-_REMOVED = {"locked": Action.UNLOCK, "hidden": Action.UNHIDE, "oversighted": Action.UNSUPPRESS}
+#: ``suppressed`` is what CentralAuth logs since it renamed "oversighted" (2023).
+_ADDED = {
+    "locked": Action.LOCK,
+    "hidden": Action.HIDE,
+    "oversighted": Action.SUPPRESS,
+    "suppressed": Action.SUPPRESS,
+}
+_REMOVED = {
+    "locked": Action.UNLOCK,
+    "hidden": Action.UNHIDE,
+    "oversighted": Action.UNSUPPRESS,
+    "suppressed": Action.UNSUPPRESS,
+}
 #: The English words that old entries stored instead of the keys.
 _LEGACY_STATUS_WORDS = {
     "locked": "locked",
@@ -118,6 +130,7 @@ def normalise(entry: Mapping[str, Any], wiki: str) -> dict[str, Any]:
         "flags": meaning.flags,
         "params": dict(params) or None,
         "reason_category": categorise(reason),
+        "reason_search": search_form(reason),
         "parsed": parsed,
         "suppressed": log_type == "suppress" or bool(entry.get("suppressed")),
     }
@@ -267,3 +280,14 @@ def _add_duration(at: datetime, amount: int, unit: str) -> datetime:
     year += at.year
     day = min(at.day, calendar.monthrange(year, month + 1)[1])
     return at.replace(year=year, month=month + 1, day=day)
+
+
+def status_action(params: Mapping[str, Any]) -> str | None:
+    """The stored action of a setstatus entry's parameters, or None if not understood.
+
+    For re-reading rows stored before a shape was known (migration 0010: ``suppressed``).
+    """
+    try:
+        return join_actions(_status_change(params))
+    except _NotUnderstood:
+        return None

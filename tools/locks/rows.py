@@ -100,6 +100,10 @@ class _Reader:
         finally:
             result.close()
 
+    def sql(self, dialect: Any, shape: Any, build: Any) -> tuple[str, tuple[str, ...] | None]:
+        """The SQL of a shape and the order of its parameters (None: by name)."""
+        return self._compile(dialect, shape, build)
+
     def _compile(self, dialect: Any, shape: Any, build: Any) -> tuple[str, tuple[str, ...] | None]:
         key = (dialect.name, shape)
         if key not in self._compiled:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from tools.base import clock
-from tools.locks.names import canonical_target
+from tools.locks.names import canonical_target, covering_ranges
 from tools.locks.query import LockQuery, _conditions, _filters
 from tools.locks.rows import _ROW_COLUMNS, LockRow, _reader
 from tools.locks.vocabulary import Action
@@ -42,6 +42,7 @@ class LockStatus:
     block_expiry: datetime | None = None  # of an active block; None is infinite
     history: tuple[LockRow, ...] = field(default_factory=tuple)
     uncertain: bool = False  # an entry of the history was not fully understood
+    covered_by: str | None = None  # the blocked range an IP or range is in, when itself is not
 
     @property
     def known(self) -> bool:
@@ -71,7 +72,10 @@ def lock_statuses(
     given; they may be written any way the search box accepts (``User:Name``, …).
     """
     wanted = {given: canonical_target(given) for given in targets}
-    names = sorted({target for target, _ in wanted.values()})
+    ranges = {target: covering_ranges(target) for target, _ in wanted.values()}
+    names = sorted(
+        {target for target, _ in wanted.values()} | {r for rs in ranges.values() for r in rs}
+    )
     history: dict[str, list[LockRow]] = {name: [] for name in names}
     connection = session.connection()
     table = LockEvent.__table__
@@ -94,9 +98,24 @@ def lock_statuses(
             history[row.target].append(row)
     moment = now or clock.now()
     return {
-        given: _fold(target, kind, history[target], moment)
+        given: _covered(
+            _fold(target, kind, history[target], moment),
+            [_fold(name, LockTargetKind.RANGE, history[name], moment) for name in ranges[target]],
+        )
         for given, (target, kind) in wanted.items()
     }
+
+
+def _covered(status: LockStatus, ranges: list[LockStatus]) -> LockStatus:
+    """An IP or range not blocked itself but inside a blocked range: blocked by that range."""
+    if status.blocked:
+        return status
+    for covering in reversed(ranges):  # the narrowest range first
+        if covering.blocked:
+            return replace(
+                status, blocked=True, block_expiry=covering.block_expiry, covered_by=covering.target
+            )
+    return status
 
 
 def _fold(target: str, kind: LockTargetKind, rows: list[LockRow], now: datetime) -> LockStatus:

@@ -35,6 +35,7 @@ from tools.models.bots import (
     Alert,
     BotCheckpoint,
     LockEvent,
+    StewardRequestRow,
 )
 from tools.models.cases import (
     CLOSED_RANK,
@@ -114,6 +115,7 @@ __all__ = [
     "Severity",
     "Shift",
     "ShiftKind",
+    "StewardRequestRow",
     "SubjectKind",
     "User",
     "WeeklyShift",

@@ -119,6 +119,9 @@ class LockEvent(Base):
     reason_category: Mapped[str | None] = mapped_column(String(32))
     parsed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     suppressed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Added in 0010: the reason case-folded for search in any script (tools.locks.search_text),
+    # indexed by a FULLTEXT index (MariaDB) or an FTS5 table (SQLite) the migration makes.
+    reason_search: Mapped[str | None] = mapped_column(Text)
 
 
 class BotCheckpoint(Base):
@@ -133,3 +136,32 @@ class BotCheckpoint(Base):
     position: Mapped[dict[str, Any]]  # e.g. {"log_id": 123, "timestamp": "…"}
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
     heartbeat_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class StewardRequestRow(Base):
+    """A request on Steward requests/Global or /Checkuser, as the patrol last read it.
+
+    One row per (wiki, page, heading). ``asked_at`` is its earliest signature (or when
+    the patrol first saw it); ``is_open`` false once the page closed it or it left the
+    page (archived: ``gone``). ``alert_id`` is the alert raised when it stayed open too
+    long, once. The page is never edited: another bot closes and archives it.
+    """
+
+    __tablename__ = "steward_requests"
+    __table_args__ = table_args(
+        UniqueConstraint("wiki", "page_title", "heading"),
+        Index("ix_steward_requests_open", "is_open", "asked_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    wiki: Mapped[str] = mapped_column(String(WIKI))
+    page_title: Mapped[str] = mapped_column(String(NAME))
+    heading: Mapped[str] = mapped_column(String(NAME))
+    status: Mapped[str] = mapped_column(String(16))
+    targets: Mapped[list[Any]]
+    asked_at: Mapped[datetime]
+    rev_id: Mapped[int] = mapped_column(BigId)  # the revision it was last read in
+    is_open: Mapped[bool] = mapped_column(Boolean)
+    gone: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="SET NULL"))

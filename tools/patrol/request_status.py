@@ -99,3 +99,8 @@ def request_status(section_wikitext: str) -> RequestStatus:
 
 def _compact(text: str) -> str:
     return re.sub(r"[\s_\-']+", "", text).casefold()
+
+
+def status_of_value(value: str) -> RequestStatus:
+    """The status a template's value names (``in progress``, ``done``…), as {{Status}} reads it."""
+    return _STATUS_OF.get(_compact(plain_text(value)), RequestStatus.UNKNOWN)
