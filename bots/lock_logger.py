@@ -18,44 +18,37 @@ and SAFETYDESK_INSTANCE_PATH (Pywikibot keeps its cookies in its pywikibot folde
 
 These options are specific to this script:
 
--api:URL          api.php of the wiki whose logs to read (default: the central
-                  wiki, SAFETYDESK_CENTRAL_API_URL).
+-api:URL          api.php of the wiki to read (default: SAFETYDESK_CENTRAL_API_URL).
 
--wiki:NAME        The wiki's database name stored with each row (default: what the
-                  wiki says, e.g. metawiki).
+-wiki:NAME        The wiki's database name stored with each row (default: the wiki's).
 
--backfill         Read the whole history again from the start, whatever the
-                  checkpoint says; stored rows are rewritten, none is duplicated.
+-backfill         Read the whole history again (rows rewritten, none duplicated).
 
 -once             Stop once every log is caught up instead of polling.
 
 -poll:SECONDS     Wait this long between polls once caught up (default: 60).
 
--batch:N          Log entries per API request (default: the most the account may
-                  ask, 500 or 5000 with the apihighlimits right).
+-stream:URL       Once caught up, wait on EventStreams' recentchange (URL) and read
+                  again when one of the logs changes (bots/log_wakeups.py).
 
--suppress         Require the suppress log: stop if the account may not read it.
-                  By default it is read where the account may, and the bot says
-                  plainly when it may not.
+-batch:N          Log entries per API request (default: the most allowed, 500/5000).
+
+-suppress         Require the suppress log: stop if the account may not read it
+                  (by default it is read where the account may, and said when not).
 
 -nosuppress       Never read the suppress log.
 
--report:PAGE      Once a day, publish a table of locks and blocks per day of the
-                  last 30 days to PAGE on the wiki (never in -simulate mode). The
-                  table never includes what the suppress log holds.
+-report:PAGE      Once a day, publish locks and blocks per day of the last 30 days
+                  to PAGE (never with -simulate; never what the suppress log holds).
 
 Pywikibot's global options apply too, among them:
 
--simulate         Read the logs and say what would be stored, but write nothing
-                  anywhere: not to the database, not to the wiki.
+-simulate         Read the logs and say what would be stored; write nothing anywhere.
 
--read_maxlag:N    Wait while the wiki's database replicas lag more than N seconds
-                  (default here: 5, as Wikimedia asks of bots; Pywikibot's is 30).
+-read_maxlag:N    Wait while replicas lag more than N s (here 5, as Wikimedia asks).
 
 -max_retries:N -retry_wait:N -retry_max:N
-                  How often and how long Pywikibot retries after a server error or
-                  a timeout; when it gives up, the bot backs off and tries again,
-                  doubling its pause up to 15 minutes.
+                  Pywikibot's retries; after them the bot backs off (up to 15 min).
 
 -help             This text.
 """
@@ -86,6 +79,7 @@ from bots.job import (
     make_default_site,
     open_database,
 )
+from bots.log_wakeups import LogWakeups
 from bots.progress import Progress
 from bots.site import stop_on_sigterm
 from tools import locks
@@ -131,11 +125,15 @@ class LockLogger(SingleSiteBot):
         "suppress": "auto",  # auto: where the account may; require; skip
         "report": "",
         "wiki": "",
+        "stream": "",
     }
 
-    def __init__(self, site: APISite, sessions: sessionmaker[Session], **kwargs: Any) -> None:
+    def __init__(
+        self, site: APISite, sessions: sessionmaker[Session], user_agent: str = "", **kwargs: Any
+    ) -> None:
         super().__init__(site=site, **kwargs)
         self.sessions = sessions
+        self.wakeups = LogWakeups(self.opt.stream, user_agent) if self.opt.stream else None
         self.simulate = bool(pywikibot_config.simulate)
         self.wiki: str = self.opt.wiki or site.siteinfo["wikiid"]
         self.streams: list[Stream] = []
@@ -203,7 +201,11 @@ class LockLogger(SingleSiteBot):
                         break
                 elif self.opt.once and self.failures >= ONCE_ATTEMPTS:
                     raise LoggerError(f"{self.site} did not answer; the checkpoint is kept")
-                time.sleep(self._pause(caught_up))
+                if caught_up and self.wakeups is not None:
+                    log_types = {stream.log_type for stream in self.streams}
+                    self.wakeups.wait(self.wiki, log_types, float(self.opt.poll))
+                else:
+                    time.sleep(self._pause(caught_up))
         except KeyboardInterrupt:
             pywikibot.info("Stopped. The next run starts after the last page stored.")
         except LoggerError as err:
@@ -333,7 +335,7 @@ def parse_options(args: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
     unknown: list[str] = []
     for arg in args:
         name, _, value = arg.partition(":")
-        if name in ("-api", "-wiki", "-report"):
+        if name in ("-api", "-wiki", "-report", "-stream"):
             if not value:
                 raise LoggerError(f"{name} needs a value: {name}:...")
             options[name[1:]] = value
@@ -371,7 +373,8 @@ def main(*args: str) -> None:
             suggest_help(unknown_parameters=unknown)
             sys.exit(2)
         options.pop("api", None)
-        bot = LockLogger(log_in(settings, api_url), sessions, **options)
+        site = log_in(settings, api_url)
+        bot = LockLogger(site, sessions, user_agent=settings.user_agent, **options)
         bot.setup()
     except (SettingsError, LoggerError) as err:
         pywikibot.error(str(err))

@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 import pywikibot
 from conftest import signed_in_client
+from eventstreams_server import EventStreamsServer, canary, log_event
 
 from bots import job
 from bots.job import LoggerError, backoff
@@ -533,6 +534,63 @@ def test_server_errors_are_retried_with_growing_pauses(
     assert gaps[0] >= 0.2 and gaps[1] >= 1.0
 
 
+def _log_change(log_type: str, params: object, wiki: str = "devwiki") -> dict[str, Any]:
+    return log_event(
+        wiki=wiki,
+        server_url="http://127.0.0.1",
+        log_type=log_type,
+        log_action="setstatus" if log_type == "globalauth" else "block",
+        log_params=params,
+        title="User:Someone@global",
+        user="Steward One",
+        at=datetime.now(UTC),
+    )
+
+
+def test_streaming_reads_the_logs_when_one_changes_and_not_for_anything_else(
+    devwiki: DevWiki, oversight_bot: tuple[str, str], tmp_path: Path
+) -> None:
+    """-stream: a lock is read as soon as its log event goes by, not a poll later."""
+    server = EventStreamsServer().start()
+    database = Database(tmp_path)
+    args = (f"-api:{devwiki.api_url}", "-poll:600", f"-stream:{server.url}")
+    bot = Bot(tmp_path, database, oversight_bot, *args).start()
+    try:
+        wait_for(lambda: len(server.last_event_ids) >= 1, 120, "caught up, on the stream", bot)
+        target = f"User:Streamed {secrets.token_hex(3)}@global"
+        log_id = devwiki.write_log_entry(
+            "globalauth", "setstatus", "Steward One", target,
+            {"added": ["locked"], "removed": []}, "Spambot",
+        )  # fmt: skip
+        stored = lambda: database.scalar(  # noqa: E731
+            "SELECT count(*) FROM lock_events WHERE log_id = ?", log_id
+        )
+        # None of these is a change of the logs read: a canary shaped as one, another
+        # wiki's lock, another log (params as object and string, as MediaWiki leaves them).
+        server.add(canary(datetime.now(UTC), **_without_meta(_log_change("globalauth", []))))
+        server.add(_log_change("globalauth", {"added": ["locked"]}, wiki="enwiki"))
+        server.add(_log_change("block", 'a:1:{s:11:"5::duration";s:8:"infinite";}'))
+        time.sleep(3)
+        assert stored() == 0, bot.text[-2000:]
+        server.add(_log_change("globalauth", ["locked", "(none)"]))  # params as an array
+        latency = wait_for(lambda: stored() == 1, 20, "the lock read after its event", bot)
+        assert latency < 10
+        wait_for(lambda: len(server.last_event_ids) >= 2, 20, "back on the stream", bot)
+        resumed = server.last_event_ids[-1]
+        assert resumed is not None and "timestamp" in json.loads(resumed)[0]
+        assert server.start_after(resumed) == len(server.events)
+        assert bot.signal(signal.SIGTERM) == 0
+    finally:
+        if bot.process and bot.process.poll() is None:
+            bot.process.kill()
+        server.stop()
+    assert "Traceback" not in bot.text
+
+
+def _without_meta(event: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in event.items() if name != "meta"}
+
+
 # --- no wiki needed ---------------------------------------------------------------------
 
 
@@ -543,6 +601,8 @@ def test_server_errors_are_retried_with_growing_pauses(
         (["-backfill", "-nosuppress", "-x"], {"backfill": True, "suppress": "skip"}, ["-x"]),
         (["-suppress", "-report:Meta:Locks", "-wiki:metawiki"],
          {"suppress": "require", "report": "Meta:Locks", "wiki": "metawiki"}, []),
+        (["-stream:https://stream.wikimedia.org/v2/stream/recentchange"],
+         {"stream": "https://stream.wikimedia.org/v2/stream/recentchange"}, []),
     ],
 )  # fmt: skip
 def test_script_options(args: list[str], options: dict[str, Any], unknown: list[str]) -> None:
