@@ -4,7 +4,7 @@ The flow is MediaWiki's: ``/login`` -> ``rest.php/oauth2/authorize`` on the wiki
 ``/oauth-callback`` -> ``oauth2/access_token`` -> ``oauth2/resource/profile``. The
 access token is used once, to learn who signed in, and then dropped: the session
 cookie holds the identity and the roles, never a token. Groups, blocks and locks
-come from ``api.php`` (``list=users`` + ``meta=globaluserinfo``), which is also
+come from ``api.php`` (``list=users|globalblocks`` + ``meta=globaluserinfo``), which is also
 how they are refreshed during a session without any token.
 """
 
@@ -134,7 +134,9 @@ def callback() -> Response | tuple[str, int]:
             # Cancel on the wiki answers error=unauthorized_client and no state: say what
             # happened before judging the state.
             raise SignInError(
-                gettext("The wiki did not sign you in: %(error)s.", error=request.args["error"])
+                gettext(
+                    "The wiki did not sign you in: %(error)s.", error=request.args["error"][:100]
+                )
             )
         if not pending or not secrets.compare_digest(
             request.args.get("state", ""), pending["state"]
