@@ -10,8 +10,15 @@ tool's client code runs unchanged against it::
     /w/rest.php/oauth2/access_token       code (or refresh token) -> bearer token
     /w/rest.php/oauth2/resource/profile   the token's user, read from the wiki now
     /w/rest.php/oauth2/resource/scopes    the consumer's grants
-    /w/api.php                            ``meta=globaluserinfo`` from globalusers.json;
-                                          every other module passed on to the wiki
+    /w/api.php                            ``meta=globaluserinfo`` and ``list=globalblocks``
+                                          from globalusers.json; every other module
+                                          passed on to the wiki
+
+Where Meta-Wiki differs from a plain wiki, it does as Meta-Wiki does: the profile's
+``sub`` is the central ID; a hidden account's profile is only ``sub`` and
+``blocked: true``, and it is ``missing`` in ``list=users``; ``blocked`` counts global
+blocks; OAuth 2.0 redirect URIs match exactly; "Cancel" answers
+``error=unauthorized_client`` without ``state``.
 
 The checks are oauthlib's (:mod:`~tools.devwiki.oauth_server`), the state a SQLite
 file (:mod:`~tools.devwiki.oauth_store`), global accounts a JSON file

@@ -6,6 +6,9 @@ folder says, per username, what Meta-Wiki's ``meta=globaluserinfo`` would::
     {"Steward One": {"groups": ["steward"], "locked": false,
                      "merged": {"devwiki": ["steward"], "enwiki": []}}}
 
+``"hidden": true`` hides (suppresses) an account; ``"global_block": "reason"`` blocks
+it globally (GlobalBlocking, answered by ``list=globalblocks``).
+
 The entry of the local wiki itself (``devwiki``) only says that the account is
 attached there: its groups, edit count, registration and block are read from the
 wiki at request time. An account the file does not name but the wiki knows is
