@@ -3,6 +3,12 @@
 Server-sent events are read line by line as they arrive; after a dropped connection
 the stream resumes from its last event (Last-Event-ID), and the position is kept in
 ``bot_checkpoints`` with the alerts of the change that moved it.
+
+What the real stream sends is taken as it comes: ids holding Kafka timestamps or
+offsets (kept as they are, sent back as they are), canary events (skipped by their
+``meta.domain``), ``type: log`` events, ``revision.old: null`` on new pages. EventStreams
+keeps events for days, not forever: a checkpoint older than :data:`STREAM_RETENTION`
+cannot be resumed, so the bot says so and catches up by polling the boards' histories.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pywikibot
@@ -18,7 +25,7 @@ from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
 from bots.boards import Board, PatrolError, revision_by_id, revisions_by_id
 from bots.job import ONCE_ATTEMPTS, TRANSIENT_ERRORS, backoff
-from tools.base import db
+from tools.base import clock, db
 from tools.patrol import revisions
 
 #: Where the stream's position is kept in bot_checkpoints.
@@ -27,6 +34,8 @@ STREAM_CHECKPOINT = "eventstreams:recentchange"
 STREAM_SAVE_EVERY = 500
 #: Seconds to wait for the stream to answer, and for the next line when not -once.
 STREAM_TIMEOUT = 60.0
+#: How long EventStreams surely keeps events (Kafka's retention is days to weeks).
+STREAM_RETENTION = timedelta(days=7)
 
 
 class StreamFollower:
@@ -41,7 +50,18 @@ class StreamFollower:
         with self.sessions() as session:
             position = revisions.load_position(session, STREAM_CHECKPOINT) or {}
         self.last_event_id: str | None = position.get("last_event_id")
+        self.last_event_dt: str | None = position.get("dt")
         self.unsaved = 0
+        saved_at = checkpoint_time(position)
+        if saved_at is not None and clock.now() - saved_at > STREAM_RETENTION:
+            pywikibot.warning(
+                f"The stream's checkpoint ({saved_at:%Y-%m-%d %H:%M} UTC) is older than "
+                f"EventStreams keeps events ({STREAM_RETENTION.days} days): catching up by "
+                "polling the boards' histories, then following the stream"
+            )
+            if not self._round():
+                raise PatrolError("the wikis did not answer the catch-up; the checkpoint is kept")
+            self.last_event_id = None
         while True:
             try:
                 quiet = self._stream_once()
@@ -91,9 +111,14 @@ class StreamFollower:
         try:
             event = json.loads(data)
         except ValueError:
-            pywikibot.warning(f"Skipping an event that is not JSON: {data[:80]!r}")
+            event = None
+        if not isinstance(event, dict):
+            pywikibot.warning(f"Skipping an event that is not a JSON object: {data[:80]!r}")
             return
         self.counter["event"] += 1
+        meta = event.get("meta") if isinstance(event.get("meta"), dict) else {}
+        if isinstance(meta.get("dt"), str):
+            self.last_event_dt = meta["dt"]
         board = self._board_of(event)
         if board is None:
             self.last_event_id = event_id or self.last_event_id
@@ -123,12 +148,21 @@ class StreamFollower:
                 )
                 self.counter["read"] += 1
                 position = {"last_event_id": event_id or self.last_event_id}
+                if self.last_event_dt:
+                    position["dt"] = self.last_event_dt
                 self._store(board, revision, found, {STREAM_CHECKPOINT: position})
                 self.unsaved = 0
         self.last_event_id = event_id or self.last_event_id
 
     def _board_of(self, event: Mapping[str, Any]) -> Board | None:
-        if event.get("type") not in ("edit", "new") or "revision" not in event:
+        """The watched board an edit or page creation is to; None for anything else."""
+        meta = event.get("meta")
+        if isinstance(meta, dict) and meta.get("domain") == "canary":
+            return None  # a canary: checks the stream flows, is no change of any wiki
+        if event.get("type") not in ("edit", "new"):
+            return None  # log events (type log), categorize, external …
+        revision = event.get("revision")
+        if not isinstance(revision, dict) or not isinstance(revision.get("new"), int):
             return None
         for board in self.boards:
             if event.get("wiki") == board.wiki and event.get("title") == board.title:
@@ -139,12 +173,35 @@ class StreamFollower:
         self.unsaved = 0
         if self.simulate or not self.last_event_id:
             return
+        position = {"last_event_id": self.last_event_id}
+        if self.last_event_dt:
+            position["dt"] = self.last_event_dt
         with db.transaction(self.sessions) as session:
-            revisions.save_position(
-                session, STREAM_CHECKPOINT, {"last_event_id": self.last_event_id}
-            )
+            revisions.save_position(session, STREAM_CHECKPOINT, position)
             revisions.heartbeat(session, [board.stream for board in self.boards])
         self.last_beat = time.monotonic()
+
+
+def checkpoint_time(position: Mapping[str, Any]) -> datetime | None:
+    """When the stream's checkpoint was: its event's ``meta.dt``, else the id's timestamp."""
+    dt = position.get("dt")
+    if isinstance(dt, str):
+        try:
+            return datetime.fromisoformat(dt.replace("Z", "+00:00")).astimezone(UTC)
+        except ValueError:
+            pass
+    try:
+        entries = json.loads(position.get("last_event_id") or "[]")
+    except ValueError:
+        return None
+    if not isinstance(entries, list):
+        return None
+    stamps = [
+        entry["timestamp"]
+        for entry in entries
+        if isinstance(entry, dict) and isinstance(entry.get("timestamp"), int)
+    ]
+    return datetime.fromtimestamp(max(stamps) / 1000, UTC) if stamps else None
 
 
 def raw_lines(raw: Any) -> Iterator[bytes]:

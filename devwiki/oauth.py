@@ -10,8 +10,15 @@ tool's client code runs unchanged against it::
     /w/rest.php/oauth2/access_token       code (or refresh token) -> bearer token
     /w/rest.php/oauth2/resource/profile   the token's user, read from the wiki now
     /w/rest.php/oauth2/resource/scopes    the consumer's grants
-    /w/api.php                            ``meta=globaluserinfo`` from globalusers.json;
-                                          every other module passed on to the wiki
+    /w/api.php                            ``meta=globaluserinfo`` and ``list=globalblocks``
+                                          from globalusers.json; every other module
+                                          passed on to the wiki
+
+Where Meta-Wiki differs from a plain wiki, it does as Meta-Wiki does: the profile's
+``sub`` is the central ID; a hidden account's profile is only ``sub`` and
+``blocked: true``, and it is ``missing`` in ``list=users``; ``blocked`` counts global
+blocks; OAuth 2.0 redirect URIs match exactly; "Cancel" answers
+``error=unauthorized_client`` without ``state``.
 
 The checks are oauthlib's (:mod:`~tools.devwiki.oauth_server`), the state a SQLite
 file (:mod:`~tools.devwiki.oauth_store`), global accounts a JSON file
@@ -38,6 +45,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from oauthlib.common import add_params_to_uri
 from oauthlib.oauth2.rfc6749 import errors
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.serving import run_simple
@@ -48,9 +56,12 @@ from devwiki.oauth_central import (
     GLOBAL_USERS_FILE,
     GUIPROPS,
     ApiError,
+    GlobalAccount,
     GlobalUsers,
     LocalWiki,
     canonical_username,
+    central_id,
+    global_blocks,
     global_user_info,
 )
 from devwiki.oauth_server import make_server, oauth_error_body
@@ -181,8 +192,9 @@ class OAuthProvider:
                 status=400,
             )
         if request.form.get("approval") == "cancel":
-            denied = errors.AccessDeniedError(state=info["state"])
-            return redirect(denied.in_uri(info["redirect_uri"]), 302)
+            # Extension:OAuth's answer to "Cancel": unauthorized_client, and no state.
+            cancelled = add_params_to_uri(info["redirect_uri"], [("error", "unauthorized_client")])
+            return redirect(cancelled, 302)
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
         if not username or not password:
@@ -301,7 +313,8 @@ class OAuthProvider:
         account = self.wiki.client.user(user_id=token.user.id)
         if account is None:
             return rest_error(403, "mwoauth-invalid-user", "The token's user no longer exists")
-        return json_response(profile(account, token.scopes))
+        entry = self.accounts.get(account["name"])
+        return json_response(profile(account, token.scopes, entry))
 
     def _bearer_token(self, request: Request) -> IssuedToken | None:
         """The usable access token of an ``Authorization: Bearer`` header, or None."""
@@ -318,7 +331,9 @@ class OAuthProvider:
     def api(self, request: Request) -> Response:
         """CentralAuth's ``meta=globaluserinfo`` here; the rest of the query from the wiki."""
         params = {**request.args.to_dict(), **request.form.to_dict()}
-        asks_gui = params.get("action") == "query" and "globaluserinfo" in _split(params, "meta")
+        query = params.get("action") == "query"
+        asks_gui = query and "globaluserinfo" in _split(params, "meta")
+        asks_gui = asks_gui or (query and "globalblocks" in _split(params, "list"))
         central_ids = "centralids" in _split(params, "usprop")
         try:
             token_user = self._api_token_user(request)
@@ -331,6 +346,7 @@ class OAuthProvider:
                 return self._pass_through(request, params)
         except ApiError as error:
             return api_error(error, request)
+        _hide_suppressed(answer, self.accounts.load())
         _add_central_ids(answer)
         error = answer.get("error", {}).get("code")
         return json_response(answer, headers={"MediaWiki-API-Error": error} if error else None)
@@ -357,12 +373,14 @@ class OAuthProvider:
             raise ApiError(
                 "badvalue", "This development Meta-Wiki answers globaluserinfo in JSON only."
             )
-        name = self._gui_name(params, token_user)
+        asks_gui = "globaluserinfo" in _split(params, "meta")
+        name = self._gui_name(params, token_user) if asks_gui else None
         props = _split(params, "guiprop")
         unknown = [prop for prop in props if prop not in GUIPROPS]
         info = (
             global_user_info(name, props, self.accounts, self.wiki) if name else {"missing": True}
         )
+        blocks = [canonical_username(target) for target in _split(params, "bgtargets")]
         rest = _without_globaluserinfo(params)
         if any(rest.get(module) for module in QUERY_MODULES):
             cookie = request.headers.get("Cookie")
@@ -375,9 +393,12 @@ class OAuthProvider:
             text = f'Unrecognized value for parameter "guiprop": {", ".join(unknown)}.'
             key = "warnings" if formatversion2 else "*"
             answer.setdefault("warnings", {})["globaluserinfo"] = {key: text}
-        answer.setdefault("query", {})["globaluserinfo"] = (
-            info if formatversion2 else _formatversion1(info)
-        )
+        if asks_gui:
+            answer.setdefault("query", {})["globaluserinfo"] = (
+                info if formatversion2 else _formatversion1(info)
+            )
+        if "globalblocks" in _split(params, "list"):
+            answer.setdefault("query", {})["globalblocks"] = global_blocks(blocks, self.accounts)
         return answer
 
     def _gui_name(self, params: Mapping[str, str], token_user: str | None) -> str | None:
@@ -444,18 +465,26 @@ OAUTHLIB_HINTS = {
 }
 
 
-def profile(account: Mapping[str, Any], grants: Sequence[str]) -> dict[str, Any]:
+def profile(
+    account: Mapping[str, Any], grants: Sequence[str], entry: GlobalAccount | None = None
+) -> dict[str, Any]:
     """Extension:OAuth's UserStatementProvider::getUserProfile, from ``list=users``.
 
-    The development wiki sends no mail, so no address is ever confirmed.
+    ``sub`` is the central (CentralAuth) ID. ``blocked`` is ``User::getBlock()``: any
+    local block, partial ones too, and a global block (GlobalBlocking's GetUserBlock
+    hook). A hidden account's profile is only ``sub`` and ``blocked: true``. The
+    development wiki sends no mail, so no address is ever confirmed.
     """
+    sub = str(central_id(account["userid"]))
+    if entry is not None and entry.hidden:
+        return {"sub": sub, "blocked": True}
     data: dict[str, Any] = {
-        "sub": str(account["userid"]),
+        "sub": sub,
         "username": account["name"],
         "editcount": int(account.get("editcount", 0)),
         "confirmed_email": False,
         "email_verified": False,
-        "blocked": "blockid" in account,
+        "blocked": "blockid" in account or (entry is not None and entry.global_block is not None),
         "registered": mw_timestamp(account.get("registration")),
         "groups": list(account.get("groups", [])),
         "rights": list(dict.fromkeys(account.get("rights", []))),
@@ -485,14 +514,25 @@ def _form_nonce(request: Request) -> str | None:
 
 
 def _without_globaluserinfo(params: Mapping[str, str]) -> dict[str, str]:
-    """The query the wiki can answer: without globaluserinfo and its ``gui`` parameters."""
-    rest = {name: value for name, value in params.items() if not name.startswith("gui")}
-    meta = [module for module in _split(rest, "meta") if module != "globaluserinfo"]
-    if meta:
-        rest["meta"] = "|".join(meta)
-    else:
-        rest.pop("meta", None)
+    """The query the wiki can answer: without globaluserinfo, globalblocks and their
+    ``gui``/``bg`` parameters (CentralAuth and GlobalBlocking are not installed)."""
+    rest = {name: value for name, value in params.items() if not name.startswith(("gui", "bg"))}
+    for parameter, module in (("meta", "globaluserinfo"), ("list", "globalblocks")):
+        kept = [value for value in _split(rest, parameter) if value != module]
+        if kept:
+            rest[parameter] = "|".join(kept)
+        else:
+            rest.pop(parameter, None)
     return rest
+
+
+def _hide_suppressed(answer: dict[str, Any], accounts: Mapping[str, GlobalAccount]) -> None:
+    """``list=users`` as anyone without ``hideuser`` sees it: a hidden account is missing."""
+    users = answer.get("query", {}).get("users", [])
+    for index, user in enumerate(users):
+        entry = accounts.get(user.get("name", ""))
+        if entry is not None and entry.hidden and "userid" in user:
+            users[index] = {"name": user["name"], "missing": True}
 
 
 def _formatversion1(value: Any) -> Any:
@@ -512,7 +552,7 @@ def _add_central_ids(answer: dict[str, Any]) -> None:
         if "userid" not in user:
             continue
         if "centralids" in user:
-            user["centralids"] = {"CentralAuth": user["userid"], **user["centralids"]}
+            user["centralids"] = {"CentralAuth": central_id(user["userid"]), **user["centralids"]}
         if "attachedlocal" in user:
             attached = user["attachedlocal"].get("local", True)
             user["attachedlocal"] = {"CentralAuth": attached, **user["attachedlocal"]}

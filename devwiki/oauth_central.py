@@ -6,6 +6,9 @@ folder says, per username, what Meta-Wiki's ``meta=globaluserinfo`` would::
     {"Steward One": {"groups": ["steward"], "locked": false,
                      "merged": {"devwiki": ["steward"], "enwiki": []}}}
 
+``"hidden": true`` hides (suppresses) an account; ``"global_block": "reason"`` blocks
+it globally (GlobalBlocking, answered by ``list=globalblocks``).
+
 The entry of the local wiki itself (``devwiki``) only says that the account is
 attached there: its groups, edit count, registration and block are read from the
 wiki at request time. An account the file does not name but the wiki knows is
@@ -68,6 +71,8 @@ PROJECTS = (
     "wiki",
 )
 INVALID_NAME_CHARACTERS = set("#<>[]|{}")
+#: Added to a local user ID to make its central (CentralAuth) ID.
+CENTRAL_ID_OFFSET = 100_000
 
 
 class ApiError(Exception):
@@ -88,6 +93,8 @@ class GlobalAccount:
     hidden: bool = False
     merged: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     home: str | None = None
+    #: The reason of a global block of the account (GlobalBlocking), None when not blocked.
+    global_block: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -99,6 +106,8 @@ class GlobalAccount:
             data["hidden"] = True
         if self.home:
             data["home"] = self.home
+        if self.global_block is not None:
+            data["global_block"] = self.global_block
         return data
 
     @classmethod
@@ -109,6 +118,7 @@ class GlobalAccount:
             hidden=bool(data.get("hidden", False)),
             merged={wiki: tuple(groups or ()) for wiki, groups in data.get("merged", {}).items()},
             home=data.get("home"),
+            global_block=data.get("global_block"),
         )
 
 
@@ -237,7 +247,7 @@ def global_user_info(
     if (entry is None and local is None) or (entry is not None and entry.hidden):
         return {"missing": True}
     entry = entry or GlobalAccount(merged={wiki.id: ()})
-    global_id = local["userid"] if local else _stable_id(name)
+    global_id = central_id(local["userid"]) if local else _stable_id(name)
     registration = local["registration"] if local else DEFAULT_REGISTRATION
     attached = sorted(wiki_id for wiki_id in entry.merged if wiki_id != wiki.id or local)
     home = entry.home or (wiki.id if wiki.id in attached else min(attached, default=wiki.id))
@@ -315,6 +325,30 @@ def _local_account(local: Mapping[str, Any], wiki: LocalWiki, method: str | None
             "reason": local.get("blockreason", ""),
         }
     return account
+
+
+def central_id(local_id: int) -> int:
+    """The CentralAuth ID of a local account: on Meta-Wiki it differs from the local ID, so
+    here too (a tool that confused them would be caught)."""
+    return int(local_id) + CENTRAL_ID_OFFSET
+
+
+def global_blocks(names: Iterable[str], accounts: GlobalUsers) -> list[dict[str, Any]]:
+    """``list=globalblocks`` (GlobalBlocking) for account targets, formatversion 2."""
+    blocks = []
+    for name in names:
+        entry = accounts.get(name)
+        if entry is None or entry.global_block is None or entry.hidden:
+            continue
+        blocks.append(
+            {
+                "id": _stable_id(f"globalblock:{name}"),
+                "target": name,
+                "expiry": "infinity",
+                "reason": entry.global_block,
+            }
+        )
+    return blocks
 
 
 def _stable_id(name: str) -> int:

@@ -248,9 +248,11 @@ class DevWikiRequestValidator(RequestValidator):
     def validate_redirect_uri(
         self, client_id: str, redirect_uri: str, request: Request, *args: Any, **kwargs: Any
     ) -> bool:
+        # OAuth 2.0 consumers match exactly (league/oauth2-server); the "callback is
+        # prefix" matching of MWOAuthServer::checkCallback is OAuth 1.0a's only.
         consumer = self._consumer(client_id)
         return consumer is not None and redirect_uri_matches(
-            consumer.callback_url, redirect_uri, is_prefix=consumer.callback_is_prefix
+            consumer.callback_url, redirect_uri, is_prefix=False
         )
 
     def get_default_redirect_uri(

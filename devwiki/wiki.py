@@ -77,7 +77,7 @@ REPOSITORY = HERE.parent.parent
 #: The callback of the default consumer: Safety Desk's ``serve`` on its default port ...
 DEFAULT_CALLBACK = "http://127.0.0.1:8000/oauth-callback"
 #: ... registered as a prefix that any port and path on 127.0.0.1 match.
-DEFAULT_CALLBACK_PREFIX = "http://127.0.0.1"
+DEFAULT_CALLBACK = "http://127.0.0.1/oauth-callback"  # any port: a loopback URI
 
 #: Global accounts (CentralAuth) of the roles beyond the local wiki, where every
 #: account is attached: global groups, lock, other wikis with their local groups.
@@ -908,9 +908,13 @@ class DevWiki:
         if oauth:
             consumer = OAuthConsumer.from_json(oauth)
             stored = store.consumer(consumer.client_id)
-            if stored is not None and stored.secret_matches(consumer.client_secret):
+            if (
+                stored is not None
+                and stored.secret_matches(consumer.client_secret)
+                and stored.callback_url == DEFAULT_CALLBACK
+            ):
                 return consumer
-        return store.register(DEFAULT_CALLBACK_PREFIX, callback_is_prefix=True)
+        return store.register(DEFAULT_CALLBACK)
 
     def _wait_for_oauth(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -29,14 +29,16 @@ from tools.base import clock
 from tools.models import User
 from tools.people.accounts import end_sessions, granted_roles, session_generation, user_by_id
 from tools.people.roles import (
+    HIDDEN_ACCOUNT,
     Permission,
+    Refusal,
     Role,
     bootstrap_roles,
     effective_roles,
     permissions_for,
     wiki_roles,
 )
-from tools.wiki.wikiapi import WikiApiError, api_session, lookup_account
+from tools.wiki.wikiapi import AccountNotFound, WikiApiError, api_session, lookup_account
 
 log = logging.getLogger(__name__)
 
@@ -164,24 +166,33 @@ def _load_current_user() -> None:
 
 
 def _refresh_wiki_roles(username: str) -> None:
-    """Ask the wikis again; a block, a lock or a removed group takes effect here."""
+    """Ask the wikis again; a block, a lock, hiding or a removed group takes effect here."""
     config = settings()
     try:
         account = lookup_account(api_session(config), config.central_api_url, username)
+    except AccountNotFound:
+        # Hidden (suppressed) or gone: the wiki answered, so this is no outage.
+        _sign_out(Refusal(HIDDEN_ACCOUNT))
+        return
     except WikiApiError as err:
         # The wiki is unreachable: keep the roles checked last time, try again next request.
         log.warning("could not refresh roles: %s", err)
         return
     refusal = account.refusal()
     if refusal:
-        end_sessions(db(), session[USER_ID])  # every session of the account, not only this
-        db().commit()
-        clear_session_keeping_language()
-        reason = gettext(refusal.message, **refusal.variables)
-        flash(gettext("You have been signed out. %(reason)s", reason=reason), "error")
+        _sign_out(refusal)
         return
     session[WIKI_ROLES] = sorted(wiki_roles(account, config.functionary_groups))
     session[CHECKED_AT] = clock.now().timestamp()
+
+
+def _sign_out(refusal: Refusal) -> None:
+    """End every session of the account, not only this one, and say why."""
+    end_sessions(db(), session[USER_ID])
+    db().commit()
+    clear_session_keeping_language()
+    reason = gettext(refusal.message, **refusal.variables)
+    flash(gettext("You have been signed out. %(reason)s", reason=reason), "error")
 
 
 def load_user(user_id: int, username: str, wiki_roles: Any) -> CurrentUser:

@@ -4,7 +4,7 @@ The flow is MediaWiki's: ``/login`` -> ``rest.php/oauth2/authorize`` on the wiki
 ``/oauth-callback`` -> ``oauth2/access_token`` -> ``oauth2/resource/profile``. The
 access token is used once, to learn who signed in, and then dropped: the session
 cookie holds the identity and the roles, never a token. Groups, blocks and locks
-come from ``api.php`` (``list=users`` + ``meta=globaluserinfo``), which is also
+come from ``api.php`` (``list=users|globalblocks`` + ``meta=globaluserinfo``), which is also
 how they are refreshed during a session without any token.
 """
 
@@ -43,7 +43,13 @@ from flaskapp.context import db, settings
 from flaskapp.i18n import clear_session_keeping_language
 from tools.base import clock
 from tools.people.accounts import end_sessions, record_sign_in
-from tools.people.roles import WikiAccount, permissions_for, wiki_roles
+from tools.people.roles import (
+    HIDDEN_ACCOUNT,
+    Refusal,
+    WikiAccount,
+    permissions_for,
+    wiki_roles,
+)
 from tools.wiki.wikiapi import (
     AccountNotFound,
     WikiApiError,
@@ -124,6 +130,14 @@ def login() -> Response | tuple[str, int]:
 def callback() -> Response | tuple[str, int]:
     pending = session.pop(PENDING, None)
     try:
+        if "error" in request.args:
+            # Cancel on the wiki answers error=unauthorized_client and no state: say what
+            # happened before judging the state.
+            raise SignInError(
+                gettext(
+                    "The wiki did not sign you in: %(error)s.", error=request.args["error"][:100]
+                )
+            )
         if not pending or not secrets.compare_digest(
             request.args.get("state", ""), pending["state"]
         ):
@@ -133,22 +147,26 @@ def callback() -> Response | tuple[str, int]:
                     "Please sign in again."
                 )
             )
-        if "error" in request.args:
-            raise SignInError(
-                gettext("The wiki did not sign you in: %(error)s.", error=request.args["error"])
-            )
-        username, blocked = _identify(pending["verifier"])
+        username = _identify(pending["verifier"])
+        if username is None:
+            return _refuse(None, Refusal(HIDDEN_ACCOUNT))
         account = _look_up(username)
     except SignInError as err:
         title = gettext("Sign-in failed")
         return render_template("error.html", title=title, reason=str(err)), 400
-    if blocked and not account.blocked:
-        account = WikiAccount(username=account.username, blocked=True)
+    except AccountNotFound:
+        return _refuse(None, Refusal(HIDDEN_ACCOUNT))
+    # The profile's "blocked" also counts partial blocks: the API's answer judges, with
+    # the same rule as every refresh (tools.people.roles.account_from_api).
     return _finish_sign_in(account, pending["next"])
 
 
-def _identify(verifier: str) -> tuple[str, bool]:
-    """Trade the code for a token, read the profile with it, and forget the token."""
+def _identify(verifier: str) -> str | None:
+    """Trade the code for a token, read the profile with it, and forget the token.
+
+    The username, or None for a hidden (suppressed) account, whose profile is only
+    ``sub`` and ``blocked: true``.
+    """
     config = settings()
     client = _client()
     try:
@@ -178,17 +196,16 @@ def _identify(verifier: str) -> tuple[str, bool]:
         raise SignInError(
             gettext("The wiki could not be reached to sign you in. Try again.")
         ) from err
-    return str(profile["username"]), bool(profile.get("blocked"))
+    if not isinstance(profile, dict):
+        raise SignInError(gettext("The wiki could not be reached to sign you in. Try again."))
+    username = profile.get("username")
+    return str(username) if username else None
 
 
 def _look_up(username: str) -> WikiAccount:
     config = settings()
     try:
         return lookup_account(api_session(config), config.central_api_url, username)
-    except AccountNotFound as err:
-        raise SignInError(
-            gettext("The wiki knows no account named %(name)s.", name=username)
-        ) from err
     except WikiApiError as err:
         log.warning("account lookup failed: %s", err)
         raise SignInError(gettext("The wiki could not tell your groups. Try again.")) from err
@@ -198,8 +215,7 @@ def _finish_sign_in(account: WikiAccount, next_path: str) -> Response | tuple[st
     """Refuse a blocked or locked account; otherwise start a fresh session for it."""
     refusal = account.refusal()
     if refusal:
-        clear_session_keeping_language()
-        return render_template("auth/refused.html", username=account.username, reason=refusal), 403
+        return _refuse(account.username, refusal)
     with db().begin():
         user = record_sign_in(db(), account)
     clear_session_keeping_language()  # nothing from before the sign-in carries over but that
@@ -216,6 +232,12 @@ def _finish_sign_in(account: WikiAccount, next_path: str) -> Response | tuple[st
         }
     )
     return redirect(safe_next(next_path))
+
+
+def _refuse(username: str | None, refusal: Refusal) -> tuple[str, int]:
+    """The "blocked" page: no session is made."""
+    clear_session_keeping_language()
+    return render_template("auth/refused.html", username=username, reason=refusal), 403
 
 
 # --- development sign-in -----------------------------------------------------
@@ -239,6 +261,11 @@ def dev_login() -> Response | str | tuple[str, int]:
             account = _look_up(form.username.data or "")
         except SignInError as err:
             form.username.errors.append(str(err))
+        except AccountNotFound:
+            name = form.username.data or ""
+            form.username.errors.append(
+                gettext("The wiki knows no account named %(name)s.", name=name)
+            )
         else:
             return _finish_sign_in(account, safe_next(request.args.get("next")))
     return render_template("auth/dev_login.html", form=form)

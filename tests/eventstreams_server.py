@@ -2,19 +2,32 @@
 
 Wikimedia's EventStreams (https://stream.wikimedia.org/v2/stream/recentchange) sends
 each change as one SSE message: ``event: message``, an ``id:`` line holding a JSON list
-with one entry per Kafka topic and partition (``{"topic", "partition", "offset"}`` or
-``"timestamp"`` in milliseconds), and a ``data:`` line holding the event, a
+with one entry per Kafka topic and partition, and a ``data:`` line holding the event, a
 ``mediawiki/recentchange`` object (``wiki``, ``title``, ``namespace``, ``type``,
 ``revision: {old, new}``, ``meta: {domain, dt, topic, partition, offset, …}`` …).
 A client that lost the connection sends the last ``id`` back in ``Last-Event-ID`` and
 gets what followed. This server does the same from a list of events that a test
 appends to, and can drop a connection in the middle of the stream on purpose.
+
+What the real stream sends, and so this one too:
+
+- ids hold Kafka *timestamps* (production sets KafkaSSE's ``useTimestampForId``): the
+  message's timestamp + 1 ms, so that resuming (Kafka's offsetsForTimes: the first
+  message at or after it) starts after it; ``timestamp_ids=False`` sends offsets;
+- the event ``id`` is the ``rc_id``, not a revision id;
+- a new page has ``revision.old: null`` and ``length.old: null``;
+- canary events (``meta.domain == "canary"``, :func:`canary`), which are no change;
+- ``type: log`` events (:func:`log_event`) whose ``log_params`` is an object, an array
+  or a string, without ``revision`` or ``length``;
+- only so much is kept (:meth:`EventStreamsServer.expire`): an older position resumes
+  at the oldest event kept, silently, as Kafka does after its retention.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -26,6 +39,8 @@ TOPIC = "eqiad.mediawiki.recentchange"
 #: The other datacentre's topic: real ids name both, the idle one at offset -1.
 IDLE_TOPIC = "codfw.mediawiki.recentchange"
 PATH = "/v2/stream/recentchange"
+#: The rc_id of the first event added (rc_ids are not revision ids).
+RC_ID_BASE = 7_000_000
 
 
 def recentchange(
@@ -42,25 +57,25 @@ def recentchange(
     script_path: str = "/w",
     length: tuple[int | None, int] = (None, 0),
 ) -> dict[str, Any]:
-    """One ``mediawiki/recentchange`` edit (or page creation, without ``old_rev``)."""
+    """One ``mediawiki/recentchange`` edit (or page creation, without ``old_rev``).
+
+    Its ``id`` (the rc_id) is given by the server when the event is added.
+    """
     host = urlsplit(server_url).netloc
     kind = "edit" if old_rev else "new"
-    revision: dict[str, int] = {"new": new_rev}
-    sizes: dict[str, int] = {"new": length[1]}
-    if old_rev:
-        revision["old"] = old_rev
-        sizes["old"] = length[0] or 0
+    revision: dict[str, int | None] = {"new": new_rev, "old": old_rev or None}
+    sizes: dict[str, int | None] = {"new": length[1], "old": (length[0] or 0) if old_rev else None}
     return {
         "$schema": "/mediawiki/recentchange/1.0.0",
         "meta": {
             "uri": f"{server_url}{script_path}/index.php?title={title.replace(' ', '_')}",
             "request_id": str(uuid.uuid4()),
             "id": str(uuid.uuid4()),
-            "dt": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+            "dt": _dt(at),
             "domain": host,
             "stream": "mediawiki.recentchange",
         },
-        "id": new_rev,
+        "id": None,
         "type": kind,
         "namespace": namespace,
         "title": title,
@@ -83,6 +98,77 @@ def recentchange(
     }
 
 
+def canary(at: datetime, **fields: Any) -> dict[str, Any]:
+    """A canary event: what Wikimedia sends into every stream to see that it flows.
+
+    It is built from the schema's example, so it may carry any of an event's fields
+    (``fields``); only ``meta.domain == "canary"`` tells it apart.
+    """
+    return {
+        "$schema": "/mediawiki/recentchange/1.0.0",
+        "meta": {
+            "uri": "https://canary/Canary",
+            "request_id": str(uuid.uuid4()),
+            "id": str(uuid.uuid4()),
+            "dt": _dt(at),
+            "domain": "canary",
+            "stream": "mediawiki.recentchange",
+        },
+        **fields,
+    }
+
+
+def log_event(
+    *,
+    wiki: str,
+    server_url: str,
+    log_type: str,
+    log_action: str,
+    log_params: Any,
+    title: str,
+    user: str,
+    at: datetime,
+    comment: str = "",
+    namespace: int = 2,
+) -> dict[str, Any]:
+    """A ``type: log`` recentchange event; ``log_params`` as MediaWiki gives it (any shape)."""
+    host = urlsplit(server_url).netloc
+    return {
+        "$schema": "/mediawiki/recentchange/1.0.0",
+        "meta": {
+            "uri": f"{server_url}/wiki/{title.replace(' ', '_')}",
+            "request_id": str(uuid.uuid4()),
+            "id": str(uuid.uuid4()),
+            "dt": _dt(at),
+            "domain": host,
+            "stream": "mediawiki.recentchange",
+        },
+        "id": None,
+        "type": "log",
+        "namespace": namespace,
+        "title": title,
+        "title_url": f"{server_url}/wiki/{title.replace(' ', '_')}",
+        "comment": comment,
+        "timestamp": int(at.timestamp()),
+        "user": user,
+        "bot": False,
+        "log_id": int(at.timestamp()) % 1_000_000,
+        "log_type": log_type,
+        "log_action": log_action,
+        "log_params": log_params,
+        "log_action_comment": comment,
+        "server_url": server_url,
+        "server_name": host,
+        "server_script_path": "/w",
+        "wiki": wiki,
+        "parsedcomment": comment,
+    }
+
+
+def _dt(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
 def event_id(offset: int, timestamp_ms: int | None = None) -> str:
     """The SSE id of the event at ``offset``: Kafka positions of both datacentres' topics."""
     ours: dict[str, Any] = {"topic": TOPIC, "partition": 0}
@@ -101,8 +187,11 @@ class EventStreamsServer:
     ``Last-Event-ID`` of each connection (None when the client sent none).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, timestamp_ids: bool = True) -> None:
+        self.timestamp_ids = timestamp_ids
         self.events: list[dict[str, Any]] = []
+        self.timestamps: list[int] = []  # Kafka's timestamp of each event, in ms
+        self.kept_from = 0  # events before this index are past the retention
         self.drop_after: int | None = None
         self.last_event_ids: list[str | None] = []
         self._changed = threading.Condition()
@@ -129,11 +218,29 @@ class EventStreamsServer:
             offset = len(self.events)
             stored = json.loads(json.dumps(event))
             stored["meta"].update({"topic": TOPIC, "partition": 0, "offset": offset})
+            if stored["meta"].get("domain") != "canary" and stored.get("id", 0) is None:
+                stored["id"] = RC_ID_BASE + offset  # the rc_id
+            now_ms = int(time.time() * 1000)
+            self.timestamps.append(max(now_ms, self.timestamps[-1] + 1 if self.timestamps else 0))
             self.events.append(stored)
             self._changed.notify_all()
 
+    def expire(self, count: int | None = None) -> None:
+        """Forget the first ``count`` events (all so far by default): past the retention."""
+        with self._changed:
+            self.kept_from = len(self.events) if count is None else count
+
+    def sse_id(self, index: int) -> str:
+        """The ``id:`` of the event at ``index``, as KafkaSSE writes it."""
+        if self.timestamp_ids:
+            return event_id(index, self.timestamps[index] + 1)
+        return event_id(index)
+
     def start_after(self, last_event_id: str | None) -> int:
         """Index of the first event after ``Last-Event-ID`` (by offset, or by timestamp)."""
+        return max(self._start_after(last_event_id), self.kept_from)
+
+    def _start_after(self, last_event_id: str | None) -> int:
         if not last_event_id:
             return 0
         try:
@@ -146,11 +253,12 @@ class EventStreamsServer:
             if "offset" in position:
                 return int(position["offset"]) + 1
             if "timestamp" in position:
+                # offsetsForTimes: the first message at or after the timestamp.
                 return next(
                     (
                         index
-                        for index, event in enumerate(self.events)
-                        if _millis(event) > int(position["timestamp"])
+                        for index, stamp in enumerate(self.timestamps)
+                        if stamp >= int(position["timestamp"])
                     ),
                     len(self.events),
                 )
@@ -195,7 +303,7 @@ class EventStreamsServer:
                             return  # the connection ends here, mid-stream
                         message = (
                             "event: message\n"
-                            f"id: {event_id(index)}\n"
+                            f"id: {server.sse_id(index)}\n"
                             f"data: {json.dumps(event, ensure_ascii=False)}\n\n"
                         )
                         self.wfile.write(message.encode("utf-8"))
@@ -206,8 +314,3 @@ class EventStreamsServer:
                     return
 
         return Handler
-
-
-def _millis(event: Mapping[str, Any]) -> int:
-    moment = datetime.strptime(event["meta"]["dt"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1000)

@@ -551,3 +551,21 @@ def test_a_token_of_an_account_locked_on_the_wikis_stops_at_the_next_check(
     ):
         refused = client.get("/api/v1/me", headers=bearer(secret))
     assert refused.status_code == 401 and "locked" in refused.json["error"]["message"]
+
+
+@pytest.mark.integration
+def test_a_token_of_an_account_hidden_on_the_wikis_stops_at_the_next_check(
+    make_app: Callable[..., Flask], devwiki: DevWiki
+) -> None:
+    """Hidden: missing from the API. The wiki answered, so it is no outage: the token stops."""
+    app = make_app(**oauth_settings(devwiki), roles_refresh_minutes=15)
+    name = devwiki.credentials.checkuser.name
+    secret = make_token(app, name, ["user", "functionary"], scopes=["file"])
+    client = app.test_client()
+    with (
+        devwiki.global_users.changed(name, hidden=True),
+        clock.frozen_at(clock.now() + timedelta(minutes=20)),
+    ):
+        refused = client.get("/api/v1/me", headers=bearer(secret))
+    assert refused.status_code == 401
+    assert "hidden or no longer exists" in refused.json["error"]["message"]

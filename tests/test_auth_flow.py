@@ -8,6 +8,7 @@ as it talks to Meta-Wiki in production.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,6 +16,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
+import requests
 from conftest import oauth_settings
 from flask import Flask
 from flask.testing import FlaskClient
@@ -325,3 +327,129 @@ def test_development_sign_in_uses_the_wiki_for_roles(tmp_path: Path, devwiki: De
 
 def test_development_sign_in_is_off_when_oauth_is_configured(app: Flask) -> None:
     assert app.test_client().get("/dev-login").status_code == 404
+
+
+# --- what the real Meta-Wiki produces (issue #25) ------------------------------------
+
+
+def _later(minutes: int) -> contextlib.AbstractContextManager[object]:
+    return clock.frozen_at(clock.now() + timedelta(minutes=minutes))
+
+
+@contextlib.contextmanager
+def _partially_blocked(wiki: DevWiki, name: str) -> Iterator[None]:
+    """Block ``name`` from editing one page only, by the wiki's admin, for a ``with`` block."""
+    admin = requests.Session()
+    admin.trust_env = False
+    login_token = admin.get(
+        wiki.api_url,
+        params={"action": "query", "meta": "tokens", "type": "login", "format": "json"},
+    ).json()["query"]["tokens"]["logintoken"]
+    login = admin.post(
+        wiki.api_url,
+        data={
+            "action": "clientlogin",
+            "username": wiki.credentials.admin.name,
+            "password": wiki.credentials.admin.password,
+            "logintoken": login_token,
+            "loginreturnurl": wiki.url,
+            "format": "json",
+        },
+    ).json()
+    assert login["clientlogin"]["status"] == "PASS", login
+    csrf = admin.get(
+        wiki.api_url, params={"action": "query", "meta": "tokens", "format": "json"}
+    ).json()["query"]["tokens"]["csrftoken"]
+    block = {"action": "block", "user": name, "expiry": "infinite", "format": "json"}
+    extra = {"partial": "1", "namespacerestrictions": "10", "allowusertalk": "1", "token": csrf}
+    answer = admin.post(wiki.api_url, data=block | extra).json()
+    assert "block" in answer, answer
+    try:
+        yield
+    finally:
+        admin.post(
+            wiki.api_url, data={"action": "unblock", "user": name, "token": csrf, "format": "json"}
+        )
+
+
+def test_hidden_account_is_refused_with_the_blocked_page(visit: Visit, devwiki: DevWiki) -> None:
+    """Its profile is only ``sub`` and ``blocked: true``, without a username: no 500."""
+    with devwiki.global_users.changed("Plain User", hidden=True):
+        response = visit.sign_in(devwiki.credentials.plain)
+    assert response.status_code == 403
+    assert "Sign-in refused" in response.text and "hidden" in response.text
+    assert visit.tool.get("/me").status_code == 302
+
+
+def test_partial_block_neither_refuses_nor_signs_out(visit: Visit, devwiki: DevWiki) -> None:
+    """One rule at sign-in and at refresh: a partial block leaves the person's standing."""
+    with _partially_blocked(devwiki, "Oversighter One"):
+        response = visit.sign_in(devwiki.credentials.oversighter)
+        assert response.status_code == 302, response.text
+        with _later(16):
+            assert _roles_on_me_page(visit) == {"user", "functionary"}
+
+
+def test_global_block_refuses_at_sign_in(visit: Visit, devwiki: DevWiki) -> None:
+    with devwiki.global_users.changed("Checkuser One", global_block="Cross-wiki abuse"):
+        response = visit.sign_in(devwiki.credentials.checkuser)
+    assert response.status_code == 403
+    assert "globally blocked" in response.text and "Cross-wiki abuse" in response.text
+
+
+def test_global_block_during_a_session_signs_out(visit: Visit, devwiki: DevWiki) -> None:
+    visit.sign_in(devwiki.credentials.checkuser)
+    blocked = devwiki.global_users.changed("Checkuser One", global_block="Cross-wiki abuse")
+    with blocked, _later(16):
+        assert visit.tool.get("/me").status_code == 302
+    assert "globally blocked" in visit.tool.get("/").get_data(as_text=True)
+
+
+def test_account_hidden_during_a_session_is_signed_out(visit: Visit, devwiki: DevWiki) -> None:
+    """list=users says missing, globaluserinfo {missing: true}: gone, not "unreachable"."""
+    visit.sign_in(devwiki.credentials.checkuser)
+    with devwiki.global_users.changed("Checkuser One", hidden=True), _later(16):
+        assert visit.tool.get("/me").status_code == 302
+    assert "hidden or no longer exists" in visit.tool.get("/").get_data(as_text=True)
+
+
+def test_unreachable_wiki_keeps_the_session(
+    tmp_path: Path, devwiki: DevWiki, consumer: OAuthConsumer
+) -> None:
+    """The other case: no answer at all keeps the roles checked last time."""
+    visit = Visit(_app(_settings(tmp_path, devwiki, consumer)).test_client())
+    visit.sign_in(devwiki.credentials.checkuser)
+    app = visit.tool.application
+    settings = app.config["SETTINGS"]
+    app.config["SETTINGS"] = settings.model_copy(
+        update={"central_api_url": "http://127.0.0.1:9/api.php"}
+    )
+    with _later(16):
+        assert _roles_on_me_page(visit) == {"user", "functionary"}
+
+
+@pytest.mark.parametrize("error", ["unauthorized_client", "access_denied", "server_error"])
+def test_any_error_from_the_wiki_says_it_did_not_sign_you_in(
+    visit: Visit, devwiki: DevWiki, error: str
+) -> None:
+    visit.start()
+    response = visit.tool.get("/oauth-callback", query_string={"error": error})
+    assert response.status_code == 400
+    assert "The wiki did not sign you in" in response.text
+    assert "state does not match" not in response.text
+
+
+def test_cancel_on_the_wiki_comes_back_as_not_signed_in(visit: Visit, devwiki: DevWiki) -> None:
+    authorize = visit.start()
+    wiki = browser()
+    page = wiki.get(authorize)
+    form = read_form(page)
+    cancelled = wiki.post(
+        urljoin(page.url, form.action),
+        data={"csrf_token": form.fields["csrf_token"], "approval": "cancel"},
+        allow_redirects=False,
+    )
+    assert "state=" not in cancelled.headers["Location"]
+    response = visit.come_back(cancelled.headers["Location"])
+    assert response.status_code == 400
+    assert "The wiki did not sign you in: unauthorized_client" in response.text

@@ -288,7 +288,10 @@ def test_steward_signs_in_and_the_profile_tells_their_groups(devwiki: DevWiki) -
     assert response.status_code == 200
     profile = response.json()
     steward = central(devwiki, action="query", list="users", ususers="Steward One")
-    assert profile["sub"] == str(steward["query"]["users"][0]["userid"])
+    local_id = steward["query"]["users"][0]["userid"]
+    # As on Meta-Wiki, sub is the central (CentralAuth) ID, not the local one.
+    assert profile["sub"] == str(globaluserinfo(devwiki, "Steward One")["id"])
+    assert profile["sub"] != str(local_id)
     assert profile["username"] == "Steward One"
     assert {"steward", "*", "user", "autoconfirmed"} <= set(profile["groups"])
     assert "centralauth-lock" in profile["rights"]
@@ -494,12 +497,61 @@ def test_the_form_refuses_a_post_that_did_not_come_from_it(devwiki: DevWiki) -> 
 
 
 @pytest.mark.integration
-def test_cancel_sends_access_denied_back(devwiki: DevWiki) -> None:
+def test_cancel_sends_unauthorized_client_back_without_state(devwiki: DevWiki) -> None:
     flow = begin(devwiki, devwiki.default_consumer)
     params = callback_params(flow.submit(Account("", ""), approval="cancel"))
-    assert params["error"] == "access_denied"
-    assert params["state"] == flow.state
-    assert "code" not in params
+    assert params == {"error": "unauthorized_client"}  # Extension:OAuth's answer: no state
+
+
+@pytest.mark.integration
+def test_an_oauth2_consumer_with_a_callback_prefix_still_matches_exactly(
+    devwiki: DevWiki,
+) -> None:
+    consumer = devwiki.register_consumer(
+        "https://tool.example/oauth-callback", callback_is_prefix=True
+    )
+    beyond = begin(devwiki, consumer, redirect_uri="https://tool.example/oauth-callback/more")
+    assert beyond.page.status_code == 401 and "Location" not in beyond.page.headers
+    exact = begin(devwiki, consumer, redirect_uri="https://tool.example/oauth-callback")
+    assert exact.page.status_code == 200
+
+
+@pytest.mark.integration
+def test_a_hidden_account_profile_is_only_sub_and_blocked(devwiki: DevWiki) -> None:
+    with devwiki.global_users.changed("Plain User", hidden=True):
+        oauth, _ = sign_in(devwiki, devwiki.credentials.plain)
+        profile = oauth.get(profile_url(devwiki)).json()
+        users = central(
+            devwiki,
+            action="query",
+            list="users",
+            ususers="Plain User",
+            usprop="centralids",
+            formatversion="2",
+        )["query"]["users"]
+    assert set(profile) == {"sub", "blocked"} and profile["blocked"] is True
+    assert users == [{"name": "Plain User", "missing": True}]
+
+
+@pytest.mark.integration
+def test_a_global_block_shows_in_the_profile_and_in_list_globalblocks(devwiki: DevWiki) -> None:
+    with devwiki.global_users.changed("Plain User", global_block="Cross-wiki spam"):
+        oauth, _ = sign_in(devwiki, devwiki.credentials.plain)
+        profile = oauth.get(profile_url(devwiki)).json()
+        answer = central(
+            devwiki,
+            action="query",
+            list="users|globalblocks",
+            ususers="Plain User",
+            usprop="blockinfo",
+            bgtargets="Plain User",
+            bgprop="target|expiry|reason",
+            formatversion="2",
+        )
+    assert profile["blocked"] is True
+    assert "blockid" not in answer["query"]["users"][0]  # not blocked on the wiki itself
+    [block] = answer["query"]["globalblocks"]
+    assert (block["target"], block["reason"]) == ("Plain User", "Cross-wiki spam")
 
 
 @pytest.mark.integration
@@ -657,7 +709,8 @@ def test_the_central_api_answers_the_tools_one_query(devwiki: DevWiki) -> None:
     )
     user = answer["query"]["users"][0]
     assert user["name"] == "Locked User"
-    assert user["centralids"]["CentralAuth"] == user["userid"]
+    assert user["centralids"]["CentralAuth"] == answer["query"]["globaluserinfo"]["id"]
+    assert user["centralids"]["CentralAuth"] != user["userid"]
     assert answer["query"]["globaluserinfo"]["locked"] is True
     assert answer["batchcomplete"] is True
 

@@ -543,6 +543,8 @@ def test_server_errors_are_retried_with_growing_pauses(
         (["-backfill", "-nosuppress", "-x"], {"backfill": True, "suppress": "skip"}, ["-x"]),
         (["-suppress", "-report:Meta:Locks", "-wiki:metawiki"],
          {"suppress": "require", "report": "Meta:Locks", "wiki": "metawiki"}, []),
+        (["-stream:https://stream.wikimedia.org/v2/stream/recentchange"],
+         {"stream": "https://stream.wikimedia.org/v2/stream/recentchange"}, []),
     ],
 )  # fmt: skip
 def test_script_options(args: list[str], options: dict[str, Any], unknown: list[str]) -> None:

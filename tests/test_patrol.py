@@ -5,7 +5,9 @@ a threat, a reply in French with a doxxing attempt, an ordinary dispute. The pat
 runs as its own process, as on Toolforge, stopped and restarted between the edits;
 in streaming mode it reads the local EventStreams server (tests/eventstreams_server.py)
 replaying the real-schema recentchange events of those edits, and the server drops
-the connection in the middle of the stream once.
+the connection in the middle of the stream once. As the real stream, it mixes in
+canary events, log events and changes of other wikis and pages, and its SSE ids hold
+Kafka timestamps.
 """
 
 from __future__ import annotations
@@ -17,17 +19,21 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from eventstreams_server import EventStreamsServer, recentchange
+from eventstreams_server import EventStreamsServer, canary, event_id, log_event, recentchange
 from helpers import HEADER, THREAT, Edit, Editor
 from sqlalchemy import Engine, func, select
 
+from bots.eventstreams import STREAM_CHECKPOINT
 from devwiki import DevWiki
 from devwiki.wiki import BOT_GRANTS, HERE
-from tools.base.db import session_factory
+from tools.base import clock
+from tools.base.db import session_factory, transaction
 from tools.models import Alert, BotCheckpoint
+from tools.patrol import revisions
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 WIKI = "devwiki"
@@ -196,6 +202,26 @@ def _event(devwiki: DevWiki, change: Edit, wiki: str = WIKI) -> dict:
     )
 
 
+def _canary(devwiki: DevWiki, change: Edit, board: str) -> dict:
+    """A canary that carries a change's fields as if to the board: only meta.domain differs."""
+    fields = _event(devwiki, change)
+    fields.pop("meta")
+    return canary(change.at, **(fields | {"title": board}))
+
+
+def _log(devwiki: DevWiki, params: object) -> dict:
+    return log_event(
+        wiki=WIKI,
+        server_url=devwiki.url.rstrip("/"),
+        log_type="block",
+        log_action="block",
+        log_params=params,
+        title="User:Someone",
+        user="Admin",
+        at=clock.now(),
+    )
+
+
 def test_streaming_raises_each_expected_alert_once_across_drops_and_restarts(
     devwiki: DevWiki,
     editors: list[Editor],
@@ -211,19 +237,24 @@ def test_streaming_raises_each_expected_alert_once_across_drops_and_restarts(
     dispute = three.edit(created.title, DISPUTE)
     elsewhere = one.edit(f"Sandbox {secrets.token_hex(3)}", THREAT)  # a page nobody watches
 
-    # Changes of other wikis and pages come first, as on the real stream.
+    # Canaries, log events and changes of other wikis and pages come first, as on the
+    # real stream. The canary is built from the schema's example: only its meta.domain
+    # says it is no change (read, it would raise an alert on the board).
+    eventstreams.add(_canary(devwiki, elsewhere, created.title))
+    eventstreams.add(_log(devwiki, {"duration": "1 week", "flags": ["nocreate"]}))
     eventstreams.add(_event(devwiki, threat, wiki="enwiki"))
     eventstreams.add(_event(devwiki, elsewhere))
-    eventstreams.add(_event(devwiki, created))
+    eventstreams.add(_log(devwiki, ["Old name", "New name"]))
+    eventstreams.add(_event(devwiki, created))  # a new page: revision.old is null
     eventstreams.add(_event(devwiki, threat))
-    eventstreams.drop_after = 3  # the first connection ends before the threat's event
+    eventstreams.drop_after = 6  # the first connection ends before the threat's event
     patrol = Patrol(tmp_path, _url(migrated), devwiki, created.title, eventstreams.url)
 
     output = patrol.run("-stream", "-idle:3", "-simulate")
     assert "Would raise an alert: violence" in output
     assert alerts_in(migrated, created.title) == set() and checkpoints(migrated) == []
 
-    eventstreams.drop_after = 3
+    eventstreams.drop_after = 6
     running = patrol.start("-stream")
     try:
         started = time.monotonic()
@@ -236,17 +267,48 @@ def test_streaming_raises_each_expected_alert_once_across_drops_and_restarts(
         running.wait(20)
     assert alerts_in(migrated, created.title) == {next(a for a in EXPECTED if a[0] == "violence")}
     resumed = eventstreams.last_event_ids[-1]
-    assert resumed is not None and json.loads(resumed)[0]["offset"] == 2  # after the drop
+    assert resumed is not None and "timestamp" in json.loads(resumed)[0]  # a Kafka timestamp
+    assert eventstreams.start_after(resumed) == 6  # after the drop: from the threat on
 
     # The bot is down; the other edits arrive, with the threat's event again.
+    eventstreams.add(_log(devwiki, 'a:1:{s:4:"5::x";s:1:"y";}'))  # params as a string
     eventstreams.add(_event(devwiki, doxxing))
+    eventstreams.add(_canary(devwiki, elsewhere, created.title))
     eventstreams.add(_event(devwiki, threat))
     eventstreams.add(_event(devwiki, dispute))
     output = patrol.run("-stream", "-idle:3")
     resumed = eventstreams.last_event_ids[-1]  # from the checkpoint stored with the alert
-    assert resumed and json.loads(resumed)[0]["offset"] == 3, (eventstreams.last_event_ids, output)
+    assert eventstreams.start_after(resumed) == 7, (eventstreams.last_event_ids, output)
     assert alerts_in(migrated, created.title) == EXPECTED
     assert alerts_in(migrated, elsewhere.title) == set()
     with session_factory(migrated)() as session:
         count = session.scalar(select(func.count()).select_from(Alert))
         assert count == len(EXPECTED)
+
+
+def test_a_checkpoint_older_than_the_streams_retention_is_caught_up_by_polling(
+    devwiki: DevWiki,
+    editors: list[Editor],
+    migrated: Engine,
+    tmp_path: Path,
+    eventstreams: EventStreamsServer,
+) -> None:
+    """EventStreams keeps days of events: an older Last-Event-ID would silently skip."""
+    one = editors[0]
+    created = one.edit(f"Project:Incidents {secrets.token_hex(3)}", HEADER)
+    threat = one.edit(created.title, THREAT)
+    eventstreams.add(_event(devwiki, created))
+    eventstreams.add(_event(devwiki, threat))
+    eventstreams.expire()  # both past the retention: the stream no longer has them
+    eventstreams.add(_canary(devwiki, threat, created.title))
+    weeks_ago = clock.now() - timedelta(days=30)
+    with transaction(session_factory(migrated)) as session:
+        revisions.save_position(session, f"{WIKI}:{created.title}", {"rev_id": created.new})
+        old_id = event_id(0, int(weeks_ago.timestamp() * 1000))
+        revisions.save_position(session, STREAM_CHECKPOINT, {"last_event_id": old_id})
+    patrol = Patrol(tmp_path, _url(migrated), devwiki, created.title, eventstreams.url)
+
+    output = patrol.run("-stream", "-idle:3")
+    assert "older than EventStreams keeps events" in output
+    assert alerts_in(migrated, created.title) == {next(a for a in EXPECTED if a[0] == "violence")}
+    assert eventstreams.last_event_ids[-1] is None  # the stream followed from where it is

@@ -91,11 +91,14 @@ def test_every_toolforge_component_runs_a_procfile_process() -> None:
         name: True for name in components
     }
     kinds = {name: c["component_type"] for name, c in components.items()}
+    # The components API knows only these two types; the web component is a continuous
+    # one published on its port (tests/test_toolforge_config.py checks the whole file).
     assert kinds == {
-        "web": "webservice",
+        "web": "continuous",
         **dict.fromkeys(CONTINUOUS, "continuous"),
         "retention": "scheduled",
     }
+    assert components["web"]["run"]["publish"] == "/"
     assert "migrate" in processes  # the one-off run before every deployment
 
 

@@ -126,3 +126,24 @@ def test_lock_and_block_flags_in_both_api_formats() -> None:
     assert first.locked and first.blocked and first.block_reason == "Spam"
     # A partial block (some pages or namespaces) does not bar anyone from Safety Desk.
     assert second.locked and not second.blocked
+
+
+def _blocks(local: dict, globalblocks: list) -> dict:
+    return {
+        "users": [{"userid": 7, "name": "Someone", **local}],
+        "globalblocks": globalblocks,
+        "globaluserinfo": {"id": 70, "name": "Someone"},
+    }
+
+
+def test_one_block_rule_sitewide_and_global_refuse_partial_does_not() -> None:
+    """The rule sign-in and every refresh share (issue #25)."""
+    partial = account_from_api("Someone", _blocks({"blockid": 1, "blockpartial": True}, []))
+    sitewide = account_from_api("Someone", _blocks({"blockid": 2, "blockreason": "Vandalism"}, []))
+    global_block = {"id": 3, "target": "Someone", "expiry": "infinity", "reason": "Spam"}
+    globally = account_from_api("Someone", _blocks({}, [global_block]))
+    other = {**global_block, "target": "Someone else"}
+    assert partial.refusal() is None
+    assert str(sitewide.refusal()).endswith("The reason given: Vandalism")
+    assert str(globally.refusal()) == "This account is globally blocked. The reason given: Spam"
+    assert account_from_api("Someone", _blocks({}, [other])).refusal() is None

@@ -19,7 +19,7 @@ from tools.base import clock
 from tools.models import ApiToken
 from tools.people import api_tokens
 from tools.people.roles import wiki_roles
-from tools.wiki.wikiapi import WikiApiError, api_session, lookup_account
+from tools.wiki.wikiapi import AccountNotFound, WikiApiError, api_session, lookup_account
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,8 @@ def _refresh_wiki_roles(token: ApiToken) -> None:
         return
     try:
         account = lookup_account(api_session(config), config.central_api_url, token.user.username)
+    except AccountNotFound:
+        abort(401, "This account is hidden or no longer exists on the wikis.")
     except WikiApiError as err:
         log.warning("could not refresh the roles of a token's owner: %s", err)
         return  # as for sessions: keep the roles checked last time, try again next call

@@ -107,6 +107,10 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
 }
 
 
+#: Why a hidden (suppressed) account, or one that disappeared, may not sign in.
+HIDDEN_ACCOUNT = N_("This account is hidden or no longer exists on the wikis.")
+
+
 @dataclass(frozen=True)
 class Refusal:
     """Why an account may not sign in: an English message marked with :func:`N_` and its values.
@@ -131,8 +135,9 @@ class WikiAccount:
     local_groups: frozenset[str] = frozenset()  # on the central wiki (Meta-Wiki)
     global_groups: frozenset[str] = frozenset()
     merged: Mapping[str, frozenset[str]] = field(default_factory=dict)  # wiki -> local groups
-    blocked: bool = False
+    blocked: bool = False  # blocked sitewide on the central wiki, or globally
     block_reason: str = ""
+    globally_blocked: bool = False
     locked: bool = False
 
     def all_groups(self) -> frozenset[str]:
@@ -145,6 +150,11 @@ class WikiAccount:
         """Why this account may not sign in, in words for the person; None when it may."""
         if self.locked:
             return Refusal(N_("This account is globally locked."))
+        if self.globally_blocked:
+            return Refusal(
+                N_("This account is globally blocked. The reason given: %(reason)s"),
+                {"reason": self.block_reason or "-"},
+            )
         if self.blocked and self.block_reason:
             return Refusal(
                 N_("This account is blocked on the central wiki. The reason given: %(reason)s"),
@@ -200,15 +210,29 @@ def permissions_for(roles: Iterable[Role]) -> frozenset[Permission]:
 def account_from_api(username: str, query: Mapping[str, Any]) -> WikiAccount:
     """Build a :class:`WikiAccount` from one api.php ``query`` answer (formatversion 2).
 
-    The request is ``list=users&usprop=groups|blockinfo|centralids`` together with
-    ``meta=globaluserinfo&guiprop=groups|merged`` for the same name, so one round
-    trip to Meta-Wiki tells local groups, block, global groups, lock and every
-    merged account's groups.
+    The request is ``list=users|globalblocks&usprop=groups|blockinfo|centralids``
+    together with ``meta=globaluserinfo&guiprop=groups|merged`` for the same name, so
+    one round trip to Meta-Wiki tells local groups, blocks, global groups, lock and
+    every merged account's groups.
+
+    The one rule of blocks, at sign-in and at every refresh: a sitewide block on the
+    central wiki or a global block refuses; a partial block does not (it limits some
+    pages, not the person's standing). A lock or a hidden account always refuses.
     """
     users = query.get("users") or [{}]
     local = users[0]
     global_info = query.get("globaluserinfo") or {}
-    blocked = "blockid" in local and not local.get("blockpartial", False)
+    sitewide = "blockid" in local and not local.get("blockpartial", False)
+    global_blocks = [
+        block
+        for block in query.get("globalblocks") or ()
+        if str(block.get("target", "")).replace("_", " ") == local.get("name", username)
+    ]
+    blocked = sitewide or bool(global_blocks)
+    if sitewide:
+        reason = str(local.get("blockreason", ""))
+    else:
+        reason = str(global_blocks[0].get("reason", "")) if global_blocks else ""
     merged = {
         entry["wiki"]: frozenset(entry.get("groups", ()))
         for entry in global_info.get("merged", ())
@@ -222,7 +246,8 @@ def account_from_api(username: str, query: Mapping[str, Any]) -> WikiAccount:
         global_groups=frozenset(global_info.get("groups", ())),
         merged=merged,
         blocked=blocked,
-        block_reason=str(local.get("blockreason", "")) if blocked else "",
+        block_reason=reason,
+        globally_blocked=bool(global_blocks) and not sitewide,
         locked=_is_set(global_info.get("locked")),
     )
 

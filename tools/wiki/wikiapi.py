@@ -22,8 +22,12 @@ class WikiApiError(Exception):
     """The wiki did not answer, or answered with an error; the message says which."""
 
 
-class AccountNotFound(WikiApiError):
-    """No account of that name exists."""
+class AccountNotFound(Exception):
+    """The wikis answer that no such account exists: never created, or hidden (suppressed).
+
+    Not a :class:`WikiApiError`: the wiki did answer, and an account that disappears
+    during a session is signed out, where an unreachable wiki keeps the last roles.
+    """
 
 
 def on_this_machine(url: str) -> bool:
@@ -60,13 +64,19 @@ def query(session: requests.Session, api_url: str, **params: str) -> dict[str, A
 
 
 def lookup_account(session: requests.Session, api_url: str, username: str) -> WikiAccount:
-    """Groups (local, global, on every merged wiki), block and lock of one account."""
+    """Groups (local, global, on every merged wiki), blocks (local and global) and lock.
+
+    A hidden account is ``missing`` to an anonymous caller in both ``list=users`` and
+    ``globaluserinfo``; either raises :class:`AccountNotFound`.
+    """
     answer = query(
         session,
         api_url,
-        list="users",
+        list="users|globalblocks",
         ususers=username,
         usprop="groups|blockinfo|centralids",
+        bgtargets=username,
+        bgprop="target|expiry|reason",
         meta="globaluserinfo",
         guiuser=username,
         guiprop="groups|merged",
@@ -74,4 +84,6 @@ def lookup_account(session: requests.Session, api_url: str, username: str) -> Wi
     users = answer.get("users") or [{}]
     if users[0].get("missing") or users[0].get("invalid"):
         raise AccountNotFound(f"there is no account named {username!r}")
+    if (answer.get("globaluserinfo") or {}).get("missing"):
+        raise AccountNotFound(f"there is no global account named {username!r}")
     return account_from_api(username, answer)
