@@ -543,8 +543,7 @@ def test_server_errors_are_retried_with_growing_pauses(
         (["-backfill", "-nosuppress", "-x"], {"backfill": True, "suppress": "skip"}, ["-x"]),
         (["-suppress", "-report:Meta:Locks", "-wiki:metawiki"],
          {"suppress": "require", "report": "Meta:Locks", "wiki": "metawiki"}, []),
-        (["-stream:https://stream.wikimedia.org/v2/stream/recentchange"],
-         {"stream": "https://stream.wikimedia.org/v2/stream/recentchange"}, []),
+        (["-stream", "-idle:3"], {"stream": True, "idle": 3.0}, []),
     ],
 )  # fmt: skip
 def test_script_options(args: list[str], options: dict[str, Any], unknown: list[str]) -> None:
