@@ -156,9 +156,8 @@ class StreamFollower:
 
     def _board_of(self, event: Mapping[str, Any]) -> Board | None:
         """The watched board an edit or page creation is to; None for anything else."""
-        meta = event.get("meta")
-        if isinstance(meta, dict) and meta.get("domain") == "canary":
-            return None  # a canary: checks the stream flows, is no change of any wiki
+        if is_canary(event):
+            return None
         if event.get("type") not in ("edit", "new"):
             return None  # log events (type log), categorize, external …
         revision = event.get("revision")
@@ -180,6 +179,16 @@ class StreamFollower:
             revisions.save_position(session, STREAM_CHECKPOINT, position)
             revisions.heartbeat(session, [board.stream for board in self.boards])
         self.last_beat = time.monotonic()
+
+
+def is_canary(event: Mapping[str, Any]) -> bool:
+    """A canary event: sent to check that the stream flows, no change of any wiki.
+
+    Built from the schema's example, it may carry any field of a real event (a type,
+    a wiki, a log type); only ``meta.domain`` tells it apart.
+    """
+    meta = event.get("meta")
+    return isinstance(meta, Mapping) and meta.get("domain") == "canary"
 
 
 def checkpoint_time(position: Mapping[str, Any]) -> datetime | None:

@@ -22,7 +22,7 @@ import pywikibot
 import requests
 from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
-from bots.eventstreams import raw_lines, sse_messages
+from bots.eventstreams import is_canary, raw_lines, sse_messages
 from bots.job import ONCE_ATTEMPTS, TRANSIENT_ERRORS, LoggerError, backoff
 from tools import locks
 from tools.base import checkpoints, db
@@ -118,7 +118,7 @@ class LockStreamFollower:
 
     def _stream_of(self, event: Mapping[str, Any]) -> Any:
         """The log this event is an entry of, when the logger reads it; else None."""
-        if event.get("type") != "log" or event.get("wiki") != self.wiki:
+        if is_canary(event) or event.get("type") != "log" or event.get("wiki") != self.wiki:
             return None
         for stream in self.streams:
             if stream.log_type == event.get("log_type") and stream.log_action in (

@@ -1,8 +1,10 @@
-"""bots/lock_logger.py -stream against the local wiki and a local EventStreams (issue #19).
+"""bots/lock_logger.py -stream against the local wiki and a local EventStreams (#19, #25).
 
 An entry is stored as soon as its log event arrives, long before the next poll; after
-a restart the stream resumes from the last event id and the gap is read by polling.
-A poll that finds nothing new prints no progress line.
+a dropped connection or a restart the stream resumes from the last event id and the gap
+is read by polling. Between the locks comes what the real stream sends: canaries (one
+dressed as a lock event), edits, entries of other logs; each lock is stored exactly once
+and nothing else is. A poll that finds nothing new prints no progress line.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
+from urllib.request import urlopen
 
 import pytest
-from eventstreams_server import EventStreamsServer
+from eventstreams_server import EventStreamsServer, canary, recentchange
 from test_lock_logger import Bot, Database, oversight_bot, wait_for  # noqa: F401
 
 from devwiki import DevWiki
@@ -74,35 +77,101 @@ def _lock(devwiki: DevWiki, name: str) -> int:
     )
 
 
-def test_stream_stores_an_entry_at_its_event_and_resumes_after_a_restart(
+def _noise(devwiki: DevWiki) -> list[dict[str, Any]]:
+    """What the real stream sends between two locks: none of it is an entry to store.
+
+    A canary built from a lock event (only its ``meta.domain`` tells it apart), an edit
+    of the central wiki, and entries of other logs, really written to the wiki's log.
+    """
+    host = urlsplit(devwiki.api_url).netloc
+    now = datetime.now(UTC)
+    lookalike = log_event(devwiki, 0, "globalauth", "User:Canary@global")
+    del lookalike["meta"]
+    edit = recentchange(
+        wiki=DB_NAME,
+        server_url=f"http://{host}",
+        title="Steward requests/Global",
+        namespace=0,
+        user="Steward One",
+        old_rev=1,
+        new_rev=2,
+        at=now,
+    )
+    other_logs = []
+    for log_type, action, params in (
+        ("newusers", "create", {}),
+        ("block", "block", {"5::duration": "infinity", "6::flags": []}),
+    ):
+        title = f"User:Other {uuid.uuid4().hex[:6]}"
+        log_id = devwiki.write_log_entry(log_type, action, "Steward One", title, params, "x", now)
+        event = log_event(devwiki, log_id, log_type, title)
+        event["log_action"] = action
+        other_logs.append(event)
+    return [canary(now, **lookalike), edit, *other_logs]
+
+
+def _public_lock_log_ids(devwiki: DevWiki) -> set[int]:
+    """Every entry of the wiki's public lock and block logs, as the API lists them."""
+    ids: set[int] = set()
+    for log_type in ("globalauth", "gblblock"):
+        params = {"action": "query", "list": "logevents", "letype": log_type}
+        params |= {"lelimit": "500", "leprop": "ids", "format": "json", "formatversion": "2"}
+        while True:
+            url = f"{devwiki.api_url}?{urlencode(params)}"
+            with urlopen(url, timeout=30) as response:
+                answer = json.load(response)
+            ids |= {entry["logid"] for entry in answer["query"]["logevents"]}
+            if "continue" not in answer:
+                break
+            params |= answer["continue"]
+    return ids
+
+
+def test_stream_stores_each_lock_once_among_what_the_real_stream_sends(
     devwiki: DevWiki,
     oversight_bot: tuple[str, str],  # noqa: F811
     eventstreams: EventStreamsServer,
     tmp_path: Path,
 ) -> None:
+    """Locks, canaries, edits, other logs, a dropped connection, a kill -9 and a restart."""
     database = Database(tmp_path)
     before = _lock(devwiki, f"Before {uuid.uuid4().hex[:6]}")
     args = (f"-api:{devwiki.api_url}", "-batch:500", "-stream", "-poll:600")
+    other_log_ids: list[int] = []
 
     def stored(log_id: int) -> bool:
         return database.scalar("SELECT count(*) FROM lock_events WHERE log_id = ?", log_id) == 1
 
+    def send_noise() -> None:
+        for event in _noise(devwiki):
+            other_log_ids.append(event.get("log_id") or 0)
+            eventstreams.add(event)
+
     bot = Bot(tmp_path, database, oversight_bot, *args)
     bot.env["SAFETYDESK_PATROL_EVENTSTREAMS_URL"] = eventstreams.url
+    eventstreams.drop_after = 5  # the first connection ends after the first live lock
     bot.start()
     try:
         wait_for(lambda: stored(before), 60, "the entry logged before the start", bot)
         wait_for(lambda: len(eventstreams.last_event_ids) >= 1, 30, "a connection", bot)
-        eventstreams.add(log_event(devwiki, 0, "newusers", "User:Someone"))  # not ours
+        send_noise()
         live = _lock(devwiki, f"Live {uuid.uuid4().hex[:6]}")
         eventstreams.add(log_event(devwiki, live, "globalauth", "User:Live@global"))
         # -poll:600: only the event can have made the bot read the log this soon.
         seconds = wait_for(lambda: stored(live), 20, "the entry of the event", bot)
         assert seconds < 20
+        # The connection drops at the next event; the bot resumes after the live lock.
+        send_noise()
+        after = _lock(devwiki, f"After {uuid.uuid4().hex[:6]}")
+        eventstreams.add(log_event(devwiki, after, "globalauth", "User:After@global"))
+        wait_for(lambda: stored(after), 20, "the lock after the reconnection", bot)
+        wait_for(lambda: len(eventstreams.last_event_ids) >= 2, 20, "a reconnection", bot)
+        assert eventstreams.last_event_ids[1] is not None
     finally:
         assert bot.signal(signal.SIGKILL) == -signal.SIGKILL
 
-    missed = _lock(devwiki, f"Missed {uuid.uuid4().hex[:6]}")  # logged while the bot is down
+    send_noise()  # while the bot is down
+    missed = _lock(devwiki, f"Missed {uuid.uuid4().hex[:6]}")
     eventstreams.add(log_event(devwiki, missed, "globalauth", "User:Missed@global"))
     again = Bot(tmp_path, database, oversight_bot, *args, "-once", "-idle:2")
     again.env["SAFETYDESK_PATROL_EVENTSTREAMS_URL"] = eventstreams.url
@@ -111,8 +180,28 @@ def test_stream_stores_an_entry_at_its_event_and_resumes_after_a_restart(
     resumed = eventstreams.last_event_ids[-1]
     # The stream's ids hold timestamps, as Wikimedia's do: the bot resumed from the one it saw.
     assert resumed is not None and "timestamp" in json.loads(resumed)[0], again.text
-    count = "SELECT count(*) FROM lock_events WHERE log_id IN (?, ?, ?)"
-    assert database.scalar(count, before, live, missed) == 3
+    # Resumed after the lock it saw last: of the five events since, one is a lock (the
+    # canary dressed as one is not).
+    assert "\n1 event operation\n" in again.text, again.text
+
+    # Each lock exactly once, and nothing but the wiki's lock and block log entries.
+    mine = (before, live, after, missed)
+    count = "SELECT count(*) FROM lock_events WHERE log_id IN (?, ?, ?, ?)"
+    assert database.scalar(count, *mine) == 4
+    repeated = "SELECT log_id FROM lock_events GROUP BY wiki, log_id HAVING count(*) > 1"
+    assert database.rows(repeated) == []
+    kinds = {kind for (kind,) in database.rows("SELECT DISTINCT log_type FROM lock_events")}
+    assert kinds <= {"globalauth", "gblblock", "suppress"}
+    public = "SELECT log_id FROM lock_events WHERE log_type IN ('globalauth', 'gblblock')"
+    assert {log_id for (log_id,) in database.rows(public)} == _public_lock_log_ids(devwiki)
+    others = [log_id for log_id in other_log_ids if log_id]
+    assert len(others) == 6
+    assert (
+        database.rows(
+            f"SELECT log_id FROM lock_events WHERE log_id IN ({','.join('?' * 6)})", *others
+        )
+        == []
+    )
 
 
 def test_a_poll_that_finds_nothing_new_prints_no_progress(
