@@ -7,6 +7,7 @@ line that names the setting (exit status 1) instead of a traceback.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -136,17 +137,21 @@ def retention_run(days: int | None, dry_run: bool) -> None:
     """Purge subjects, evidence and free text of cases closed long ago; keep the statistics."""
     from tools.base import clock
     from tools.cases import retention
+    from tools.intake import spool
 
     settings = load_settings()
     period = days or settings.retention_days
     engine = db.engine_from_settings(settings, read_timeout=db.MAINTENANCE_READ_TIMEOUT)
+    at = clock.now()
     with db.transaction(db.session_factory(engine)) as session:
-        report = retention.purge(session, period, clock.now(), dry_run=dry_run)
+        report = retention.purge(session, period, at, dry_run=dry_run)
+    rejected = 0 if dry_run else spool.forget_rejected(settings, at - timedelta(days=period))
     verb = "would purge" if dry_run else "purged"
     click.echo(
         f"{verb} {len(report.references)} cases closed more than {period} days ago "
         f"({report.subjects} subjects, {report.evidence} evidence links, "
-        f"{report.events} messages)"
+        f"{report.events} messages; {report.mails} outbox mails, "
+        f"{rejected} rejected ReportIncident spool lines)"
     )
     for reference in report.references:
         click.echo(reference)

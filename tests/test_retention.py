@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from flaskapp.cli import cli
 from tools import cases
-from tools.base import clock
+from tools.base import clock, outbox
 from tools.base.config import load_settings
+from tools.base.db import session_factory
 from tools.cases import retention
+from tools.intake import spool
 from tools.models import (
     AppendOnlyError,
     Case,
@@ -22,8 +26,10 @@ from tools.models import (
     CaseStatus,
     Category,
     EvidenceLink,
+    OutgoingMail,
     User,
 )
+from tools.models.mail import FAILED, PENDING, SENT
 from tools.wiki.evidence import parse_evidence_links
 from tools.wiki.subjects import parse_subjects
 
@@ -154,3 +160,61 @@ def test_the_command_purges_with_the_setting_or_days_given(
         assert second.output.startswith("purged 0 cases")
     with Session(migrated) as session:
         assert session.scalar(select(Case).where(Case.purged_at.is_(None))) is None
+
+
+def _mail(session: Session, subject: str, status: str, created_days_ago: int) -> None:
+    created = NOW - timedelta(days=created_days_ago)
+    session.add(
+        OutgoingMail(
+            to_address="reporter@example.org",
+            subject=subject,
+            body="" if status == SENT else f"Private reply: {subject}",
+            status=status,
+            attempts=outbox.MAX_ATTEMPTS if status == FAILED else 1,
+            created_at=created,
+            next_attempt_at=created,
+            sent_at=created + timedelta(minutes=1) if status == SENT else None,
+        )
+    )
+
+
+def test_outbox_mails_sent_or_given_up_on_before_the_period_are_deleted(
+    session: Session,
+) -> None:
+    _mail(session, "sent long ago", SENT, 200)
+    _mail(session, "sent lately", SENT, 10)
+    _mail(session, "given up long ago", FAILED, 200)
+    _mail(session, "given up lately", FAILED, 10)
+    _mail(session, "still being tried", PENDING, 200)  # never dropped while it may go out
+    session.commit()
+    dry = retention.purge(session, 100, NOW, dry_run=True)
+    assert dry.mails == 0 and session.scalar(select(func.count(OutgoingMail.id))) == 5
+    report = retention.purge(session, 100, NOW)
+    session.commit()
+    assert report.mails == 2
+    left = set(session.scalars(select(OutgoingMail.subject)))
+    assert left == {"sent lately", "given up lately", "still being tried"}
+
+
+def test_the_command_deletes_rejected_spool_lines_kept_past_the_period(
+    migrated: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    spool_file = tmp_path / "reportincident-spool.jsonl"
+    monkeypatch.setenv("SAFETYDESK_DATABASE_URL", database_url)
+    monkeypatch.setenv("SAFETYDESK_REPORTINCIDENT_SPOOL", str(spool_file))
+    for days_ago, torn in ((120, '{"wiki": "enwiki", "requ'), (5, '{"wiki": "frwiki", "re')):
+        spool_file.write_text(torn + "\n")
+        with clock.frozen_at(NOW - timedelta(days=days_ago)):
+            assert spool.replay(session_factory(migrated), load_settings()).rejected == 1
+    rejected = tmp_path / "reportincident-spool.jsonl.rejected"
+    assert len(rejected.read_text().splitlines()) == 2
+    runner = CliRunner()
+    with clock.frozen_at(NOW):
+        dry = runner.invoke(cli, ["retention", "run", "--days", "30", "--dry-run"])
+        assert dry.exit_code == 0, dry.output
+        assert len(rejected.read_text().splitlines()) == 2
+        run = runner.invoke(cli, ["retention", "run", "--days", "30"])
+    assert run.exit_code == 0, run.output
+    assert "1 rejected ReportIncident spool lines" in run.output
+    (kept,) = rejected.read_text().splitlines()
+    assert json.loads(kept)["line"] == '{"wiki": "frwiki", "re'  # the recent one, as it came

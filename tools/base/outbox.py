@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from tools.base.addresses import checked_address
@@ -39,6 +39,23 @@ def queue_mail(
     )
     session.add(mail)
     return mail
+
+
+def forget_before(session: Session, cutoff: datetime) -> int:
+    """Delete the mails sent before ``cutoff``, and those given up on that were queued before.
+
+    A sent mail keeps only its address and subject, a failed one its body too; neither
+    is needed past the retention period. Mails still being tried are never deleted.
+    """
+    result = session.execute(
+        delete(OutgoingMail).where(
+            or_(
+                and_(OutgoingMail.status == SENT, OutgoingMail.sent_at < cutoff),
+                and_(OutgoingMail.status == FAILED, OutgoingMail.created_at < cutoff),
+            )
+        )
+    )
+    return result.rowcount or 0
 
 
 def deliver_due(

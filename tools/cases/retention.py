@@ -6,8 +6,10 @@ timeline (each replaced by :data:`TOMBSTONE`), and the text and author of alerts
 led to it. What the metrics need stays: category, severity, status, wikis, SLA times,
 who worked it, and the timeline's shape. ``purged_at`` marks the case, so a second run
 finds nothing to do, and a ``purged`` event says on the timeline when it happened.
-The same run clears the address an API token was last used from, and forgets the API's
-idempotency keys, once they are older than the period.
+The same run clears the address an API token was last used from, forgets the API's
+idempotency keys, and deletes the outbox's mails sent (or given up on) before the period;
+``safetydesk retention run`` also empties the ReportIncident spool's ``.rejected`` file of
+lines kept longer (:func:`tools.intake.spool.forget_rejected`).
 
 Only this module may rewrite timeline events: it sets the session flag that the
 append-only guard in :mod:`tools.models` checks, and clears it again.
@@ -23,6 +25,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tools.base import outbox
 from tools.cases import idempotency
 from tools.models import Alert, Audience, Case, CaseEvent, CaseStatus
 from tools.people import api_tokens
@@ -44,6 +47,7 @@ class PurgeReport:
     events: int
     dry_run: bool
     token_addresses: int = 0  # API tokens whose last-use address was cleared
+    mails: int = 0  # outbox mails deleted: sent, or given up on, before the period
 
 
 def due_for_purge(session: Session, days: int, at: datetime) -> list[Case]:
@@ -70,7 +74,7 @@ def purge(session: Session, days: int, at: datetime, dry_run: bool = False) -> P
     subjects = sum(len(case.subjects) for case in due)
     evidence = sum(len(case.evidence) for case in due)
     events = sum(1 for case in due for event in case.events if event.body is not None)
-    addresses = 0
+    addresses = mails = 0
     if not dry_run:
         with _purging(session):
             for case in due:
@@ -79,8 +83,9 @@ def purge(session: Session, days: int, at: datetime, dry_run: bool = False) -> P
         cutoff = at - timedelta(days=days)
         addresses = api_tokens.forget_addresses(session, cutoff)
         idempotency.forget_before(session, cutoff)
+        mails = outbox.forget_before(session, cutoff)
     references = [case.reference or "" for case in due]
-    return PurgeReport(references, subjects, evidence, events, dry_run, addresses)
+    return PurgeReport(references, subjects, evidence, events, dry_run, addresses, mails)
 
 
 @contextmanager

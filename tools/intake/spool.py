@@ -10,7 +10,9 @@ waits, by a mail with nothing of the report in it.
 submission key (:func:`tools.intake.reportincident.file_report`), so a report filed
 before a replay was cut short is found, not filed again, and the file is emptied only
 after every report in it is committed. The on-call worker replays on each pass, the
-intake after each report it stores, and ``safetydesk intake replay`` on demand.
+intake after each report it stores, and ``safetydesk intake replay`` on demand. A line
+no replay can read is kept aside in ``<spool>.rejected`` with the time it was put there,
+and deleted once older than the retention period (:func:`forget_rejected`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -132,12 +134,46 @@ def _file(factory: sessionmaker[Session], settings: Settings, line: str) -> str 
 
 
 def _reject(path: Path, line: str) -> None:
-    """A line no replay can file (a torn write) is kept aside, never dropped."""
+    """A line no replay can file (a torn write) is kept aside, dated, never dropped."""
     log.error("spool line unreadable, kept in %s.rejected", path.name)
-    with _locked(path.with_name(path.name + ".rejected"), os.O_WRONLY | os.O_APPEND) as handle:
-        handle.write(line + "\n")
+    kept = json.dumps({"rejected_at": now().isoformat(), "line": line}, ensure_ascii=False)
+    with _locked(_rejected_path(path), os.O_WRONLY | os.O_APPEND) as handle:
+        handle.write(kept + "\n")
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def _rejected_path(path: Path) -> Path:
+    return path.with_name(path.name + ".rejected")
+
+
+def forget_rejected(settings: Settings, cutoff: datetime) -> int:
+    """Delete the lines kept in ``<spool>.rejected`` before ``cutoff``; return how many.
+
+    A line written before lines were dated counts as old as the file's last change.
+    """
+    path = _rejected_path(spool_path(settings))
+    if not path.exists():
+        return 0
+    with _locked(path, os.O_RDWR) as handle:
+        changed = datetime.fromtimestamp(os.fstat(handle.fileno()).st_mtime, UTC)
+        lines = [line for line in handle.read().splitlines() if line.strip()]
+        kept = [line for line in lines if _rejected_at(line, changed) >= cutoff]
+        if len(kept) < len(lines):
+            handle.seek(0)
+            handle.truncate()
+            handle.write("".join(line + "\n" for line in kept))
+            handle.flush()
+            os.fsync(handle.fileno())
+    return len(lines) - len(kept)
+
+
+def _rejected_at(kept: str, default: datetime) -> datetime:
+    try:
+        entry = json.loads(kept)
+        return datetime.fromisoformat(entry["rejected_at"]).astimezone(UTC)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return default
 
 
 def _sync_folder(folder: Path) -> None:
