@@ -10,7 +10,7 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from flaskapp.access import current_user, requires
-from flaskapp.context import db, settings
+from flaskapp.context import committed, db, settings
 from tools.base import clock
 from tools.cases import canned, emergency_watch
 from tools.cases.emergency_watch import frequent_emergency_filers
@@ -62,18 +62,15 @@ def roles(form: GrantForm | None = None) -> str:
 def grant() -> Response | tuple[str, int]:
     form = GrantForm()
     if form.validate_on_submit():
-        try:
+        with committed(RoleGrantError) as change:
             given = grant_role(db(), _actor_id(), form.username.data or "", form.role.data or "")
-            db().commit()
-        except RoleGrantError as err:
-            db().rollback()
-            form.username.errors.append(str(err))
-        else:
+        if change.refused is None:
             flash(
                 gettext("%(name)s is now %(role)s.", name=given.user.username, role=given.role),
                 "success",
             )
             return redirect(url_for("admin.roles"))
+        form.username.errors.append(str(change.refused))
     return roles(form), 400
 
 
@@ -82,13 +79,10 @@ def grant() -> Response | tuple[str, int]:
 def revoke() -> Response:
     form = RevokeForm()
     if form.validate_on_submit() and (form.grant_id.data or "").isdigit():
-        try:
+        with committed(RoleGrantError, refuse=lambda err: flash(str(err), "error")) as change:
             revoke_role(db(), _actor_id(), int(form.grant_id.data or 0))
-            db().commit()
+        if change.refused is None:
             flash(gettext("The role was taken back."), "success")
-        except RoleGrantError as err:
-            db().rollback()
-            flash(str(err), "error")
     return redirect(url_for("admin.roles"))
 
 
@@ -150,15 +144,13 @@ def _canned_form(form: CannedForm, creating: bool) -> str | Response | tuple[str
     if not form.is_submitted():
         return render_template("admin/canned_edit.html", form=form, creating=creating)
     if form.validate():
-        try:
+        with committed(canned.CannedError) as change:
             key, title = form.key.data or "", form.title.data or ""
             saved = canned.save(db(), _actor_id(), key, title, form.texts(), creating)
-            db().commit()
-        except canned.CannedError as err:
-            db().rollback()
-            field = getattr(form, err.field, None) or form.key
-            field.errors = [*field.errors, gettext(err.message, **err.variables)]
-        else:
+        if change.refused is None:
             flash(gettext("The canned response %(key)s was saved.", key=saved.key), "success")
             return redirect(url_for("admin.canned_list"))
+        err = change.refused
+        field = getattr(form, err.field, None) or form.key
+        field.errors = [*field.errors, gettext(err.message, **err.variables)]
     return render_template("admin/canned_edit.html", form=form, creating=creating), 400

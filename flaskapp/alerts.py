@@ -27,7 +27,7 @@ from wtforms import Form, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from flaskapp.access import current_user_row, may_see_restricted, requires
-from flaskapp.context import db, settings
+from flaskapp.context import committed, db, settings
 from flaskapp.errors import refuse
 from flaskapp.requests import CATEGORY_LABELS, SEVERITY_LABELS, RequestForm
 from tools import cases
@@ -152,6 +152,10 @@ def _render_alert(alert: Alert, dismiss_form: DismissForm) -> str:
     )
 
 
+def _flash_refusal(err: alerts.AlertError | cases.CaseError) -> None:
+    flash(gettext(err.message, **err.variables), "error")
+
+
 @bp.post("/<int:alert_id>/dismiss")
 @requires(Permission.ACT_ON_ALERTS)
 def dismiss(alert_id: int) -> str | Response | tuple[str, int]:
@@ -159,12 +163,9 @@ def dismiss(alert_id: int) -> str | Response | tuple[str, int]:
     form = DismissForm(prefix="dismiss")
     if not form.validate_on_submit():
         return _render_alert(alert, form), 400
-    try:
+    with committed(alerts.AlertError, refuse=_flash_refusal) as change:
         alerts.dismiss(db(), alert, current_user_row(), form.reason.data or "")
-        db().commit()
-    except alerts.AlertError as err:
-        db().rollback()
-        flash(gettext(err.message, **err.variables), "error")
+    if change.refused is not None:
         return redirect(url_for("alerts.show", alert_id=alert_id))
     flash(gettext("The alert was dismissed."), "success")
     return redirect(url_for("alerts.index"))
@@ -209,12 +210,9 @@ def file_case(alert_id: int) -> str | Response | tuple[str, int]:
     form = AlertCaseForm()
     if not form.validate_on_submit():
         return _render_case_form(alert, form), 400
-    try:
+    with committed(alerts.AlertError, cases.CaseError, refuse=_flash_refusal) as change:
         case = alerts.turn_into_case(db(), alert, current_user_row(), settings(), form.to_request())
-        db().commit()
-    except (alerts.AlertError, cases.CaseError) as err:
-        db().rollback()
-        flash(gettext(err.message, **err.variables), "error")
+    if change.refused is not None:
         return _render_case_form(alert, form), 400
     flash(gettext("The alert became case %(reference)s.", reference=case.reference), "success")
     return redirect(url_for("queue.show", reference=case.reference))

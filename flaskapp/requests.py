@@ -22,7 +22,7 @@ from wtforms import EmailField, HiddenField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from flaskapp.access import current_user_row, requires
-from flaskapp.context import db, settings
+from flaskapp.context import committed, db, settings
 from flaskapp.extensions import FILING_SCOPE, limiter, person_key
 from tools import cases
 from tools.models import Case, Category, Severity
@@ -223,17 +223,18 @@ def file() -> str | Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _render_form(form), 400
     user = current_user_row()
-    try:
+    with committed(cases.CaseError, refuse=_flash_refusal) as change:
         case = cases.file_request(db(), user, form.to_request(), settings())
         if form.email.data:
             set_notification_address(user, form.email.data)
-        db().commit()
-    except cases.CaseError as err:
-        db().rollback()
-        flash(str(err), "error")
+    if change.refused is not None:
         return _render_form(form), 400
     flash(gettext("Your request %(reference)s was received.", reference=case.reference), "success")
     return redirect(url_for("requests.show", reference=case.reference))
+
+
+def _flash_refusal(err: cases.CaseError) -> None:
+    flash(str(err), "error")
 
 
 def new_request() -> str:
@@ -304,8 +305,8 @@ def _own_case(reference: str) -> Case:
 @requires(Permission.VIEW_OWN_REQUESTS)
 def show(reference: str) -> str:
     case = _own_case(reference)
-    cases.record_view(db(), case, current_user_row())
-    db().commit()
+    with committed():
+        cases.record_view(db(), case, current_user_row())
     return _render_case(case, AnswerForm(formdata=None))
 
 
@@ -316,12 +317,9 @@ def answer(reference: str) -> str | Response | tuple[str, int]:
     form = AnswerForm()
     if not form.validate_on_submit():
         return _render_case(case, form), 400
-    try:
+    with committed(cases.CaseError, refuse=_flash_refusal) as change:
         cases.answer(db(), case, current_user_row(), form.body.data or "")
-        db().commit()
-    except cases.CaseError as err:
-        db().rollback()
-        flash(str(err), "error")
+    if change.refused is not None:
         return _render_case(case, form), 400
     flash(gettext("Your answer was added to the thread."), "success")
     return redirect(url_for("requests.show", reference=reference) + "#thread")

@@ -27,7 +27,7 @@ from wtforms import DateField, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Length
 
 from flaskapp.access import WIKI_ROLES, current_user, signed_in
-from flaskapp.context import db
+from flaskapp.context import committed, db
 from tools.base import clock
 from tools.people import api_tokens
 from tools.people.accounts import user_by_id
@@ -115,7 +115,7 @@ def create() -> Response:
     end_of_day = datetime.combine(form.expires.data, time.max, UTC)
     latest = clock.now() + api_tokens.MAX_LIFETIME
     expires_at = end_of_day if form.expires.data > latest.date() else min(end_of_day, latest)
-    try:
+    with committed(api_tokens.TokenError) as change:
         made = api_tokens.create_token(
             db(),
             user_by_id(db(), user.id),
@@ -124,9 +124,7 @@ def create() -> Response:
             expires_at,
             session.get(WIKI_ROLES, ()),
         )
-        db().commit()
-    except api_tokens.TokenError as err:
-        db().rollback()
+    if (err := change.refused) is not None:
         form.expires.errors = [gettext(err.message, **err.variables)]
         return _page(form, status=400)
     return _page(_form(from_request=False), secret=made.secret, status=201)
@@ -139,10 +137,7 @@ def revoke(token_id: int) -> Response:
         abort(400)
     user = current_user()
     assert user is not None
-    try:
+    with committed(api_tokens.TokenError, refuse=lambda _: abort(404)):
         api_tokens.revoke(db(), user.id, token_id)
-        db().commit()
-    except api_tokens.TokenError:
-        abort(404)
     flash(gettext("The token was revoked; it no longer works."), "success")
     return redirect(url_for("tokens.index"))
