@@ -19,7 +19,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Flask, jsonify, request
+from flask import Blueprint, Flask, current_app, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
@@ -29,6 +29,7 @@ from flaskapp.context import db, sessions, settings
 from flaskapp.extensions import csrf
 from tools.base import clock
 from tools.intake import reportincident, spool
+from tools.intake.spool_alerts import SpoolAlerts
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ bp = Blueprint("reportincident", __name__, url_prefix="/intake/reportincident")
 
 #: A report is a few lines of text; anything much larger is not one.
 BODY_MAX = 64 * 1024
+_ALERTS = "safetydesk.spool_alerts"
 
 
 def init_app(app: Flask) -> None:
@@ -84,21 +86,33 @@ def _spooled(
     """The database could not store the report: keep it on disk, tell someone, answer 201.
 
     The extension never sends a report twice, so an error here would lose it; it is
-    filed from the spool when the database answers again. The answer has no case id yet.
+    filed from the spool when the database answers again. The answer has no case id yet,
+    and does not wait for the alert mail (:mod:`tools.intake.spool_alerts`).
     """
     with contextlib.suppress(SQLAlchemyError):
         db().rollback()
     try:
-        count = spool.append(settings(), wiki, payload, received_at)
+        waiting = spool.append(settings(), wiki, payload, received_at)
     except OSError:
         log.exception("ReportIncident report from %s neither stored nor spooled", wiki)
         return _error(503, "ServiceUnavailable", "The report could not be stored.")
     log.error(
-        "ReportIncident report from %s spooled, the database failed: %s", wiki, type(err).__name__
+        "ReportIncident report from %s spooled (%d waiting), the database failed: %s",
+        wiki,
+        waiting,
+        type(err).__name__,
     )
-    spool.alert(settings(), count)
+    spool_alerts().request()
     answer = {"id": None, "status": "new", "created_at": _zendesk_time(received_at)}
     return jsonify({"request": answer}), 201
+
+
+def spool_alerts() -> SpoolAlerts:
+    """The app's sender of the spool's alert (its thread starts with the first alert)."""
+    alerts = current_app.extensions.get(_ALERTS)
+    if alerts is None:
+        alerts = current_app.extensions.setdefault(_ALERTS, SpoolAlerts(settings()))
+    return alerts
 
 
 def _replay_waiting() -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -129,6 +131,7 @@ def test_a_report_while_the_database_is_down_is_spooled_alerted_and_filed_once_a
         assert len(lines) == 1 and json.loads(lines[0])["wiki"] == "enwiki"
         assert "hurt someone at the meetup" in lines[0]
         assert os.stat(spool_file).st_mode & 0o077 == 0  # only the tool may read it
+        wait_until(lambda: mailbox.messages, "the alert mail")  # sent beside the answer
     (alert,) = mailbox.messages
     assert alert["To"] == FALLBACK
     text_sent = alert["Subject"] + alert.get_content()
@@ -151,6 +154,38 @@ def test_a_report_while_the_database_is_down_is_spooled_alerted_and_filed_once_a
     replay_command(app, backend)
     assert [c.id for c in cases_in(app)] == [case.id]
     assert spool_file.read_text() == ""
+
+
+def wait_until(condition: Callable[[], object], what: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} did not come within {timeout} s"
+        time.sleep(0.05)
+
+
+def test_a_mail_server_that_never_answers_does_not_hold_the_extension(
+    make_app: Callable[..., Flask], backend: str, tmp_path: Path
+) -> None:
+    """The alert is sent beside the request: the extension's call is answered at once."""
+    with socket.socket() as silent:  # accepts connections, never greets: SMTP waits 10 s
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        app = make_app(
+            database_url=backend,
+            reportincident_secrets={"enwiki": [SECRET]},
+            reportincident_spool=tmp_path / "spool" / "reports.jsonl",
+            reportincident_fallback_email=FALLBACK,
+            smtp_host="127.0.0.1",
+            smtp_port=silent.getsockname()[1],
+        )
+        with database_down(app, backend):
+            started = time.monotonic()
+            answers = [post(app, extension_body(details=f"Report {n}.")) for n in range(3)]
+            elapsed = time.monotonic() - started
+    assert [answer.status_code for answer in answers] == [201, 201, 201]
+    assert elapsed < 10, f"three reports took {elapsed:.1f} s: each waited for the mail"
+    spooled = app.config["SETTINGS"].reportincident_spool.read_text().splitlines()
+    assert len(spooled) == 3
 
 
 def test_the_next_report_the_database_takes_files_the_waiting_ones_too(
