@@ -26,6 +26,7 @@ from urllib3.exceptions import ProtocolError, ReadTimeoutError
 from bots.boards import Board, PatrolError, revision_by_id, revisions_by_id
 from bots.job import ONCE_ATTEMPTS, TRANSIENT_ERRORS, backoff
 from tools.base import clock, db
+from tools.base.config import Settings
 from tools.patrol import revisions
 
 #: Where the stream's position is kept in bot_checkpoints.
@@ -38,7 +39,51 @@ STREAM_TIMEOUT = 60.0
 STREAM_RETENTION = timedelta(days=7)
 
 
-class StreamFollower:
+class EventStreamReader:
+    """One connection to EventStreams, as the patrol's and the lock logger's -stream read it.
+
+    A part of a bot that holds ``settings`` (the stream's URL, the user agent),
+    ``last_event_id`` (sent back as ``Last-Event-ID``) and ``failures`` (reset by each
+    event), and takes each event, a JSON object, in ``_on_event``.
+    """
+
+    settings: Settings
+    last_event_id: str | None
+    failures: int
+
+    def _on_event(self, event_id: str | None, event: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def _stream_once(self, read_timeout: float) -> bool:
+        """One connection: True when no event came for ``read_timeout`` s, False at its end."""
+        headers = {
+            "Accept": "text/event-stream",
+            "Accept-Encoding": "identity",
+            "User-Agent": self.settings.user_agent,
+        }
+        if self.last_event_id:
+            headers["Last-Event-ID"] = self.last_event_id
+        try:
+            with requests.get(
+                self.settings.patrol_eventstreams_url,
+                headers=headers,
+                stream=True,
+                timeout=(10.0, read_timeout),
+            ) as response:
+                response.raise_for_status()
+                for event_id, data in sse_messages(raw_lines(response.raw)):
+                    self.failures = 0
+                    event = json_object(data)
+                    if event is not None:
+                        self._on_event(event_id, event)
+        except (ReadTimeoutError, requests.exceptions.Timeout):
+            return True
+        except ProtocolError as err:
+            raise requests.exceptions.ConnectionError(str(err)) from None
+        return False
+
+
+class StreamFollower(EventStreamReader):
     """The patrol's -stream mode: EventStreams' recentchange, each change to a board read.
 
     A part of :class:`bots.noticeboard_patrol.NoticeboardPatrol`, which holds the sites,
@@ -62,9 +107,12 @@ class StreamFollower:
             if not self._round():
                 raise PatrolError("the wikis did not answer the catch-up; the checkpoint is kept")
             self.last_event_id = None
+        read_timeout = float(self.opt.idle) if self.opt.once else STREAM_TIMEOUT
         while True:
             try:
-                quiet = self._stream_once()
+                quiet = self._stream_once(read_timeout)
+                if quiet and not self.opt.once:
+                    raise requests.exceptions.Timeout(f"no event for {read_timeout:g} s")
             except TRANSIENT_ERRORS as err:
                 self.failures += 1
                 if self.opt.once and self.failures >= ONCE_ATTEMPTS:
@@ -80,41 +128,7 @@ class StreamFollower:
                 return
             pywikibot.info("The stream ended; resuming from its last event")
 
-    def _stream_once(self) -> bool:
-        """One connection: True when it stayed quiet for -idle seconds (with -once)."""
-        headers = {
-            "Accept": "text/event-stream",
-            "Accept-Encoding": "identity",
-            "User-Agent": self.settings.user_agent,
-        }
-        if self.last_event_id:
-            headers["Last-Event-ID"] = self.last_event_id
-        read_timeout = float(self.opt.idle) if self.opt.once else STREAM_TIMEOUT
-        url = self.settings.patrol_eventstreams_url
-        try:
-            with requests.get(
-                url, headers=headers, stream=True, timeout=(10.0, read_timeout)
-            ) as response:
-                response.raise_for_status()
-                for event_id, data in sse_messages(raw_lines(response.raw)):
-                    self.failures = 0
-                    self._on_event(event_id, data)
-        except (ReadTimeoutError, requests.exceptions.Timeout):
-            if self.opt.once:
-                return True
-            raise requests.exceptions.Timeout(f"no event for {read_timeout:g} s") from None
-        except ProtocolError as err:
-            raise requests.exceptions.ConnectionError(str(err)) from None
-        return False
-
-    def _on_event(self, event_id: str | None, data: str) -> None:
-        try:
-            event = json.loads(data)
-        except ValueError:
-            event = None
-        if not isinstance(event, dict):
-            pywikibot.warning(f"Skipping an event that is not a JSON object: {data[:80]!r}")
-            return
+    def _on_event(self, event_id: str | None, event: dict[str, Any]) -> None:
         self.counter["event"] += 1
         meta = event.get("meta") if isinstance(event.get("meta"), dict) else {}
         if isinstance(meta.get("dt"), str):
@@ -179,6 +193,18 @@ class StreamFollower:
             revisions.save_position(session, STREAM_CHECKPOINT, position)
             revisions.heartbeat(session, [board.stream for board in self.boards])
         self.last_beat = time.monotonic()
+
+
+def json_object(data: str) -> dict[str, Any] | None:
+    """An event's data as a JSON object; None, with a warning, for anything else."""
+    try:
+        event = json.loads(data)
+    except ValueError:
+        event = None
+    if not isinstance(event, dict):
+        pywikibot.warning(f"Skipping an event that is not a JSON object: {data[:80]!r}")
+        return None
+    return event
 
 
 def is_canary(event: Mapping[str, Any]) -> bool:

@@ -7,25 +7,24 @@ the same however it was found, and a missed event costs nothing but delay. The l
 event id is kept in ``bot_checkpoints`` (stream ``eventstreams:recentchange``) and
 sent back as ``Last-Event-ID`` after a restart or a dropped connection. Before each
 connection, and every -poll seconds while events arrive or not, every log is read
-as in polling mode: that catches up after a gap, and reads the suppress log, which
-EventStreams never shows.
+as in polling mode: that catches up after a gap (also one longer than EventStreams
+keeps events, whose old id is then dropped), and reads the suppress log, which
+EventStreams never shows. The connection itself is the patrol's
+(:class:`bots.eventstreams.EventStreamReader`).
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
 from typing import Any
 
 import pywikibot
-import requests
-from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
-from bots.eventstreams import is_canary, raw_lines, sse_messages
+from bots.eventstreams import STREAM_RETENTION, EventStreamReader, checkpoint_time, is_canary
 from bots.job import ONCE_ATTEMPTS, TRANSIENT_ERRORS, LoggerError, backoff
 from tools import locks
-from tools.base import checkpoints, db
+from tools.base import checkpoints, clock, db
 
 #: Where the last event id is kept (bot ``lock_logger``).
 STREAM_CHECKPOINT = "eventstreams:recentchange"
@@ -33,7 +32,7 @@ STREAM_CHECKPOINT = "eventstreams:recentchange"
 SAVE_EVERY = 500
 
 
-class LockStreamFollower:
+class LockStreamFollower(EventStreamReader):
     """A part of :class:`bots.lock_logger.LockLogger`, which holds the site, sessions,
     streams and options these methods use and reads a log with ``_catch_up``.
     """
@@ -42,8 +41,17 @@ class LockStreamFollower:
         """Catch up by polling, then follow the stream; after a drop, poll and resume."""
         with self.sessions() as session:
             saved = checkpoints.load(session, locks.BOT, STREAM_CHECKPOINT) or {}
-        self.last_event_id: str | None = saved.get("last_event_id")
+        self.last_event_id = saved.get("last_event_id")
+        saved_at = checkpoint_time(saved)
+        if saved_at is not None and clock.now() - saved_at > STREAM_RETENTION:
+            pywikibot.warning(
+                f"The stream's checkpoint ({saved_at:%Y-%m-%d %H:%M} UTC) is older than "
+                f"EventStreams keeps events ({STREAM_RETENTION.days} days): the logs are read "
+                "from their checkpoints, then the stream is followed from now"
+            )
+            self.last_event_id = None
         self.unsaved = 0
+        read_timeout = float(self.opt.idle if self.opt.once else self.opt.poll)
         while True:
             if not self._round():  # the gap since the last event, and the suppress log
                 self._give_up_or_wait()
@@ -51,7 +59,7 @@ class LockStreamFollower:
             self.last_round = time.monotonic()
             self._report_if_due()
             try:
-                quiet = self._stream_once()
+                quiet = self._stream_once(read_timeout)
             except TRANSIENT_ERRORS as err:
                 self.failures += 1
                 pywikibot.warning(f"The stream failed ({type(err).__name__}: {err})")
@@ -66,39 +74,7 @@ class LockStreamFollower:
             raise LoggerError("the wiki or the stream did not answer; the checkpoint is kept")
         time.sleep(backoff(1.0, self.failures))
 
-    def _stream_once(self) -> bool:
-        """One connection, until it is quiet for -poll seconds (-idle with -once): True."""
-        headers = {
-            "Accept": "text/event-stream",
-            "Accept-Encoding": "identity",
-            "User-Agent": self.settings.user_agent,
-        }
-        if self.last_event_id:
-            headers["Last-Event-ID"] = self.last_event_id
-        quiet_after = float(self.opt.idle if self.opt.once else self.opt.poll)
-        try:
-            with requests.get(
-                self.settings.patrol_eventstreams_url,
-                headers=headers,
-                stream=True,
-                timeout=(10.0, quiet_after),
-            ) as response:
-                response.raise_for_status()
-                for event_id, data in sse_messages(raw_lines(response.raw)):
-                    self.failures = 0
-                    self._on_event(event_id, data)
-        except (ReadTimeoutError, requests.exceptions.Timeout):
-            return True
-        except ProtocolError as err:
-            raise requests.exceptions.ConnectionError(str(err)) from None
-        return False
-
-    def _on_event(self, event_id: str | None, data: str) -> None:
-        try:
-            event = json.loads(data)
-        except ValueError:
-            pywikibot.warning(f"Skipping an event that is not JSON: {data[:80]!r}")
-            return
+    def _on_event(self, event_id: str | None, event: dict[str, Any]) -> None:
         self.last_event_id = event_id or self.last_event_id
         if time.monotonic() - self.last_round >= float(self.opt.poll):
             # The real stream is never quiet: read every log (the suppress log) each -poll.

@@ -152,20 +152,20 @@ def test_stream_stores_each_lock_once_among_what_the_real_stream_sends(
     eventstreams.drop_after = 5  # the first connection ends after the first live lock
     bot.start()
     try:
-        wait_for(lambda: stored(before), 60, "the entry logged before the start", bot)
-        wait_for(lambda: len(eventstreams.last_event_ids) >= 1, 30, "a connection", bot)
+        wait_for(lambda: stored(before), 180, "the entry logged before the start", bot)
+        wait_for(lambda: len(eventstreams.last_event_ids) >= 1, 60, "a connection", bot)
         send_noise()
         live = _lock(devwiki, f"Live {uuid.uuid4().hex[:6]}")
         eventstreams.add(log_event(devwiki, live, "globalauth", "User:Live@global"))
         # -poll:600: only the event can have made the bot read the log this soon.
-        seconds = wait_for(lambda: stored(live), 20, "the entry of the event", bot)
-        assert seconds < 20
+        seconds = wait_for(lambda: stored(live), 60, "the entry of the event", bot)
+        assert seconds < 60
         # The connection drops at the next event; the bot resumes after the live lock.
         send_noise()
         after = _lock(devwiki, f"After {uuid.uuid4().hex[:6]}")
         eventstreams.add(log_event(devwiki, after, "globalauth", "User:After@global"))
-        wait_for(lambda: stored(after), 20, "the lock after the reconnection", bot)
-        wait_for(lambda: len(eventstreams.last_event_ids) >= 2, 20, "a reconnection", bot)
+        wait_for(lambda: stored(after), 60, "the lock after the reconnection", bot)
+        wait_for(lambda: len(eventstreams.last_event_ids) >= 2, 60, "a reconnection", bot)
         assert eventstreams.last_event_ids[1] is not None
     finally:
         assert bot.signal(signal.SIGKILL) == -signal.SIGKILL
@@ -225,7 +225,7 @@ def test_a_poll_that_finds_nothing_new_prints_no_progress(
     assert first.run(timeout=180) == 0, first.text
     assert "stored ·" in first.text  # the first read shows its progress
     second = Bot(tmp_path, database, oversight_bot, *args)
-    assert second.run(timeout=60) == 0, second.text
+    assert second.run(timeout=180) == 0, second.text
     # Caught up; before the fix each log whose newest entry is older than a day printed a
     # "100 % … 0 stored" line at each poll.
     assert "stored ·" not in second.text, second.text
@@ -251,7 +251,7 @@ def test_a_busy_stream_still_reads_the_suppress_log_every_poll(
 
     talker = threading.Thread(target=chatter, daemon=True)
     try:
-        wait_for(lambda: len(eventstreams.last_event_ids) >= 1, 60, "a connection", bot)
+        wait_for(lambda: len(eventstreams.last_event_ids) >= 1, 180, "a connection", bot)
         talker.start()
         hidden = devwiki.write_log_entry(
             "suppress",
