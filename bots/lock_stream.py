@@ -50,7 +50,7 @@ class LockStreamFollower(EventStreamReader):
                 "from their checkpoints, then the stream is followed from now"
             )
             self.last_event_id = None
-        self.unsaved = 0
+        self.unsaved = self.stream_failures = 0
         read_timeout = float(self.opt.idle if self.opt.once else self.opt.poll)
         while True:
             if not self._round():  # the gap since the last event, and the suppress log
@@ -61,10 +61,9 @@ class LockStreamFollower(EventStreamReader):
             try:
                 quiet = self._stream_once(read_timeout)
             except TRANSIENT_ERRORS as err:
-                self.failures += 1
-                pywikibot.warning(f"The stream failed ({type(err).__name__}: {err})")
-                self._give_up_or_wait()
+                self._stream_failed(err)
                 continue
+            self.stream_failures = 0
             self._save_event_id()
             if quiet and self.opt.once:
                 return
@@ -74,7 +73,24 @@ class LockStreamFollower(EventStreamReader):
             raise LoggerError("the wiki or the stream did not answer; the checkpoint is kept")
         time.sleep(backoff(1.0, self.failures))
 
+    def _stream_failed(self, err: Exception) -> None:
+        """EventStreams failed: every log is read again (polling), then the stream tried.
+
+        The pause doubles from 1 s up to -poll, so while the stream stays down the logs
+        are read every -poll seconds, as in polling mode: no gap, and no flood of requests.
+        """
+        self.stream_failures += 1
+        if self.opt.once and self.stream_failures >= ONCE_ATTEMPTS:
+            raise LoggerError("the stream did not answer; the checkpoint is kept")
+        pause = min(backoff(1.0, self.stream_failures), float(self.opt.poll))
+        pywikibot.warning(
+            f"The stream failed ({type(err).__name__}: {err}); polling the logs, "
+            f"the stream again in {pause:.0f} s"
+        )
+        time.sleep(pause)
+
     def _on_event(self, event_id: str | None, event: dict[str, Any]) -> None:
+        self.stream_failures = 0
         self.last_event_id = event_id or self.last_event_id
         if time.monotonic() - self.last_round >= float(self.opt.poll):
             # The real stream is never quiet: read every log (the suppress log) each -poll.

@@ -10,6 +10,7 @@ and nothing else is. A poll that finds nothing new prints no progress line.
 from __future__ import annotations
 
 import json
+import re
 import signal
 import threading
 import time
@@ -25,7 +26,7 @@ import pytest
 from eventstreams_server import EventStreamsServer, canary, recentchange
 from test_lock_logger import Bot, Database, oversight_bot, wait_for  # noqa: F401
 
-from devwiki import DevWiki
+from devwiki import DevWiki, free_port
 from devwiki.wiki import DB_NAME
 
 pytestmark = pytest.mark.integration
@@ -267,3 +268,30 @@ def test_a_busy_stream_still_reads_the_suppress_log_every_poll(
     finally:
         busy.set()
         assert bot.signal(signal.SIGKILL) == -signal.SIGKILL
+
+
+def test_while_the_stream_is_down_the_logs_are_polled_every_poll_seconds(
+    devwiki: DevWiki,
+    oversight_bot: tuple[str, str],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Production runs -stream: without EventStreams it must still be a poller, no worse."""
+    database = Database(tmp_path)
+    bot = Bot(tmp_path, database, oversight_bot, f"-api:{devwiki.api_url}", "-stream", "-poll:3")
+    down = f"http://127.0.0.1:{free_port()}/v2/stream/recentchange"  # nothing listens
+    bot.env["SAFETYDESK_PATROL_EVENTSTREAMS_URL"] = down
+    bot.start()
+    try:
+        wait_for(lambda: "The stream failed" in bot.text, 120, "a refused connection", bot)
+        locked = _lock(devwiki, f"While down {uuid.uuid4().hex[:6]}")
+        query = "SELECT count(*) FROM lock_events WHERE log_id = ?"
+        wait_for(lambda: database.scalar(query, locked) == 1, 60, "the lock, by polling", bot)
+        wait_for(lambda: len(_pauses(bot.text)) >= 4, 60, "four failed connections", bot)
+    finally:
+        assert bot.signal(signal.SIGKILL) == -signal.SIGKILL  # still running
+    # A round of polling between tries, the pause doubling up to -poll and staying there.
+    assert _pauses(bot.text)[:4] == [1, 2, 3, 3], bot.text
+
+
+def _pauses(output: str) -> list[int]:
+    return [int(seconds) for seconds in re.findall(r"the stream again in (\d+) s", output)]
