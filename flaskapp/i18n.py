@@ -1,4 +1,4 @@
-"""The tool in each person's language: English, French, Arabic and Portuguese (Flask-Babel).
+"""The tool in each person's language: English, French, Arabic, Portuguese and Brazilian Portuguese.
 
 Functionaries come from every wiki, and a person reporting a threat should not have to do
 it in a second language. The language of a request is, in this order: ``?uselang=xx``
@@ -6,6 +6,10 @@ it in a second language. The language of a request is, in this order: ``?uselang
 the switcher in the header works), the language chosen before in this session, the
 signed-in person's stored language (``g.user.language``, when the user object has one),
 the browser's Accept-Language, and English.
+
+Codes are MediaWiki's (``pt-br``); Flask-Babel gets Babel's (``pt_BR``). As on MediaWiki,
+``pt-br`` falls back to ``pt``: its catalogue holds only what Brazil says differently, and
+is compiled over the European one.
 
 Catalogues live in ``translations/<code>/LC_MESSAGES/messages.po``; only the ``.po``
 files are kept in git. :func:`compile_catalogues` turns them into ``.mo`` files in the
@@ -30,11 +34,14 @@ from typing import IO, Any
 from urllib.parse import urlencode
 
 from babel import Locale
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, g, has_request_context, request, session
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, gettext, ngettext
 from werkzeug.wrappers import Response
+
+from tools.base.messages import TranslatableError
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +51,7 @@ LANGUAGES: Mapping[str, str] = {
     "fr": "Français",
     "ar": "العربية",
     "pt": "Português",
+    "pt-br": "Português do Brasil",
 }
 DEFAULT_LANGUAGE = "en"
 USELANG = "uselang"  # query parameter, as on MediaWiki
@@ -81,6 +89,11 @@ def supported(code: str | None) -> str | None:
     return None
 
 
+def babel_id(code: str) -> str:
+    """Babel's identifier of one of the tool's languages: ``pt-br`` is ``pt_BR``."""
+    return str(Locale.parse(code.replace("_", "-"), sep="-"))
+
+
 def select_locale() -> str:
     """Flask-Babel's locale selector: the first of the sources in the module docstring."""
     if not has_request_context():
@@ -89,8 +102,8 @@ def select_locale() -> str:
     for choice in (request.args.get(USELANG), session.get(SESSION_KEY), user_language):
         language = supported(choice)
         if language:
-            return language
-    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+            return babel_id(language)
+    return babel_id(request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE)
 
 
 def _remember_uselang() -> None:
@@ -113,6 +126,13 @@ def _vary_on_accept_language(response: Response) -> Response:
     if request.endpoint != "static":
         response.vary.add("Accept-Language")
     return response
+
+
+def error_text(error: TranslatableError) -> str:
+    """A core error in the reader's language, in the plural form its count needs."""
+    if error.plural is not None and error.num is not None:
+        return ngettext(error.message, error.plural, error.num, **error.variables)
+    return gettext(error.message, **error.variables)
 
 
 # --- what templates get ----------------------------------------------------------
@@ -145,7 +165,7 @@ class LanguageLink:
 
 def language_links() -> list[LanguageLink]:
     """This page in each language: same path and query, ``uselang`` set (the switcher)."""
-    current = language_tag(get_locale() or Locale.parse(DEFAULT_LANGUAGE))
+    current = language_tag(get_locale() or Locale.parse(DEFAULT_LANGUAGE)).lower()
     links = []
     for code, name in LANGUAGES.items():
         query = [(k, v) for k, v in request.args.items(multi=True) if k != USELANG]
@@ -154,7 +174,7 @@ def language_links() -> list[LanguageLink]:
             LanguageLink(
                 code=code,
                 name=name,
-                direction=Locale.parse(code).text_direction,
+                direction=Locale.parse(code, sep="-").text_direction,
                 url=f"{request.script_root}{request.path}?{urlencode(query)}",
                 current=code == current,
             )
@@ -168,16 +188,17 @@ def language_links() -> list[LanguageLink]:
 def compile_catalogues(source: Path, target: Path) -> Path:
     """Compile every ``<code>/LC_MESSAGES/*.po`` under ``source`` into ``target``; return it.
 
-    Only a ``.mo`` that is missing or older than its ``.po`` is written, atomically, so
-    several processes starting at once never read half a file. Fuzzy entries are left out:
-    until someone checks them, English is better than a wrong guess.
+    Only a ``.mo`` that is missing or older than its ``.po`` (or its fallback's) is written,
+    atomically, so several processes starting at once never read half a file. Fuzzy entries
+    are left out: until someone checks them, English is better than a wrong guess.
     """
     for po_path in sorted(source.glob("*/LC_MESSAGES/*.po")):
         mo_path = target / po_path.relative_to(source).with_suffix(".mo")
-        if mo_path.exists() and mo_path.stat().st_mtime_ns >= po_path.stat().st_mtime_ns:
+        sources = [po_path, *_fallbacks(po_path)]
+        newest = max(path.stat().st_mtime_ns for path in sources)
+        if mo_path.exists() and mo_path.stat().st_mtime_ns >= newest:
             continue
-        with po_path.open("rb") as po_file:
-            catalog = read_po(po_file, locale=po_path.parts[-3])
+        catalog = _read_over_fallbacks(po_path)
         compiled = io.BytesIO()
         write_mo(compiled, catalog)
         mo_path.parent.mkdir(parents=True, exist_ok=True)
@@ -185,6 +206,31 @@ def compile_catalogues(source: Path, target: Path) -> Path:
         partial.write_bytes(compiled.getvalue())
         os.replace(partial, mo_path)
     return target
+
+
+def _fallbacks(po_path: Path) -> list[Path]:
+    """The catalogue a regional one falls back to: ``pt_BR``'s is ``pt``'s, as on MediaWiki."""
+    language = po_path.parts[-3].split("_")[0]
+    parent = po_path.parents[2] / language / "LC_MESSAGES" / po_path.name
+    return [parent] if language != po_path.parts[-3] and parent.exists() else []
+
+
+def _read_over_fallbacks(po_path: Path) -> Catalog:
+    """A regional catalogue's messages over its fallback's: one complete catalogue."""
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=po_path.parts[-3])
+    for fallback in _fallbacks(po_path):
+        with fallback.open("rb") as po_file:
+            base = read_po(po_file, locale=po_path.parts[-3])
+        for message in base:
+            if message.id and (catalog.get(message.id) is None or not catalog[message.id].string):
+                catalog[message.id] = message
+    return catalog
+
+
+def effective_catalogue(code: str) -> Catalog:
+    """The catalogue a language is served from (a regional one over its fallback)."""
+    return _read_over_fallbacks(CATALOGUES / babel_id(code) / "LC_MESSAGES" / "messages.po")
 
 
 def _cache_folder(app: Flask) -> Path:

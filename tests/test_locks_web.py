@@ -88,7 +88,7 @@ def test_hidden_accounts_only_for_those_who_may_see_them(
 def test_without_filters_the_charts_cover_the_last_days(user: FlaskClient) -> None:
     html = user.get("/locks/").text
     assert "The last 90 days." in html
-    assert "1 log entries, 0 of them not fully understood." in html  # only the recent lock
+    assert "1 log entry, 0 of them not fully understood." in html  # only the recent lock
     assert log_ids(html)[0] == 8  # the results are not limited to those days
 
 

@@ -28,6 +28,7 @@ from wtforms.validators import DataRequired, Length
 
 from flaskapp.access import WIKI_ROLES, current_user, signed_in
 from flaskapp.context import db
+from flaskapp.i18n import error_text
 from tools.base import clock
 from tools.people import api_tokens
 from tools.people.accounts import user_by_id
@@ -127,7 +128,7 @@ def create() -> Response:
         db().commit()
     except api_tokens.TokenError as err:
         db().rollback()
-        form.expires.errors = [gettext(err.message, **err.variables)]
+        form.expires.errors = [error_text(err)]
         return _page(form, status=400)
     return _page(_form(from_request=False), secret=made.secret, status=201)
 
