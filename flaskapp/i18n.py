@@ -36,12 +36,12 @@ from urllib.parse import urlencode
 from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel, get_locale, gettext, ngettext
 from werkzeug.wrappers import Response
 
 from tools.base.messages import TranslatableError
+from tools.base.translations import CATALOGUES, babel_id, fallbacks, read_over_fallbacks
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +57,7 @@ DEFAULT_LANGUAGE = "en"
 USELANG = "uselang"  # query parameter, as on MediaWiki
 SESSION_KEY = "lang"
 
-#: The ``.po`` files, kept in git; the ``.mo`` files compiled from them are not.
-CATALOGUES = Path(__file__).parent / "translations"
+#: The ``.po`` files, kept in git (``CATALOGUES``); the ``.mo`` files compiled from them are not.
 
 babel = Babel()
 
@@ -87,11 +86,6 @@ def supported(code: str | None) -> str | None:
         if candidate in LANGUAGES:
             return candidate
     return None
-
-
-def babel_id(code: str) -> str:
-    """Babel's identifier of one of the tool's languages: ``pt-br`` is ``pt_BR``."""
-    return str(Locale.parse(code.replace("_", "-"), sep="-"))
 
 
 def select_locale() -> str:
@@ -194,11 +188,11 @@ def compile_catalogues(source: Path, target: Path) -> Path:
     """
     for po_path in sorted(source.glob("*/LC_MESSAGES/*.po")):
         mo_path = target / po_path.relative_to(source).with_suffix(".mo")
-        sources = [po_path, *_fallbacks(po_path)]
+        sources = [po_path, *fallbacks(po_path)]
         newest = max(path.stat().st_mtime_ns for path in sources)
         if mo_path.exists() and mo_path.stat().st_mtime_ns >= newest:
             continue
-        catalog = _read_over_fallbacks(po_path)
+        catalog = read_over_fallbacks(po_path)
         compiled = io.BytesIO()
         write_mo(compiled, catalog)
         mo_path.parent.mkdir(parents=True, exist_ok=True)
@@ -208,29 +202,9 @@ def compile_catalogues(source: Path, target: Path) -> Path:
     return target
 
 
-def _fallbacks(po_path: Path) -> list[Path]:
-    """The catalogue a regional one falls back to: ``pt_BR``'s is ``pt``'s, as on MediaWiki."""
-    language = po_path.parts[-3].split("_")[0]
-    parent = po_path.parents[2] / language / "LC_MESSAGES" / po_path.name
-    return [parent] if language != po_path.parts[-3] and parent.exists() else []
-
-
-def _read_over_fallbacks(po_path: Path) -> Catalog:
-    """A regional catalogue's messages over its fallback's: one complete catalogue."""
-    with po_path.open("rb") as po_file:
-        catalog = read_po(po_file, locale=po_path.parts[-3])
-    for fallback in _fallbacks(po_path):
-        with fallback.open("rb") as po_file:
-            base = read_po(po_file, locale=po_path.parts[-3])
-        for message in base:
-            if message.id and (catalog.get(message.id) is None or not catalog[message.id].string):
-                catalog[message.id] = message
-    return catalog
-
-
 def effective_catalogue(code: str) -> Catalog:
     """The catalogue a language is served from (a regional one over its fallback)."""
-    return _read_over_fallbacks(CATALOGUES / babel_id(code) / "LC_MESSAGES" / "messages.po")
+    return read_over_fallbacks(CATALOGUES / babel_id(code) / "LC_MESSAGES" / "messages.po")
 
 
 def _cache_folder(app: Flask) -> Path:
