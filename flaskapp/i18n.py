@@ -38,6 +38,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel, get_locale, gettext, ngettext
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from tools.base.messages import TranslatableError
@@ -72,6 +73,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_vary_on_accept_language)
     app.context_processor(_page_language)
     app.jinja_env.globals["language_links"] = language_links
+    app.jinja_env.filters["bdi"] = isolate
 
 
 # --- which language --------------------------------------------------------------
@@ -127,6 +129,12 @@ def error_text(error: TranslatableError) -> str:
     if error.plural is not None and error.num is not None:
         return ngettext(error.message, error.plural, error.num, **error.variables)
     return gettext(error.message, **error.variables)
+
+
+def isolate(value: object) -> Markup:
+    """``<bdi>`` around a name, address, range or title, even inside a message: in Arabic,
+    "2001:db8::/32" would otherwise show as "db8::/32:2001" and "Example!" as "!Example"."""
+    return Markup("<bdi>{}</bdi>").format(value)
 
 
 # --- what templates get ----------------------------------------------------------
