@@ -577,3 +577,14 @@ def test_arabic_pages_show_ranges_and_names_in_their_own_order(
     assert _order_on_screen(page, "h1", name) == name
     assert "سجل الحساب العام" in page.locator(".sd-empty").inner_text()  # type: ignore[attr-defined]
     assert _order_on_screen(page, ".sd-empty", name) == name
+
+
+def test_french_has_its_typography() -> None:
+    """A no-break space before : ; ! ? (never a plain one, never none) and a curly apostrophe (U+2019)."""
+    problems = []
+    for message in _catalogue("fr"):
+        _ids, strings = _forms(message)
+        for string in strings if message.id else []:
+            if re.search(r" [:;!?]|[\w»)][;!?]|\w'\w", string):
+                problems.append(f"  {string!r}")
+    assert not problems, "French typography:\n" + "\n".join(problems)
