@@ -580,7 +580,7 @@ def test_arabic_pages_show_ranges_and_names_in_their_own_order(
 
 
 def test_french_has_its_typography() -> None:
-    """A no-break space before : ; ! ? (never a plain one, never none) and a curly apostrophe (U+2019)."""
+    """A no-break space before : ; ! ? (not a plain one, not none); curly apostrophes."""
     problems = []
     for message in _catalogue("fr"):
         _ids, strings = _forms(message)
