@@ -588,3 +588,13 @@ def test_french_has_its_typography() -> None:
             if re.search(r" [:;!?]|[\w»)][;!?]|\w'\w", string):
                 problems.append(f"  {string!r}")
     assert not problems, "French typography:\n" + "\n".join(problems)
+
+
+def test_delivery_failures_the_desk_knows_are_said_in_the_readers_language(app: Flask) -> None:
+    reason = app.jinja_env.globals["oncall_reason"]
+    with app.test_request_context("/?uselang=fr"):
+        assert reason("no e-mail address") == "pas d\u2019adresse électronique"
+        # A mail server's own answer is shown as it came.
+        assert reason("550 5.1.1 <a@example.org>: 100% full") == (
+            "550 5.1.1 <a@example.org>: 100% full"
+        )

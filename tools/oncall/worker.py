@@ -33,6 +33,7 @@ from tools.models import (
     ChainStatus,
 )
 from tools.oncall.callouts import begin_step, timeline_event, token_hash
+from tools.oncall.errors import NO_ADDRESS, NO_MAIL_SERVER
 from tools.oncall.mails import callout_mail, relay_mail
 from tools.oncall.targets import may_open
 
@@ -217,9 +218,9 @@ def _deliver(
         reference, attempts = callout.case.reference, callout.attempts
     error: str | None = None
     if not settings.smtp_host:
-        error = "no mail server is configured (SAFETYDESK_SMTP_HOST)"
+        error = NO_MAIL_SERVER
     elif not address:
-        error = "no e-mail address"
+        error = NO_ADDRESS
     else:
         try:
             send_mail(settings, address, subject, body)
