@@ -132,7 +132,14 @@ def test_user_without_a_language_or_with_an_unknown_one_leaves_it_to_the_browser
 
 @pytest.mark.parametrize(
     ("accept", "expected"),
-    [("fr-CA,fr;q=0.9", "fr"), ("de,ar;q=0.5", "ar"), ("de, ja", "en"), ("", "en")],
+    [
+        ("fr-CA,fr;q=0.9", "fr"),
+        ("pt-BR,pt;q=0.9", "pt_BR"),
+        ("pt-PT,pt;q=0.9", "pt"),
+        ("de,ar;q=0.5", "ar"),
+        ("de, ja", "en"),
+        ("", "en"),
+    ],
 )
 def test_browser_language_then_english(app: Flask, accept: str, expected: str) -> None:
     with app.test_request_context("/", headers={"Accept-Language": accept}):
