@@ -605,3 +605,24 @@ def test_delivery_failures_the_desk_knows_are_said_in_the_readers_language(app: 
         assert reason("550 5.1.1 <a@example.org>: 100% full") == (
             "550 5.1.1 <a@example.org>: 100% full"
         )
+
+
+# Words that tell European from Brazilian Portuguese (MediaWiki's pt and pt-br).
+PORTUGUESE_OF = {
+    "pt": r"\b(usuári\w*|registr(o|os|ou|ad\w*)|equipe|tela|arquivos?|contato|você"
+    r"|aguardando|liber(ar|ou|ado|á-lo)|links?|entrar|sair)\b",
+    "pt_BR": r"\b(utilizador\w*|registos?|regist(ou|ad\w*)|equipa|ecrã|ficheiros?"
+    r"|(iniciar|terminar|inicie) sessão|ligaç(ão|ões))\b",
+}
+
+
+@pytest.mark.parametrize("code", ["pt", "pt_BR"])
+def test_portuguese_is_european_and_brazilian_is_brazilian(code: str) -> None:
+    mixed = [
+        string
+        for message in _catalogue(code)
+        if message.id
+        for string in _forms(message)[1]
+        if re.search(PORTUGUESE_OF[code], string, re.IGNORECASE)
+    ]
+    assert not mixed, f"{code} uses the other Portuguese's words:\n" + "\n".join(mixed)
