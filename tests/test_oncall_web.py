@@ -230,7 +230,7 @@ def test_the_rota_page_shows_who_is_on_duty_in_their_own_time(
 ) -> None:
     with frozen_at(FILED):
         page = alice.get("/oncall").text
-    assert 'data-user="Alice Oncall">Alice Oncall' in page
+    assert 'data-user="Alice Oncall"><bdi>Alice Oncall</bdi>' in page
     assert "Mon 10:00 Europe/Paris" in page  # 09:00 UTC in Paris, in March
     assert "the person on duty" in page  # the escalation policy
 
