@@ -528,64 +528,6 @@ def test_counts_read_right_in_each_language(app: Flask, code: str, counts: dict)
             assert template.render(n=n).endswith(expected), (n, template.render(n=n))
 
 
-# --- right to left, with names and addresses kept whole ---------------------------------
-
-# Where each character of an element's text is drawn, left to right on the screen.
-_CHARACTER_X = """element => {
-    const text = element.textContent, xs = [];
-    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-        for (let i = 0; i < node.length; i++) {
-            const range = document.createRange();
-            range.setStart(node, i);
-            range.setEnd(node, i + 1);
-            xs.push([node.data[i], range.getBoundingClientRect().left]);
-        }
-    }
-    return xs;
-}"""
-
-
-def _lock_page_of(app: Flask) -> None:
-    """The lock log's page of a name it knows nothing about, as locks.account renders it."""
-    from flask import Blueprint, render_template
-
-    from flaskapp.access import public
-
-    bp = Blueprint("rtl_test", __name__)
-
-    @bp.get("/test/lock-page/<path:name>")
-    @public
-    def lock_page(name: str) -> str:
-        status = SimpleNamespace(known=False, target=None)
-        return render_template("locks/account.html", name=name, status=status)
-
-    app.register_blueprint(bp)
-
-
-def _order_on_screen(page: object, selector: str, text: str) -> str:
-    """The characters of ``text`` inside ``selector``, in the order they appear left to right."""
-    drawn = page.locator(selector).evaluate(_CHARACTER_X)  # type: ignore[attr-defined]
-    joined = "".join(char for char, _x in drawn)
-    start = joined.index(text)
-    mine = drawn[start : start + len(text)]
-    return "".join(char for char, _x in sorted(mine, key=lambda pair: pair[1]))
-
-
-@pytest.mark.integration
-@pytest.mark.parametrize("name", ["2001:db8::/32", "Example!"])
-def test_arabic_pages_show_ranges_and_names_in_their_own_order(
-    live_server_factory: object, page: object, name: str
-) -> None:
-    server = live_server_factory(setup=_lock_page_of)  # type: ignore[operator]
-    page.goto(f"{server.url}/test/lock-page/{name}?uselang=ar")  # type: ignore[attr-defined]
-
-    assert page.locator("html").get_attribute("dir") == "rtl"  # type: ignore[attr-defined]
-    assert _order_on_screen(page, "h1", name) == name
-    assert "سجل الحساب العام" in page.locator(".sd-empty").inner_text()  # type: ignore[attr-defined]
-    assert _order_on_screen(page, ".sd-empty", name) == name
-
-
 def test_french_has_its_typography() -> None:
     """A no-break space before : ; ! ? (not a plain one, not none); curly apostrophes."""
     problems = []
