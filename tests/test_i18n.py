@@ -568,3 +568,16 @@ def test_portuguese_is_european_and_brazilian_is_brazilian(code: str) -> None:
         if re.search(PORTUGUESE_OF[code], string, re.IGNORECASE)
     ]
     assert not mixed, f"{code} uses the other Portuguese's words:\n" + "\n".join(mixed)
+
+
+def test_a_core_error_with_a_count_takes_the_plural_form_it_needs(app: Flask) -> None:
+    from tools.base.messages import N_plural, TranslatableError
+
+    message = N_plural(
+        "A token needs a name of at most %(num)d character.",
+        "A token needs a name of at most %(num)d characters.",
+    )
+    assert str(TranslatableError(message, num=1)).endswith("at most 1 character.")
+    with app.test_request_context("/?uselang=ar"):
+        assert i18n.error_text(TranslatableError(message, num=100)).endswith("100 حرف.")
+        assert i18n.error_text(TranslatableError(message, num=11)).endswith("11 حرفًا.")
