@@ -23,7 +23,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 class GrantForm(FlaskForm):
     username = StringField(lazy_gettext("User name"), [DataRequired(), Length(max=255)])
     role = SelectField(
-        lazy_gettext("Role"), choices=[(role.value, role.value) for role in GRANTABLE_ROLES]
+        lazy_gettext("Role"),
+        choices=[(role.value, lazy_gettext(role.label)) for role in GRANTABLE_ROLES],
     )
 
 
@@ -54,7 +55,13 @@ def roles(form: GrantForm | None = None) -> str:
         revoke_form=RevokeForm(formdata=None),
         frequent_filers=frequent_emergency_filers(db(), clock.now()),
         unusual=emergency_watch.UNUSUAL,
+        role_label=role_label,
     )
+
+
+def role_label(key: str) -> str:
+    """A role's name in the reader's language (the key itself if it is not one of ours)."""
+    return gettext(Role(key).label) if key in Role.__members__.values() else key
 
 
 @bp.post("/roles/grant")
@@ -66,7 +73,11 @@ def grant() -> Response | tuple[str, int]:
             given = grant_role(db(), _actor_id(), form.username.data or "", form.role.data or "")
         if change.refused is None:
             flash(
-                gettext("%(name)s is now %(role)s.", name=given.user.username, role=given.role),
+                gettext(
+                    "%(name)s is now %(role)s.",
+                    name=given.user.username,
+                    role=role_label(given.role),
+                ),
                 "success",
             )
             return redirect(url_for("admin.roles"))

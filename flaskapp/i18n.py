@@ -1,4 +1,4 @@
-"""The tool in each person's language: English, French, Arabic and Portuguese (Flask-Babel).
+"""The tool in each person's language: English, French, Arabic, Portuguese and Brazilian Portuguese.
 
 Functionaries come from every wiki, and a person reporting a threat should not have to do
 it in a second language. The language of a request is, in this order: ``?uselang=xx``
@@ -6,6 +6,10 @@ it in a second language. The language of a request is, in this order: ``?uselang
 the switcher in the header works), the language chosen before in this session, the
 signed-in person's stored language (``g.user.language``, when the user object has one),
 the browser's Accept-Language, and English.
+
+Codes are MediaWiki's (``pt-br``); Flask-Babel gets Babel's (``pt_BR``). As on MediaWiki,
+``pt-br`` falls back to ``pt``: its catalogue holds only what Brazil says differently, and
+is compiled over the European one.
 
 Catalogues live in ``translations/<code>/LC_MESSAGES/messages.po``; only the ``.po``
 files are kept in git. :func:`compile_catalogues` turns them into ``.mo`` files in the
@@ -30,11 +34,15 @@ from typing import IO, Any
 from urllib.parse import urlencode
 
 from babel import Locale
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from flask import Flask, g, has_request_context, request, session
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, gettext, ngettext
+from markupsafe import Markup
 from werkzeug.wrappers import Response
+
+from tools.base.messages import TranslatableError
+from tools.base.translations import CATALOGUES, babel_id, fallbacks, read_over_fallbacks
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +52,13 @@ LANGUAGES: Mapping[str, str] = {
     "fr": "Français",
     "ar": "العربية",
     "pt": "Português",
+    "pt-br": "Português do Brasil",
 }
 DEFAULT_LANGUAGE = "en"
 USELANG = "uselang"  # query parameter, as on MediaWiki
 SESSION_KEY = "lang"
 
-#: The ``.po`` files, kept in git; the ``.mo`` files compiled from them are not.
-CATALOGUES = Path(__file__).parent / "translations"
+#: The ``.po`` files, kept in git (``CATALOGUES``); the ``.mo`` files compiled from them are not.
 
 babel = Babel()
 
@@ -65,6 +73,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_vary_on_accept_language)
     app.context_processor(_page_language)
     app.jinja_env.globals["language_links"] = language_links
+    app.jinja_env.filters["bdi"] = isolate
 
 
 # --- which language --------------------------------------------------------------
@@ -89,8 +98,8 @@ def select_locale() -> str:
     for choice in (request.args.get(USELANG), session.get(SESSION_KEY), user_language):
         language = supported(choice)
         if language:
-            return language
-    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+            return babel_id(language)
+    return babel_id(request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE)
 
 
 def _remember_uselang() -> None:
@@ -113,6 +122,19 @@ def _vary_on_accept_language(response: Response) -> Response:
     if request.endpoint != "static":
         response.vary.add("Accept-Language")
     return response
+
+
+def error_text(error: TranslatableError) -> str:
+    """A core error in the reader's language, in the plural form its count needs."""
+    if error.plural is not None and error.num is not None:
+        return ngettext(error.message, error.plural, error.num, **error.variables)
+    return gettext(error.message, **error.variables)
+
+
+def isolate(value: object) -> Markup:
+    """``<bdi>`` around a name, address, range or title, even inside a message: in Arabic,
+    "2001:db8::/32" would otherwise show as "db8::/32:2001" and "Example!" as "!Example"."""
+    return Markup("<bdi>{}</bdi>").format(value)
 
 
 # --- what templates get ----------------------------------------------------------
@@ -145,7 +167,7 @@ class LanguageLink:
 
 def language_links() -> list[LanguageLink]:
     """This page in each language: same path and query, ``uselang`` set (the switcher)."""
-    current = language_tag(get_locale() or Locale.parse(DEFAULT_LANGUAGE))
+    current = language_tag(get_locale() or Locale.parse(DEFAULT_LANGUAGE)).lower()
     links = []
     for code, name in LANGUAGES.items():
         query = [(k, v) for k, v in request.args.items(multi=True) if k != USELANG]
@@ -154,7 +176,7 @@ def language_links() -> list[LanguageLink]:
             LanguageLink(
                 code=code,
                 name=name,
-                direction=Locale.parse(code).text_direction,
+                direction=Locale.parse(code, sep="-").text_direction,
                 url=f"{request.script_root}{request.path}?{urlencode(query)}",
                 current=code == current,
             )
@@ -168,16 +190,17 @@ def language_links() -> list[LanguageLink]:
 def compile_catalogues(source: Path, target: Path) -> Path:
     """Compile every ``<code>/LC_MESSAGES/*.po`` under ``source`` into ``target``; return it.
 
-    Only a ``.mo`` that is missing or older than its ``.po`` is written, atomically, so
-    several processes starting at once never read half a file. Fuzzy entries are left out:
-    until someone checks them, English is better than a wrong guess.
+    Only a ``.mo`` that is missing or older than its ``.po`` (or its fallback's) is written,
+    atomically, so several processes starting at once never read half a file. Fuzzy entries
+    are left out: until someone checks them, English is better than a wrong guess.
     """
     for po_path in sorted(source.glob("*/LC_MESSAGES/*.po")):
         mo_path = target / po_path.relative_to(source).with_suffix(".mo")
-        if mo_path.exists() and mo_path.stat().st_mtime_ns >= po_path.stat().st_mtime_ns:
+        sources = [po_path, *fallbacks(po_path)]
+        newest = max(path.stat().st_mtime_ns for path in sources)
+        if mo_path.exists() and mo_path.stat().st_mtime_ns >= newest:
             continue
-        with po_path.open("rb") as po_file:
-            catalog = read_po(po_file, locale=po_path.parts[-3])
+        catalog = read_over_fallbacks(po_path)
         compiled = io.BytesIO()
         write_mo(compiled, catalog)
         mo_path.parent.mkdir(parents=True, exist_ok=True)
@@ -185,6 +208,11 @@ def compile_catalogues(source: Path, target: Path) -> Path:
         partial.write_bytes(compiled.getvalue())
         os.replace(partial, mo_path)
     return target
+
+
+def effective_catalogue(code: str) -> Catalog:
+    """The catalogue a language is served from (a regional one over its fallback)."""
+    return read_over_fallbacks(CATALOGUES / babel_id(code) / "LC_MESSAGES" / "messages.po")
 
 
 def _cache_folder(app: Flask) -> Path:

@@ -28,6 +28,7 @@ from tools import cases, oncall
 from tools.base import clock
 from tools.base.messages import TranslatableError
 from tools.models import Case, Category, Severity, ShiftKind, User
+from tools.oncall.errors import DELIVERY_REASONS
 from tools.people.roles import Permission
 
 bp = Blueprint("oncall", __name__, url_prefix="/oncall")
@@ -86,10 +87,16 @@ def init_app(app: Flask) -> None:
         oncall_ago=_ago,
         oncall_category=_category_label,
         oncall_targets=_targets_label,
+        oncall_reason=_delivery_reason,
     )
 
 
 # --- template helpers -------------------------------------------------------------------
+
+
+def _delivery_reason(why: str) -> str:
+    """Why a callout was not delivered, translated when the desk wrote it."""
+    return gettext(why) if why in DELIVERY_REASONS else why
 
 
 def _status() -> oncall.Status | None:

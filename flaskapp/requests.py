@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_timedelta, gettext, lazy_gettext
+from flask_babel import format_timedelta, gettext, lazy_gettext, ngettext
 from flask_limiter import RateLimitExceeded
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -265,10 +265,12 @@ def _limit_reached(error: RateLimitExceeded) -> tuple[str, int] | RateLimitExcee
         return error
     form = RequestForm()
     flash(
-        gettext(
-            "You have filed %(count)d requests in the last hour. Please wait before filing "
+        ngettext(
+            "You have filed %(num)d request in the last hour. Please wait before filing "
             "another, or file it as an emergency if a life may be at stake.",
-            count=settings().requests_per_hour,
+            "You have filed %(num)d requests in the last hour. Please wait before filing "
+            "another, or file it as an emergency if a life may be at stake.",
+            settings().requests_per_hour,
         ),
         "error",
     )

@@ -82,3 +82,12 @@ def test_a_second_grant_of_the_same_role_is_refused(admin: FlaskClient) -> None:
     _grant(admin, "Plain User", "specialist")
     response = _grant(admin, "Plain User", "specialist")
     assert response.status_code == 400 and "already has the role" in response.text
+
+
+def test_roles_are_named_in_the_readers_language(admin: FlaskClient) -> None:
+    _grant(admin, "Plain User", "restricted-specialist")
+    page = admin.get("/admin/roles?uselang=fr").text
+    row = page.split('data-user="Plain User"', 1)[1].split("</tr>", 1)[0]
+    assert "<td>spécialiste (dossiers restreints)</td>" in row
+    assert "restricted-specialist</td>" not in row
+    assert '<option value="specialist">spécialiste</option>' in page

@@ -512,7 +512,7 @@ def test_admins_see_who_files_unusually_many_emergencies(make_app: Callable[...,
         assert answer.status_code == 201
     admin = signed_in_client(app, "Admin One", grants=["admin"])
     page = admin.get("/admin/roles").text
-    assert 'id="frequent-emergencies"' in page and "Steward One: 4 emergencies" in page
+    assert 'id="frequent-emergencies"' in page and "<bdi>Steward One</bdi>: 4 emergencies" in page
     assert "Admin One:" not in page
 
 

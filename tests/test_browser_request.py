@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.integration
 
 USER_SCRIPT = Path(__file__).parents[1] / "flaskapp/static/userscript/report-to-trust-and-safety.js"
+LINK_TEXT = {"en": "Report to Trust & Safety", "ar": "الإبلاغ إلى فريق الثقة والأمان"}
 
 
 def _wiki_session(wiki: DevWiki, account: Account) -> requests.Session:
@@ -109,7 +110,9 @@ def _report_from_the_diff(
     page.click("#wpLoginAttempt")
     # The user script passes the language the wiki is read in (wgUserLanguage) along.
     page.goto(f"{devwiki.index_url}?diff={diff[1]}&oldid={diff[0]}&uselang={language}")
-    page.locator("#t-report-trust-and-safety a").click()
+    link = page.locator("#t-report-trust-and-safety a")
+    expect(link).to_have_text(LINK_TEXT[language])  # the script's own words, in that language
+    link.click()
     # Safety Desk asks for a sign-in first: the wiki's OAuth page.
     page.get_by_label("Username").fill(account.name)
     page.get_by_label("Password").fill(account.password)

@@ -14,7 +14,7 @@ from werkzeug.test import TestResponse
 
 from flaskapp.context import sessions
 from tools.cases import canned
-from tools.models import AdminEvent, CannedResponse
+from tools.models import AdminEvent, CannedResponse, User
 
 
 @pytest.fixture
@@ -109,3 +109,16 @@ def test_a_specialist_fills_the_reply_box_with_a_canned_response_in_french(
     assert f"Dear Steward One, please add diffs to {reference} (frwiki).</textarea>" in arabic
     missing = specialist.get(f"/queue/{reference}?canned=nothing-here&language=fr").text
     assert "There is no canned response called nothing-here." in missing
+
+
+def test_the_reply_form_offers_the_requesters_language_first(
+    app: Flask, admin: FlaskClient
+) -> None:
+    _save(admin, "/admin/canned/new", **NEED_DIFFS)
+    reference = file_queue_case(app, wikis=("frwiki",))
+    with sessions(app)() as session, session.begin():
+        session.query(User).filter_by(username="Steward One").one().language = "pt-br"
+    specialist = signed_in_client(app, "Specialist One", ("user",), ("specialist",))
+    page = specialist.get(f"/queue/{reference}").text
+    assert '<option value="pt" selected>' in page
+    assert '<option value="en" selected>' not in page

@@ -6,9 +6,11 @@ The catalogue tests are how a new string gets translated: extracting the code's 
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
+import tomllib
 from collections import defaultdict
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,7 +20,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
-from babel.messages.pofile import read_po, write_po
+from babel.messages.pofile import write_po
 from flask import Flask, g, session
 from flask.testing import FlaskClient
 
@@ -28,10 +30,16 @@ from tools.base.db import make_engine, upgrade
 from tools.people.roles import WikiAccount
 
 ROOT = Path(__file__).parents[1]
-TRANSLATED = [code for code in i18n.LANGUAGES if code != i18n.DEFAULT_LANGUAGE]
+# Babel's identifiers (pt_BR), as the catalogues' folders are named.
+TRANSLATED = [i18n.babel_id(code) for code in i18n.LANGUAGES if code != i18n.DEFAULT_LANGUAGE]
 # The keywords `make translations` gives pybabel (see the Makefile), besides Babel's own
 # (_, gettext, ngettext, N_, …).
-KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
+KEYWORDS = {
+    **DEFAULT_KEYWORDS,
+    "lazy_gettext": None,
+    "lazy_ngettext": (1, 2),
+    "N_plural": (1, 2),
+}
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +83,9 @@ def _language_of(html: str) -> str:
     [
         ("fr", "fr"),
         ("AR", "ar"),
-        ("pt-BR", "pt"),
-        ("pt_br", "pt"),
+        ("pt-BR", "pt-br"),
+        ("pt_br", "pt-br"),
+        ("pt-PT", "pt"),
         ("en-GB", "en"),
         ("de", None),
         ("", None),
@@ -114,7 +123,7 @@ def test_signed_in_persons_language_wins_over_the_browser(app: Flask) -> None:
 def test_user_without_a_language_or_with_an_unknown_one_leaves_it_to_the_browser(
     app: Flask,
 ) -> None:
-    with app.test_request_context("/", headers={"Accept-Language": "pt-BR,pt;q=0.9,en;q=0.5"}):
+    with app.test_request_context("/", headers={"Accept-Language": "pt-PT,pt;q=0.9,en;q=0.5"}):
         g.user = SimpleNamespace(username="No Language Attribute")
         assert i18n.select_locale() == "pt"
         g.user = SimpleNamespace(language="de")
@@ -123,7 +132,14 @@ def test_user_without_a_language_or_with_an_unknown_one_leaves_it_to_the_browser
 
 @pytest.mark.parametrize(
     ("accept", "expected"),
-    [("fr-CA,fr;q=0.9", "fr"), ("de,ar;q=0.5", "ar"), ("de, ja", "en"), ("", "en")],
+    [
+        ("fr-CA,fr;q=0.9", "fr"),
+        ("pt-BR,pt;q=0.9", "pt_BR"),
+        ("pt-PT,pt;q=0.9", "pt"),
+        ("de,ar;q=0.5", "ar"),
+        ("de, ja", "en"),
+        ("", "en"),
+    ],
 )
 def test_browser_language_then_english(app: Flask, accept: str, expected: str) -> None:
     with app.test_request_context("/", headers={"Accept-Language": accept}):
@@ -173,7 +189,8 @@ HOME_PAGE = {
     "en": ("Sign in with your Wikimedia account", "Skip to main content"),
     "fr": ("Se connecter avec votre compte Wikimedia", "Aller au contenu principal"),
     "ar": ("سجّل الدخول بحساب ويكيميديا الخاص بك", "انتقل إلى المحتوى الرئيسي"),
-    "pt": ("Entrar com a sua conta Wikimedia", "Ir para o conteúdo principal"),
+    "pt": ("Iniciar sessão com a sua conta Wikimedia", "Ir para o conteúdo principal"),
+    "pt-br": ("Entrar com sua conta Wikimedia", "Ir para o conteúdo principal"),
 }
 
 
@@ -181,7 +198,7 @@ HOME_PAGE = {
 def test_home_page_renders_in_each_language(client: FlaskClient, code: str) -> None:
     html = _page(client, f"/?uselang={code}")
 
-    assert _language_of(html) == code
+    assert _language_of(html).lower() == code
     for text in HOME_PAGE[code]:
         assert text in html
     if code != "en":
@@ -211,12 +228,13 @@ def test_switcher_links_this_page_in_each_language_named_in_itself(client: Flask
 
     nav = html[html.index('<nav class="sd-languages"') : html.index("</nav>")]
     assert 'aria-label="Langue"' in nav
-    links = re.findall(r'<a [^>]*href="([^"]+)" lang="(\w+)"[^>]*>([^<]+)</a>', nav)
+    links = re.findall(r'<a [^>]*href="([^"]+)" lang="([\w-]+)"[^>]*>([^<]+)</a>', nav)
     assert links == [
         ("/?q=a+b&amp;uselang=en", "en", "English"),
         ("/?q=a+b&amp;uselang=fr", "fr", "Français"),
         ("/?q=a+b&amp;uselang=ar", "ar", "العربية"),
         ("/?q=a+b&amp;uselang=pt", "pt", "Português"),
+        ("/?q=a+b&amp;uselang=pt-br", "pt-br", "Português do Brasil"),
     ]
     assert nav.count("aria-current") == 1
     assert re.search(r'lang="fr"[^>]*aria-current="true"', nav)
@@ -268,23 +286,32 @@ def test_role_and_permission_labels_are_translated(app: Flask) -> None:
 # --- the catalogues ------------------------------------------------------------------
 
 
-def _extract() -> dict[str, set[str]]:
-    """Every message of the code (as ``make translations`` finds them) -> its files."""
+@functools.cache
+def _extracted() -> tuple[dict[str, set[str]], frozenset[str]]:
+    """Every message of the code (as ``make translations`` finds them) -> its files; and
+    the msgids that have a plural."""
     with (ROOT / "flaskapp" / "babel.cfg").open() as config:
         method_map, options_map = parse_mapping_cfg(config)
     found: dict[str, set[str]] = defaultdict(set)
+    plural: set[str] = set()
     for filename, _line, message, _comments, _context in extract_from_dir(
         ROOT, method_map, options_map, keywords=KEYWORDS
     ):
         msgid = message if isinstance(message, str) else message[0]
         if msgid:
             found[msgid].add(filename)
-    return found
+            if not isinstance(message, str) and len(message) > 1 and message[1]:
+                plural.add(msgid)
+    return found, frozenset(plural)
+
+
+def _extract() -> dict[str, set[str]]:
+    return _extracted()[0]
 
 
 def _catalogue(code: str) -> Catalog:
-    with (i18n.CATALOGUES / code / "LC_MESSAGES" / "messages.po").open("rb") as po_file:
-        return read_po(po_file, locale=code)
+    """The catalogue a language is served from (``pt_BR`` over ``pt``)."""
+    return i18n.effective_catalogue(code)
 
 
 def _untranslated(message: Message | None) -> str | None:
@@ -397,3 +424,160 @@ def test_catalogues_are_compiled_again_only_when_a_po_file_is_newer(tmp_path: Pa
     os.utime(po_path, ns=(later, later))
     i18n.compile_catalogues(source, target)
     assert _compiled(mo_path) == "Expédier"
+
+
+# --- Wikimedia's words, plurals ------------------------------------------------------
+
+GLOSSARY = i18n.CATALOGUES / "glossary.toml"
+
+
+def _glossary() -> list[dict]:
+    with GLOSSARY.open("rb") as toml:
+        return tomllib.load(toml)["term"]
+
+
+def _forms(message: Message) -> tuple[list[str], list[str]]:
+    ids = [message.id] if isinstance(message.id, str) else list(message.id)
+    strings = [message.string] if isinstance(message.string, str) else list(message.string)
+    return ids, strings
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_catalogues_use_wikimedias_word_for_each_wiki_concept(code: str) -> None:
+    """A msgid naming a concept of the glossary uses the glossary's word in its msgstr."""
+    problems = []
+    for term in _glossary():
+        excepted = {exception["msgid"] for exception in term.get("exception", [])}
+        for message in i18n.effective_catalogue(code):
+            if not message.id:
+                continue
+            ids, strings = _forms(message)
+            if ids[0] in excepted:
+                continue
+            named = [re.sub(term.get("ignore", "(?!)"), "", msgid) for msgid in ids]
+            if not any(re.search(term["en"], msgid, re.IGNORECASE) for msgid in named):
+                continue
+            for string in strings:
+                if not re.search(term[code.replace("-", "_")], string, re.IGNORECASE):
+                    problems.append(
+                        f"  {ids[0]!r}: {string!r} lacks /{term[code]}/ ({term['key']})"
+                    )
+    assert not problems, f"{code} departs from glossary.toml:\n" + "\n".join(problems)
+
+
+def test_glossary_exceptions_name_real_messages_and_give_a_reason() -> None:
+    known = {
+        message.id if isinstance(message.id, str) else message.id[0] for message in _catalogue("fr")
+    }
+    for term in _glossary():
+        assert {"en", "key", *TRANSLATED} <= set(term), term
+        for exception in term.get("exception", []):
+            assert exception["msgid"] in known and exception["reason"].strip(), exception
+
+
+# Numbers that count nothing: a total in parentheses, a step and round of the policy.
+NOT_A_COUNT = {
+    "lock history (%(count)d)",
+    "%(who)s called out %(names)s (step %(step)d, round %(round)d).",
+    "%(who)s found nobody to call out (step %(step)d, round %(round)d).",
+    "Emergencies are never held back by the hourly limit. These people filed more than "
+    "%(count)d in the last 24 hours:",
+}
+
+
+def test_every_message_with_a_count_has_plural_forms() -> None:
+    """ "1 minutes" and "10 دقيقة" come from a count put in a single message: use ngettext."""
+    found, plural = _extracted()
+    singular = [
+        msgid
+        for msgid in found
+        if re.search(r"%\(\w+\)d", msgid) and msgid not in NOT_A_COUNT | plural
+    ]
+    assert not singular, f"use ngettext (a singular and a plural) for: {singular}"
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_plural_messages_have_every_form_of_the_language(code: str) -> None:
+    catalogue = _catalogue(code)
+    assert catalogue.num_plurals == {"ar": 6}.get(code, 2), catalogue.plural_forms
+    for message in catalogue:
+        if message.pluralizable:
+            assert len(message.string) == catalogue.num_plurals, message.id
+            assert all(message.string), message.id
+
+
+@pytest.mark.parametrize(
+    ("code", "counts"),
+    [
+        ("en", {1: "wait 1 minute.", 2: "wait 2 minutes."}),
+        ("fr", {1: "attendre 1 minute.", 10: "attendre 10 minutes."}),
+        ("pt", {1: "esperar 1 minuto.", 10: "esperar 10 minutos."}),
+        (
+            "ar",
+            {1: "دقيقة واحدة.", 2: "دقيقتين.", 10: "10 دقائق.", 11: "11 دقيقة.", 100: "100 دقيقة."},
+        ),
+    ],
+)
+def test_counts_read_right_in_each_language(app: Flask, code: str, counts: dict) -> None:
+    template = app.jinja_env.from_string(
+        '{{ ngettext("Call out %(targets)s, then wait %(num)d minute.",'
+        ' "Call out %(targets)s, then wait %(num)d minutes.", n, targets="X") }}'
+    )
+    for n, expected in counts.items():
+        with app.test_request_context(f"/?uselang={code}"):
+            assert template.render(n=n).endswith(expected), (n, template.render(n=n))
+
+
+def test_french_has_its_typography() -> None:
+    """A no-break space before : ; ! ? (not a plain one, not none); curly apostrophes."""
+    problems = []
+    for message in _catalogue("fr"):
+        _ids, strings = _forms(message)
+        for string in strings if message.id else []:
+            if re.search(r" [:;!?]|[\w»)][;!?]|\w'\w", string):
+                problems.append(f"  {string!r}")
+    assert not problems, "French typography:\n" + "\n".join(problems)
+
+
+def test_delivery_failures_the_desk_knows_are_said_in_the_readers_language(app: Flask) -> None:
+    reason = app.jinja_env.globals["oncall_reason"]
+    with app.test_request_context("/?uselang=fr"):
+        assert reason("no e-mail address") == "pas d\u2019adresse électronique"
+        # A mail server's own answer is shown as it came.
+        assert reason("550 5.1.1 <a@example.org>: 100% full") == (
+            "550 5.1.1 <a@example.org>: 100% full"
+        )
+
+
+# Words that tell European from Brazilian Portuguese (MediaWiki's pt and pt-br).
+PORTUGUESE_OF = {
+    "pt": r"\b(usuári\w*|registr(o|os|ou|ad\w*)|equipe|tela|arquivos?|contato|você"
+    r"|aguardando|liber(ar|ou|ado|á-lo)|links?|entrar|sair)\b",
+    "pt_BR": r"\b(utilizador\w*|registos?|regist(ou|ad\w*)|equipa|ecrã|ficheiros?"
+    r"|(iniciar|terminar|inicie) sessão|ligaç(ão|ões))\b",
+}
+
+
+@pytest.mark.parametrize("code", ["pt", "pt_BR"])
+def test_portuguese_is_european_and_brazilian_is_brazilian(code: str) -> None:
+    mixed = [
+        string
+        for message in _catalogue(code)
+        if message.id
+        for string in _forms(message)[1]
+        if re.search(PORTUGUESE_OF[code], string, re.IGNORECASE)
+    ]
+    assert not mixed, f"{code} uses the other Portuguese's words:\n" + "\n".join(mixed)
+
+
+def test_a_core_error_with_a_count_takes_the_plural_form_it_needs(app: Flask) -> None:
+    from tools.base.messages import N_plural, TranslatableError
+
+    message = N_plural(
+        "A token needs a name of at most %(num)d character.",
+        "A token needs a name of at most %(num)d characters.",
+    )
+    assert str(TranslatableError(message, num=1)).endswith("at most 1 character.")
+    with app.test_request_context("/?uselang=ar"):
+        assert i18n.error_text(TranslatableError(message, num=100)).endswith("100 حرف.")
+        assert i18n.error_text(TranslatableError(message, num=11)).endswith("11 حرفًا.")

@@ -79,7 +79,8 @@ def test_hidden_accounts_only_for_those_who_may_see_them(
 ) -> None:
     assert "Doxxer" not in user.get("/locks/?since=2024-01-01").text
     hidden = user.get("/locks/account/Doxxer").text
-    assert log_ids(hidden) == [] and "The global lock log has nothing about Doxxer." in hidden
+    assert log_ids(hidden) == []
+    assert "The global lock log has nothing about <bdi>Doxxer</bdi>." in hidden
     assert 6 in log_ids(specialist.get("/locks/?since=2024-01-01").text)
     page = specialist.get("/locks/account/Doxxer").text
     assert 'data-status="hidden"' in page and "Suppressed" in page
@@ -88,7 +89,7 @@ def test_hidden_accounts_only_for_those_who_may_see_them(
 def test_without_filters_the_charts_cover_the_last_days(user: FlaskClient) -> None:
     html = user.get("/locks/").text
     assert "The last 90 days." in html
-    assert "1 log entries, 0 of them not fully understood." in html  # only the recent lock
+    assert "1 log entry, 0 of them not fully understood." in html  # only the recent lock
     assert log_ids(html)[0] == 8  # the results are not limited to those days
 
 
@@ -99,14 +100,14 @@ def test_charts_per_week(user: FlaskClient) -> None:
 
 def test_account_history_status_and_chart(user: FlaskClient) -> None:
     html = user.get("/locks/account/User:Vandal@global").text
-    assert "<h1>Vandal</h1>" in html
+    assert "<h1><bdi>Vandal</bdi></h1>" in html
     assert "Not locked" in html
     assert log_ids(html) == [3, 4]  # oldest first
     assert 'data-chart="account-actions"' in html
     proxy = user.get("/locks/account/192.0.2.7").text
     assert "Globally blocked until 2030-01-01 00:00" in proxy
     nobody = user.get("/locks/account/Nobody").text
-    assert "The global lock log has nothing about Nobody." in nobody
+    assert "The global lock log has nothing about <bdi>Nobody</bdi>." in nobody
 
 
 def test_csv_export_of_a_search(user: FlaskClient) -> None:

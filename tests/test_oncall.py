@@ -363,7 +363,7 @@ def test_the_callout_mail_has_reference_category_and_link_and_nothing_private(
     _run(factory, settings, FILED)
     [message] = mailbox.messages
     text = str(message["Subject"]) + message.get_content()
-    assert reference in text and "threat" in text
+    assert reference in text and "Threat of harm (violence, self-harm, terrorism)" in text
     assert "https://safetydesk.example.org/oncall/ack/" in text
     for private in ("Secret title", "Jane Doe", "Springfield", "Threatening Account"):
         assert private not in text
@@ -371,6 +371,28 @@ def test_the_callout_mail_has_reference_category_and_link_and_nothing_private(
         callout = oncall.callout_by_token(session, _token(message))
         assert callout is not None and callout.user.username == "Alice Oncall"
         assert session.scalars(select(Callout.token_hash)).one() != _token(message)
+
+
+def test_a_callout_to_a_french_speaking_specialist_arrives_in_french(
+    factory: sessionmaker[Session], team: dict[str, int], smtp_server: tuple[str, int, Mailbox]
+) -> None:
+    _host, port, mailbox = smtp_server
+    settings = _settings(port)
+    with transaction(factory) as session:
+        session.get_one(User, team["Alice Oncall"]).language = "fr"
+    reference = _file_emergency(factory, settings, FILED)
+    _run(factory, settings, FILED)
+
+    [message] = mailbox.messages
+    assert str(message["Subject"]) == (
+        f"[{reference}] Appel d\u2019astreinte d\u2019urgence (Menace d\u2019atteinte (violence, "
+        "automutilation, terrorisme))"
+    )
+    body = message.get_content()
+    assert f"Appel d\u2019astreinte d\u2019urgence pour le dossier {reference}" in body
+    assert "Gravité\u00a0: Urgence" in body
+    assert "Prenez-le en compte" in body and "Emergency callout" not in body
+    assert "/oncall/ack/" in body
 
 
 # --- raising a case to emergency -------------------------------------------------------------

@@ -155,7 +155,7 @@ def test_claiming_on_the_case_page_says_it_acknowledged_the_emergency(
     answer = specialist.post(f"/queue/{case.reference}/assign", data={**csrf, "expected": ""})
     assert answer.status_code == 302, answer.text
     page = specialist.get(f"/queue/{case.reference}").text
-    assert "Bob Oncall acknowledged the emergency by claiming the case." in page
+    assert "<bdi>Bob Oncall</bdi> acknowledged the emergency by claiming the case." in page
 
 
 def test_the_rota_and_manage_pages_warn_of_hours_without_a_restricted_specialist(

@@ -212,7 +212,7 @@ def test_the_queue_shows_unacknowledged_emergencies_undelivered_callouts_and_gap
     assert f'data-emergency="{reference}"' in queue
     assert "not acknowledged, filed 5 minutes ago" in queue
     assert "Called out: Alice Oncall." in queue
-    assert "Not delivered to Alice Oncall" in queue
+    assert "Not delivered to <bdi>Alice Oncall</bdi>" in queue
     gap = "No one on duty from Mon 2 Mar 12:00 to Mon 9 Mar 00:00 UTC."
     assert gap in queue and gap in rota
 
@@ -230,7 +230,7 @@ def test_the_rota_page_shows_who_is_on_duty_in_their_own_time(
 ) -> None:
     with frozen_at(FILED):
         page = alice.get("/oncall").text
-    assert 'data-user="Alice Oncall">Alice Oncall' in page
+    assert 'data-user="Alice Oncall"><bdi>Alice Oncall</bdi>' in page
     assert "Mon 10:00 Europe/Paris" in page  # 09:00 UTC in Paris, in March
     assert "the person on duty" in page  # the escalation policy
 

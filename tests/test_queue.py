@@ -144,7 +144,7 @@ def test_a_second_specialist_is_told_who_else_has_the_case_open(
     reference = file_queue_case(app)
     other = signed_in_client(app, "Specialist Two", ("user",), ("specialist",))
     assert "Also open by" not in specialist.get(f"/queue/{reference}").text
-    assert "Also open by Specialist One" in other.get(f"/queue/{reference}").text
+    assert "Also open by <bdi>Specialist One</bdi>" in other.get(f"/queue/{reference}").text
 
 
 def test_working_a_case_puts_every_change_on_the_timeline_and_the_requester_sees_only_theirs(

@@ -139,6 +139,15 @@ def test_export_packet_in_json_and_html_is_recorded_on_the_timeline(
     assert 'class="sd-checklist"' in page and "sd-reporting-steps" not in page
 
 
+def test_the_export_packet_speaks_the_readers_language(make_app: Callable[..., Flask]) -> None:
+    app = make_app()
+    specialist = signed_in_client(app, "Specialist One", ("user",), ("specialist",))
+    reference = _file(app)
+    html = specialist.get(f"/queue/{reference}/export.html?uselang=fr").text
+    assert f"Paquet d\u2019export de {reference}" in html
+    assert ": Demande déposée</p>" in html and ": filed</p>" not in html
+
+
 def test_restricted_cases_export_only_for_restricted_specialists(
     make_app: Callable[..., Flask],
 ) -> None:

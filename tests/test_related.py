@@ -80,10 +80,10 @@ def test_a_specialist_links_two_cases_and_both_timelines_say_so(app: Flask) -> N
     page = _join(specialist, first, "link", second.lower())
     assert "The cases are linked." in page
     assert f'data-reference="{second}" data-linked="yes"' in _related_part(page)
-    assert f"Specialist One linked this case to {second}." in page
+    assert f"<bdi>Specialist One</bdi> linked this case to {second}." in page
     back = specialist.get(f"/queue/{second}").text
     assert f'data-reference="{first}" data-linked="yes"' in _related_part(back)
-    assert f"Specialist One linked this case to {first}." in back
+    assert f"<bdi>Specialist One</bdi> linked this case to {first}." in back
     again = _join(specialist, second, "link", first)
     assert "These cases are linked already." in again
 
@@ -101,11 +101,11 @@ def test_merging_closes_the_case_and_the_other_takes_its_subjects_and_evidence(
     assert f'<span class="sd-reference">{kept}</span>' in page  # it lands on the kept case
     assert 'data-subject="Second sock"' in page and 'data-subject="192.0.2.9"' in page
     assert "frwiki" in page
-    assert f"Specialist One merged {merged} into this case." in page
+    assert f"<bdi>Specialist One</bdi> merged {merged} into this case." in page
     assert f'data-reference="{merged}">{merged}</a>' in page
     old = specialist.get(f"/queue/{merged}").text
     assert f"This case was merged into {kept}" in old
-    assert f"Specialist One merged this case into {kept}." in old
+    assert f"<bdi>Specialist One</bdi> merged this case into {kept}." in old
     assert 'class="sd-status">Closed<' in old
     assert "Details of Same abuser on frwiki" in old  # its own timeline and text stay
     assert 'action="/queue/' + merged + '/link"' not in old  # no second merge from here

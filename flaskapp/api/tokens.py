@@ -28,6 +28,7 @@ from wtforms.validators import DataRequired, Length
 
 from flaskapp.access import WIKI_ROLES, current_user, signed_in
 from flaskapp.context import committed, db
+from flaskapp.i18n import error_text
 from tools.base import clock
 from tools.people import api_tokens
 from tools.people.accounts import user_by_id
@@ -125,7 +126,7 @@ def create() -> Response:
             session.get(WIKI_ROLES, ()),
         )
     if (err := change.refused) is not None:
-        form.expires.errors = [gettext(err.message, **err.variables)]
+        form.expires.errors = [error_text(err)]
         return _page(form, status=400)
     return _page(_form(from_request=False), secret=made.secret, status=201)
 

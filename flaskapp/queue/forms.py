@@ -133,6 +133,30 @@ class CannedPickForm(Form):
     )
 
 
+#: What each kind of timeline event is, for the export packet's timeline.
+EVENT_KINDS = {
+    "filed": lazy_gettext("Request filed"),
+    "viewed": lazy_gettext("Case viewed"),
+    "noted": lazy_gettext("Internal note"),
+    "replied": lazy_gettext("Reply to the requester"),
+    "answered": lazy_gettext("Answer from the requester"),
+    "moved": lazy_gettext("Status changed"),
+    "severity_changed": lazy_gettext("Severity changed"),
+    "assigned": lazy_gettext("Assigned"),
+    "released": lazy_gettext("Released"),
+    "escalated": lazy_gettext("Escalated"),
+    "exported": lazy_gettext("Export packet downloaded"),
+    "linked": lazy_gettext("Linked to another case"),
+    "merged": lazy_gettext("Another case merged into this one"),
+    "merged_into": lazy_gettext("Merged into another case"),
+    "called_out": lazy_gettext("Callout"),
+    "callouts_exhausted": lazy_gettext("Callouts exhausted"),
+    "callouts_stopped": lazy_gettext("Callouts stopped"),
+    "acknowledged": lazy_gettext("Emergency acknowledged"),
+    "purged": lazy_gettext("Personal data removed"),
+}
+
+
 def labels() -> dict[str, object]:
     """The label tables, translated once per page rather than once per row (lazy strings
     look the language up again at each use, which dominated the queue's render time)."""
@@ -142,6 +166,7 @@ def labels() -> dict[str, object]:
         "severities": SEVERITY_LABELS,
         "escalation_targets": ESCALATION_TARGETS,
         "sources": SOURCE_LABELS,
+        "event_kinds": EVENT_KINDS,
     }
     labels: dict[str, object] = {
         name: {key: str(label) for key, label in table.items()} for name, table in tables.items()

@@ -74,6 +74,15 @@ def _reply_with_canned(case: Case) -> ReplyForm | None:
     return ReplyForm(formdata=None, prefix="reply", data={"body": text})
 
 
+def _case_language(case: Case) -> str:
+    """The language to answer in: the requester's, as far as canned responses have it."""
+    wanted = (case.requester.language if case.requester else None) or ""
+    for code in (wanted.lower(), wanted.lower().split("-")[0]):
+        if code in canned_responses.LANGUAGES:
+            return code
+    return canned_responses.FALLBACK_LANGUAGE
+
+
 def render_case(
     case: Case,
     me: User,
@@ -81,7 +90,7 @@ def render_case(
     note_form: NoteForm | None = None,
     reply_form: ReplyForm | None = None,
 ) -> str:
-    pick_form = CannedPickForm(request.args)
+    pick_form = CannedPickForm(request.args, language=_case_language(case))
     pick_form.canned.choices = [("", gettext("Choose…"))] + [
         (entry.key, entry.title) for entry in canned_responses.all_sets(db())
     ]

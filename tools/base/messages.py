@@ -11,14 +11,30 @@ def N_(message: str) -> str:
     return message
 
 
+def N_plural(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a message with a count (``%(num)d``) for translation in every plural form.
+
+    The web tool picks the form with ``ngettext`` (Arabic has six); ``make translations``
+    extracts both.
+    """
+    return singular, plural
+
+
 class TranslatableError(Exception):
     """An error whose ``message`` (marked with :func:`N_`) the web tool shows translated.
 
     ``message`` may hold ``%(name)s`` placeholders filled from ``variables``;
-    ``str()`` gives the English text, for logs and the command line.
+    ``str()`` gives the English text, for logs and the command line. A message with a
+    count is a :func:`N_plural` pair, and ``num`` the count that chooses the form.
     """
 
-    def __init__(self, message: str, **variables: str) -> None:
-        self.message = message
+    def __init__(
+        self, message: str | tuple[str, str], num: int | None = None, **variables: str
+    ) -> None:
+        self.message, self.plural = (message, None) if isinstance(message, str) else message
+        self.num = num
         self.variables = variables
-        super().__init__(message % variables if variables else message)
+        english = self.message if self.plural is None or num == 1 else self.plural
+        if num is not None:
+            variables = {**variables, "num": num}  # type: ignore[dict-item]
+        super().__init__(english % variables if variables else english)

@@ -13,6 +13,7 @@ from tools.base.addresses import InvalidAddress
 from tools.base.config import Settings
 from tools.base.outbox import queue_mail
 from tools.base.smtp import MailError, send_mail
+from tools.base.translations import translations
 from tools.models import Case, User
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,9 @@ def notify_requester_of_reply(session: Session, settings: Settings, case: Case, 
     if not settings.smtp_host:
         return False
     requester: User | None = case.requester
+    # A tool user reads it in their stored language; a reporter known by address only, in
+    # English (the language they wrote in is not known).
+    _ = translations(requester.language if requester is not None else None).gettext
     if requester is not None:
         if not requester.email or not requester.notify_by_email:
             return False
@@ -41,8 +45,9 @@ def notify_requester_of_reply(session: Session, settings: Settings, case: Case, 
         to, body = case.contact_email, _reply_mail(case, reply)
     else:
         return False
+    subject = _("[%(reference)s] New reply") % {"reference": case.reference}
     try:
-        queue_mail(session, to, f"[{case.reference}] New reply", body, case_id=case.id)
+        queue_mail(session, to, subject, body, case_id=case.id)
     except InvalidAddress:
         log.warning("reply notice for %s not queued: the address is not valid", case.reference)
         return False
@@ -50,12 +55,18 @@ def notify_requester_of_reply(session: Session, settings: Settings, case: Case, 
 
 
 def _notice(settings: Settings, case: Case, requester: User) -> str:
+    _ = translations(requester.language).gettext
     link = f"{settings.public_url}/requests/{case.reference}"
     return (
-        f"Hello {requester.username},\n\n"
-        f"Trust and Safety replied to your request {case.reference}.\n"
-        f"Read the reply and answer it here (sign-in needed):\n{link}\n\n"
-        "— Safety Desk\n"
+        _("Hello %(name)s,") % {"name": requester.username}
+        + "\n\n"
+        + _("Trust and Safety replied to your request %(reference)s.")
+        % {"reference": case.reference}
+        + "\n"
+        + _("Read the reply and answer it here (sign-in needed):")
+        + f"\n{link}\n\n"
+        + _("— Safety Desk")
+        + "\n"
     )
 
 

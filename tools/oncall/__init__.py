@@ -27,6 +27,7 @@ from __future__ import annotations
 from tools.oncall.acknowledge import acknowledge, acknowledge_link, callout_by_token, check_link
 from tools.oncall.callouts import ACTOR_LABEL, call_out, chain_of, listen_for_emergencies
 from tools.oncall.errors import LinkRefused, OncallError
+from tools.oncall.mails import callout_mail
 from tools.oncall.overview import (
     WORKER_SILENCE,
     OpenEmergency,
@@ -66,7 +67,6 @@ from tools.oncall.worker import (
     FIRST_RETRY,
     STREAM,
     RunReport,
-    callout_mail,
     last_heartbeat,
     run_due,
     worker_name,

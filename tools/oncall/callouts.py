@@ -26,6 +26,7 @@ from tools.models import (
     ChainStatus,
     User,
 )
+from tools.oncall.errors import NO_ADDRESS
 from tools.oncall.targets import admins, may_open, named_by
 
 ACTOR_LABEL = "on-call worker"  # the timeline's actor of what the worker does
@@ -118,7 +119,7 @@ def _callout(
     )
     if not user.email:
         callout.status = CalloutStatus.FAILED
-        callout.last_error = "no e-mail address"
+        callout.last_error = NO_ADDRESS
     session.add(callout)
     return callout
 

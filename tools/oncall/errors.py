@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from tools.base.messages import TranslatableError
+from tools.base.messages import N_, TranslatableError
+
+#: Why a callout was not delivered, when the desk itself knows (a mail server's own answer
+#: is shown as it came); the pages show these in the reader's language.
+NO_ADDRESS = N_("no e-mail address")
+NO_MAIL_SERVER = N_("no mail server is configured (SAFETYDESK_SMTP_HOST)")
+DELIVERY_REASONS = frozenset({NO_ADDRESS, NO_MAIL_SERVER})
 
 
 class OncallError(TranslatableError):

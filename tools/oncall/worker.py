@@ -33,7 +33,8 @@ from tools.models import (
     ChainStatus,
 )
 from tools.oncall.callouts import begin_step, timeline_event, token_hash
-from tools.oncall.rota import local_time
+from tools.oncall.errors import NO_ADDRESS, NO_MAIL_SERVER
+from tools.oncall.mails import callout_mail, relay_mail
 from tools.oncall.targets import may_open
 
 log = logging.getLogger(__name__)
@@ -217,9 +218,9 @@ def _deliver(
         reference, attempts = callout.case.reference, callout.attempts
     error: str | None = None
     if not settings.smtp_host:
-        error = "no mail server is configured (SAFETYDESK_SMTP_HOST)"
+        error = NO_MAIL_SERVER
     elif not address:
-        error = "no e-mail address"
+        error = NO_ADDRESS
     else:
         try:
             send_mail(settings, address, subject, body)
@@ -252,52 +253,6 @@ def _deliver(
             .values(released)
             .execution_options(synchronize_session=False)
         )
-
-
-def callout_mail(
-    callout: Callout, token: str, settings: Settings, now: datetime
-) -> tuple[str, str]:
-    """Subject and body of a callout: reference, category, links; never the case's content."""
-    case = callout.case
-    category = case.category.value.replace("_", " ")
-    link = f"{settings.public_url}/oncall/ack/{token}"
-    expires = now + timedelta(hours=settings.oncall_ack_link_hours)
-    zone = callout.user.timezone if callout.user else "UTC"
-    filed_local = local_time(case.created_at, zone)
-    steps = len(settings.oncall_policy)
-    body = (
-        f"Emergency callout for case {case.reference}\n\n"
-        f"Category: {category}\n"
-        f"Severity: {case.severity.value}\n"
-        f"Filed: {case.created_at:%Y-%m-%d %H:%M} UTC ({filed_local:%H:%M} {zone})\n"
-        f"Callout: step {callout.step + 1} of {steps}, round {callout.round + 1} of "
-        f"{settings.oncall_policy_repeat + 1}\n\n"
-        "Acknowledge it (you take the case; sign-in needed):\n"
-        f"{link}\n"
-        f"The link works once, until {expires:%Y-%m-%d %H:%M} UTC.\n\n"
-        "Nobody acknowledging means the next people are called out.\n"
-        f"The case: {settings.public_url}/queue/{case.reference}\n\n"
-        "— Safety Desk\n"
-    )
-    return f"[{case.reference}] Emergency callout ({category})", body
-
-
-def relay_mail(callout: Callout, settings: Settings) -> tuple[str, str]:
-    """To someone paged who may not open the case: the reference only, and what is needed.
-
-    A restricted emergency reached nobody who may open it; they are asked to find a
-    restricted specialist. No category, no link to acknowledge: they cannot take it.
-    """
-    reference = callout.case.reference
-    body = (
-        f"Emergency {reference} needs a restricted specialist now.\n\n"
-        "Nobody on call who may open this case could be reached, and you may not open it "
-        "yourself. Please reach a restricted specialist (phone, chat) and give them the "
-        "reference above.\n"
-        f"The rota: {settings.public_url}/oncall\n\n"
-        "This mail carries the reference only, nothing of the case.\n\n— Safety Desk\n"
-    )
-    return f"[{reference}] Emergency: a restricted specialist is needed", body
 
 
 def _heartbeat(factory: sessionmaker[Session], now: datetime, report: RunReport) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tools.base.clock import now
-from tools.base.messages import N_, TranslatableError
+from tools.base.messages import N_, N_plural, TranslatableError
 from tools.models import ApiToken, User
 from tools.people.roles import Permission
 
@@ -101,7 +101,11 @@ def create_token(
     chosen = sorted({Scope(scope) for scope in scopes})
     if not name.strip() or len(name.strip()) > NAME_MAX:
         raise TokenError(
-            N_("A token needs a name of at most %(count)s characters."), count=str(NAME_MAX)
+            N_plural(
+                "A token needs a name of at most %(num)d character.",
+                "A token needs a name of at most %(num)d characters.",
+            ),
+            num=NAME_MAX,
         )
     if not chosen:
         raise TokenError(N_("Choose at least one scope."))

@@ -15,6 +15,26 @@
 
 	var base = ( window.safetyDeskUrl || 'https://safetydesk.toolforge.org' ).replace( /\/+$/, '' );
 
+	// The link in Safety Desk's languages, as the wiki is read (uselang, or the preference);
+	// pt-br has its own words, any other language falls back to its base, then English.
+	var MESSAGES = {
+		en: [ 'Report to Trust & Safety',
+			'Report this page to the Trust and Safety team of the Wikimedia Foundation' ],
+		fr: [ 'Signaler à Confiance et sécurité',
+			'Signaler cette page à l’équipe Confiance et sécurité de la Fondation Wikimedia' ],
+		ar: [ 'الإبلاغ إلى فريق الثقة والأمان',
+			'الإبلاغ عن هذه الصفحة إلى فريق الثقة والأمان في مؤسسة ويكيميديا' ],
+		pt: [ 'Comunicar à equipa de Confiança e Segurança',
+			'Comunicar esta página à equipa de Confiança e Segurança da Fundação Wikimedia' ],
+		'pt-br': [ 'Denunciar à equipe de Confiança e Segurança',
+			'Denunciar esta página à equipe de Confiança e Segurança da Fundação Wikimedia' ]
+	};
+
+	function messages( language ) {
+		var code = String( language || 'en' ).toLowerCase();
+		return MESSAGES[ code ] || MESSAGES[ code.split( '-' )[ 0 ] ] || MESSAGES.en;
+	}
+
 	function reportParameters() {
 		var config = mw.config.get( [
 			'wgDBname', 'wgPageName', 'wgRevisionId', 'wgDiffOldId', 'wgDiffNewId',
@@ -38,10 +58,9 @@
 	}
 
 	mw.loader.using( [ 'mediawiki.util' ] ).then( function () {
-		var url = base + '/requests/new?' + new URLSearchParams( reportParameters() ).toString();
-		mw.util.addPortletLink(
-			'p-tb', url, 'Report to Trust & Safety', 't-report-trust-and-safety',
-			'Report this page to the Trust and Safety team of the Wikimedia Foundation'
-		);
+		var params = reportParameters();
+		var url = base + '/requests/new?' + new URLSearchParams( params ).toString();
+		var text = messages( params.uselang );
+		mw.util.addPortletLink( 'p-tb', url, text[ 0 ], 't-report-trust-and-safety', text[ 1 ] );
 	} );
 }() );
