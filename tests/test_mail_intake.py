@@ -1,0 +1,169 @@
+"""Mail to the team's addresses becomes cases, against a real Dovecot (Debian's dovecot-imapd).
+
+Messages are delivered with IMAP APPEND into a folder of their own per test; the
+fetcher reads them as it does in production (``tools.mail.fetch`` and the
+``safetydesk mail fetch`` command). Replies and callouts go to the local SMTP server.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+import pytest
+from conftest import Mailbox, unavailable
+from dovecot_server import DOVECOT, Dovecot
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from tools import oncall
+from tools.base import clock
+from tools.base.config import Settings, load_settings
+from tools.base.db import session_factory, transaction
+from tools.mail import fetch
+from tools.models import (
+    Callout,
+    Case,
+    OutgoingMail,
+    RoleGrant,
+    User,
+)
+
+EMERGENCY = "emergency@safetydesk.example.org"
+HARASSMENT = "harassment@safetydesk.example.org"
+ADDRESSES = {
+    EMERGENCY: {"category": "threat", "severity": "emergency"},
+    HARASSMENT: {"category": "harassment", "severity": "high", "language": "fr"},
+}
+PASS = "mx.example.org; spf=pass smtp.mailfrom=example.net; dkim=pass header.d=example.net"
+
+
+@pytest.fixture(scope="module")
+def dovecot() -> Iterator[Dovecot]:
+    if not os.path.exists(DOVECOT):
+        unavailable("dovecot is not installed (apt-get install dovecot-imapd)")
+    folder = Path(tempfile.mkdtemp(prefix="safetydesk-dovecot-"))
+    folder.chmod(0o755)  # the server's own users must reach its mail folder
+    server = Dovecot(folder)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def folder(request: pytest.FixtureRequest) -> str:
+    """A mailbox folder of this test's own."""
+    return "T" + format(abs(hash(request.node.nodeid)), "x")[:12]
+
+
+@pytest.fixture
+def settings(
+    dovecot: Dovecot, folder: str, database_url: str, smtp_server: tuple[str, int, Mailbox]
+) -> Settings:
+    return load_settings(
+        database_url=database_url,
+        mail_addresses=ADDRESSES,
+        mail_reply_from="Trust and Safety <ts@safetydesk.example.org>",
+        smtp_host=smtp_server[0],
+        smtp_port=smtp_server[1],
+        **dovecot.settings(folder),
+    )
+
+
+@pytest.fixture
+def factory(migrated: Engine) -> sessionmaker[Session]:
+    return session_factory(migrated)
+
+
+def mail(
+    to: str = HARASSMENT,
+    sender: str = "Reporter <reporter@example.net>",
+    subject: str = "Someone follows me across wikis",
+    body: str = "They post my address on every talk page.",
+    **headers: str,
+) -> EmailMessage:
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, to, subject
+    message["Message-ID"] = make_msgid(domain="example.net")
+    message["Authentication-Results"] = PASS
+    for name, value in headers.items():
+        message[name.replace("_", "-")] = value
+    message.set_content(body)
+    return message
+
+
+def run_fetch(factory: sessionmaker[Session], settings: Settings) -> fetch.FetchReport:
+    with fetch.connect(settings) as client:
+        return fetch.fetch_new(factory, settings, client)
+
+
+def deliver(dovecot: Dovecot, folder: str, *messages: EmailMessage) -> None:
+    for message in messages:
+        dovecot.append(folder, bytes(message))
+
+
+def cases_of(factory: sessionmaker[Session]) -> list[Case]:
+    with factory() as session:
+        return list(session.scalars(select(Case).order_by(Case.id)))
+
+
+def test_a_new_mail_becomes_a_case_of_its_address_category(
+    dovecot: Dovecot, folder: str, factory: sessionmaker[Session], settings: Settings
+) -> None:
+    deliver(dovecot, folder, mail())
+    report = run_fetch(factory, settings)
+    assert [one.outcome for one in report.outcomes] == ["filed"]
+    (case,) = cases_of(factory)
+    assert (case.category.value, case.severity.value, case.source.value) == (
+        "harassment",
+        "high",
+        "mail",
+    )
+    assert case.title == "Someone follows me across wikis"
+    assert "my address on every talk page" in case.description
+    assert case.contact_email == "reporter@example.net" and case.intake_warning is None
+    with factory() as session:  # the acknowledgement, once, in the address's language (fr)
+        (ack,) = session.scalars(select(OutgoingMail)).all()
+        assert ack.kind == "ack" and ack.headers["Auto-Submitted"] == "auto-replied"
+        assert case.reference in ack.subject and "Nous avons reçu" in ack.subject
+    assert run_fetch(factory, settings).outcomes == []  # read once: nothing new
+    with dovecot.client() as client:  # flagged once its case was committed
+        client.select_folder(folder)
+        assert len(client.search(["SEEN"])) == 1
+
+
+def test_mail_to_the_emergency_address_calls_out_the_person_on_duty(
+    dovecot: Dovecot,
+    folder: str,
+    factory: sessionmaker[Session],
+    settings: Settings,
+    smtp_server: tuple[str, int, Mailbox],
+) -> None:
+    now = clock.now()
+    with transaction(factory) as session:
+        alice = User(username="Alice Oncall", email="alice@example.org")
+        alice.grants.append(RoleGrant(role="specialist"))
+        session.add(alice)
+        session.flush()
+        oncall.add_shift(
+            session, alice.id, "Alice Oncall", now - timedelta(hours=1), now + timedelta(hours=2)
+        )
+    deliver(dovecot, folder, mail(to=EMERGENCY, subject="He says he will come to my house"))
+    run_fetch(factory, settings)
+    (case,) = cases_of(factory)
+    assert (case.category.value, case.severity.value) == ("threat", "emergency")
+    report = oncall.run_due(factory, settings, clock.now(), "w1")
+    assert report.sent
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(Callout)) >= 1
+    received = [str(message["To"]) for message in smtp_server[2].messages]
+    assert "alice@example.org" in received
