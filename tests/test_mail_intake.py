@@ -26,10 +26,13 @@ from tools import oncall
 from tools.base import clock
 from tools.base.config import Settings, load_settings
 from tools.base.db import session_factory, transaction
+from tools.base.outbox import deliver_due
 from tools.mail import fetch
 from tools.models import (
     Callout,
     Case,
+    CaseEvent,
+    CaseLink,
     OutgoingMail,
     RoleGrant,
     User,
@@ -167,3 +170,91 @@ def test_mail_to_the_emergency_address_calls_out_the_person_on_duty(
         assert session.scalar(select(func.count()).select_from(Callout)) >= 1
     received = [str(message["To"]) for message in smtp_server[2].messages]
     assert "alice@example.org" in received
+
+
+def _reply_on_the_web(app: object, reference: str, text: str) -> None:
+    from conftest import signed_in_client
+    from oauth_pages import FormParser
+
+    specialist = signed_in_client(app, "Specialist One", ("user",), ("specialist",))  # type: ignore[arg-type]
+    parser = FormParser()
+    parser.feed(specialist.get(f"/queue/{reference}").text)
+    answer = specialist.post(
+        f"/queue/{reference}/reply",
+        data={"reply-csrf_token": parser.fields["reply-csrf_token"], "reply-body": text},
+    )
+    assert answer.status_code == 302
+
+
+def test_a_conversation_threads_both_ways_and_strangers_and_machines_do_not_get_in(
+    dovecot: Dovecot,
+    folder: str,
+    factory: sessionmaker[Session],
+    settings: Settings,
+    smtp_server: tuple[str, int, Mailbox],
+    make_app: object,
+) -> None:
+    first = mail()
+    deliver(dovecot, folder, first)
+    run_fetch(factory, settings)
+    (case,) = cases_of(factory)
+    reference = case.reference or ""
+    app = make_app(
+        **settings.model_dump(include={"database_url", "smtp_host", "smtp_port"}),  # type: ignore[operator]
+        mail_addresses=ADDRESSES,
+        mail_reply_from=settings.mail_reply_from,
+    )
+    _reply_on_the_web(app, reference, "Thank you. Which wiki was it?")
+    sent, failed = deliver_due(factory, settings, clock.now(), "test")
+    assert len(sent) == 2 and not failed  # the acknowledgement, then the reply
+    ack, reply = smtp_server[2].messages
+    original = str(first["Message-ID"])
+    assert ack["Auto-Submitted"] == "auto-replied" and ack["In-Reply-To"] == original
+    assert reply["In-Reply-To"] == original and original in reply["References"]
+    assert str(ack["Message-ID"]) in reply["References"]
+    assert f"[{reference}]" in reply["Subject"] and reply["From"].addresses[0].addr_spec == (
+        "ts@safetydesk.example.org"
+    )
+    assert reply["Content-Language"] == "fr"  # the harassment address is the French desk
+    assert "Trust and Safety écrit" in reply.get_content()
+    assert "Which wiki was it?" in reply.get_content()
+
+    # The requester answers the reply (In-Reply-To names it; no reference in the subject).
+    answer = mail(
+        subject="Re: your question", body="On frwiki.", In_Reply_To=str(reply["Message-ID"])
+    )
+    # …and again by the reference only.
+    again = mail(subject=f"More [{reference}]", body="And on commons.")
+    # A stranger copies the reference: a new case, linked to this one.
+    stranger = mail(
+        sender="Mallory <mallory@example.com>", subject=f"Re: [{reference}]", body="Close it."
+    )
+    # An out-of-office answer to our reply: noted on the case, never answered.
+    away = mail(
+        subject="Out of office",
+        body="I am away.",
+        In_Reply_To=str(reply["Message-ID"]),
+        Auto_Submitted="auto-replied",
+    )
+    # Our own reply coming back (a copy to the team's mailbox) is ours: never filed.
+    deliver(dovecot, folder, answer, again, stranger, away, reply)
+    outcomes = [one.outcome for one in run_fetch(factory, settings).outcomes]
+    assert outcomes == ["threaded", "threaded", "linked", "attached", "duplicate"]
+    with factory() as session:
+        events = session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+        ).all()
+        mailed = [event.body for event in events if event.kind == "mailed"]
+        assert mailed == ["On frwiki.", "And on commons."]
+        assert [event.kind for event in events if event.kind == "mail_automatic"] == [
+            "mail_automatic"
+        ]
+        other = session.scalars(select(Case).where(Case.id != case.id)).one()
+        assert other.contact_email == "mallory@example.com" and other.description == "Close it."
+        assert session.scalar(select(func.count()).select_from(CaseLink)) == 1
+        acks = session.scalars(select(OutgoingMail).where(OutgoingMail.kind == "ack")).all()
+        # One acknowledgement each for the requester and the stranger; none for the machine.
+        assert sorted(mail.to_address for mail in acks) == [
+            "mallory@example.com",
+            "reporter@example.net",
+        ]

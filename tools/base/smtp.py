@@ -39,6 +39,7 @@ def send_mail(
     """
     headers = headers or {}
     message = EmailMessage()
+    message.set_content(body)  # first: it replaces every Content-* header
     try:  # one checked address, or a MailError: nothing here raises anything else
         message["From"] = headers.get("From") or settings.mail_from
         message["To"] = checked_address(to)
@@ -51,7 +52,6 @@ def send_mail(
     message["Message-ID"] = (
         f"<{message_id}>" if message_id else make_msgid(domain="safetydesk.toolforge.org")
     )
-    message.set_content(body)
     try:
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=TIMEOUT) as smtp:
             if settings.smtp_starttls:

@@ -129,8 +129,8 @@ def _note_automatic(session: Session, row: MailMessage, case: Case, incoming: In
         Audience.INTERNAL,
         body=_clip(incoming.text, MESSAGE_MAX) or None,
         data={"mail": row.id, "automatic": incoming.automatic, "from": incoming.from_address},
+        actor_label=ACTOR_LABEL,
     )
-    event.actor_label = ACTOR_LABEL
     row.case_id, row.event_id, row.outcome = case.id, event.id, ATTACHED
     return Outcome(ATTACHED, case.reference, incoming.automatic or "")
 
@@ -154,8 +154,8 @@ def _thread(
         Audience.REQUESTER,
         body=text,
         data=_event_data(row, incoming),
+        actor_label=ACTOR_LABEL,
     )
-    event.actor_label = ACTOR_LABEL
     row.case_id, row.event_id, row.outcome = case.id, event.id, THREADED
     _store_attachments(session, settings, row, case, incoming)
     return Outcome(THREADED, case.reference, "answer")

@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 
 from tools.base.clock import now
 from tools.base.config import Settings
+from tools.base.notify import notify_requester_of_reply
 from tools.base.outbox import Thread, queue_mail
 from tools.mail import texts
 from tools.mail.parse import LANGUAGES
-from tools.models import Case, MailMessage, OutgoingMail
+from tools.models import Case, CaseSource, MailMessage, OutgoingMail
 from tools.models.mail_intake import OUT
 
 #: An automatic acknowledgement goes to one sender at most once in this time.
@@ -38,6 +39,14 @@ def case_language(session: Session, case: Case) -> str:
         .limit(1)
     )
     return language if language in LANGUAGES else "en"
+
+
+def tell_requester(session: Session, settings: Settings, case: Case, reply: str) -> bool:
+    """After a specialist's reply: a mail-born case gets the reply in its mail thread; any
+    other, the notice of :func:`tools.base.notify.notify_requester_of_reply`."""
+    if case.source == CaseSource.MAIL:
+        return queue_reply(session, settings, case, reply)
+    return notify_requester_of_reply(session, settings, case, reply)
 
 
 def queue_reply(session: Session, settings: Settings, case: Case, reply: str) -> bool:
