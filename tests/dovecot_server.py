@@ -63,13 +63,13 @@ class Dovecot:
         client.login(USER, PASSWORD)
         return client
 
-    def append(self, folder: str, raw: bytes) -> int:
-        """Deliver one message (IMAP APPEND); return its UID."""
+    def append(self, folder: str, *messages: bytes) -> None:
+        """Deliver messages (IMAP APPEND), in order, over one connection."""
         with self.client() as client:
             if not client.folder_exists(folder):
                 client.create_folder(folder)
-            answer = client.append(folder, raw)
-        return int(answer.split(b"]")[0].split()[-1])
+            for raw in messages:
+                client.append(folder, raw)
 
     def settings(self, folder: str) -> dict[str, object]:
         return {

@@ -7,9 +7,12 @@ fetcher reads them as it does in production (``tools.mail.fetch`` and the
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
+import signal
 import tempfile
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
@@ -17,22 +20,27 @@ from email.utils import make_msgid
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from conftest import Mailbox, unavailable
 from dovecot_server import DOVECOT, Dovecot
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from flaskapp.cli import cli
 from tools import oncall
 from tools.base import clock
 from tools.base.config import Settings, load_settings
-from tools.base.db import session_factory, transaction
+from tools.base.db import make_engine, session_factory, transaction
 from tools.base.outbox import deliver_due
 from tools.mail import fetch
 from tools.models import (
+    BotCheckpoint,
     Callout,
     Case,
     CaseEvent,
     CaseLink,
+    MailAttachment,
+    MailMessage,
     OutgoingMail,
     RoleGrant,
     User,
@@ -110,8 +118,7 @@ def run_fetch(factory: sessionmaker[Session], settings: Settings) -> fetch.Fetch
 
 
 def deliver(dovecot: Dovecot, folder: str, *messages: EmailMessage) -> None:
-    for message in messages:
-        dovecot.append(folder, bytes(message))
+    dovecot.append(folder, *(bytes(message) for message in messages))
 
 
 def cases_of(factory: sessionmaker[Session]) -> list[Case]:
@@ -258,3 +265,112 @@ def test_a_conversation_threads_both_ways_and_strangers_and_machines_do_not_get_
             "mallory@example.com",
             "reporter@example.net",
         ]
+
+
+def _fetch_in_child(settings: Settings) -> None:
+    """The fetcher in a forked process (a real process to kill, without a new interpreter)."""
+    engine = make_engine(settings.database_url)
+    run_fetch(session_factory(engine), settings)
+
+
+def test_kill_9_mid_batch_then_a_restart_files_every_message_exactly_once(
+    dovecot: Dovecot,
+    folder: str,
+    factory: sessionmaker[Session],
+    settings: Settings,
+) -> None:
+    total = 12
+    deliver(dovecot, folder, *(mail(subject=f"Message {n:02d}") for n in range(total)))
+    fetcher = multiprocessing.get_context("fork").Process(target=_fetch_in_child, args=(settings,))
+    fetcher.start()
+    stored = 0
+    deadline = time.monotonic() + 60
+    while stored < 2 and time.monotonic() < deadline and fetcher.is_alive():
+        time.sleep(0.01)
+        with factory() as session:
+            stored = session.scalar(select(func.count()).select_from(MailMessage)) or 0
+    os.kill(fetcher.pid or 0, signal.SIGKILL)
+    fetcher.join()
+    with factory() as session:
+        at_kill = session.scalar(select(func.count()).select_from(Case)) or 0
+    assert 0 < at_kill < total, "the fetcher was not killed mid-batch"
+    run_fetch(factory, settings)  # the restart
+    titles = [case.title for case in cases_of(factory)]
+    assert sorted(titles) == [f"Message {n:02d}" for n in range(total)]
+    # The mailbox rebuilt (a new UIDVALIDITY): read again, nothing filed twice.
+    with transaction(factory) as session:
+        checkpoint = session.scalars(select(BotCheckpoint)).one()
+        checkpoint.position = {"uidvalidity": 1, "uid": total}
+    report = run_fetch(factory, settings)
+    assert report.rescanned and report.count("duplicate") == total
+    assert len(cases_of(factory)) == total
+
+
+def _odd_mails() -> list[bytes]:
+    html = EmailMessage()
+    html["From"], html["To"], html["Subject"] = "a@example.net", HARASSMENT, "HTML only"
+    html["Message-ID"] = make_msgid(domain="example.net")
+    html.set_content(
+        "<html><head><style>p {color: red}</style><script>alert('x')</script></head><body>"
+        "<p>Hello <b>there</b></p><img src='http://tracker.example/p.png' alt='logo'>"
+        "<a href='https://evil.example/'>click</a></body></html>",
+        subtype="html",
+    )
+    files = mail(subject="Screenshots", body="See the attached files.")
+    files.add_attachment(PNG, maintype="image", subtype="png", filename="../../shot.png")
+    files.add_attachment(b"<script>x</script>", maintype="text", subtype="html", filename="p.html")
+    files.add_attachment(b"\0" * 30_000, maintype="application", subtype="zip", filename="big.zip")
+    huge = mail(subject="A very long message", body="words " * 20_000)
+    broken = (
+        b"From: not an address\r\nSubject: =?utf-8?q?broken\r\n"
+        b'Content-Type: multipart/mixed; boundary="x"\r\n\r\n--x\r\n'
+        b"Content-Type: text/plain; charset=unknown-8bit\r\n\r\n\xff\xfe help me\r\n"
+    )
+    return [bytes(html), bytes(files), bytes(huge), broken]
+
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cf00000301010018dd8db00000000049454e44ae426082"
+)
+
+
+def test_html_attachments_huge_and_broken_mail_are_all_filed_readably(
+    dovecot: Dovecot, folder: str, factory: sessionmaker[Session], settings: Settings
+) -> None:
+    dovecot.append(folder, *_odd_mails())
+    environment = {
+        f"SAFETYDESK_{name.upper()}": str(value)
+        for name, value in settings.model_dump(include=set(dovecot.settings(folder))).items()
+    } | {
+        "SAFETYDESK_MAIL_IMAP_PASSWORD": settings.mail_imap_password.get_secret_value(),
+        "SAFETYDESK_DATABASE_URL": settings.database_url,
+        "SAFETYDESK_MAIL_MAX_MESSAGE_BYTES": "65536",
+        "SAFETYDESK_MAIL_MAX_ATTACHMENT_BYTES": "20000",
+    }
+    result = CliRunner().invoke(cli, ["mail", "fetch", "--once"], env=environment)
+    assert result.exit_code == 0, result.output
+    assert "mail: 4 read (4 filed" in result.output
+    html, files, huge, broken = cases_of(factory)
+    assert "Hello there" in html.description and "[logo]" in html.description
+    assert "click <https://evil.example/>" in html.description
+    assert "alert" not in html.description and "color" not in html.description
+    assert "tracker.example" not in html.description
+    with factory() as session:
+        stored = session.scalars(
+            select(MailAttachment)
+            .where(MailAttachment.case_id == files.id)
+            .order_by(MailAttachment.id)
+        ).all()
+        assert [(one.filename, one.content_type) for one in stored] == [
+            ("_.._shot.png", "image/png"),
+            ("p.html", "text/html"),
+            ("big.zip", "application/zip"),
+        ]
+        assert stored[0].data == PNG and stored[2].data is None and stored[2].size == 30_000
+        kept = session.scalars(select(MailMessage).where(MailMessage.case_id == broken.id)).one()
+        assert kept.raw is not None and b"help me" in kept.raw
+    assert "over the size cap" in (huge.intake_warning or "")
+    assert huge.title == "A very long message"
+    assert "no valid sender address" in (broken.intake_warning or "")
+    assert "help me" in broken.description
