@@ -13,7 +13,7 @@ import shutil
 import signal
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import Mailbox, unavailable
+from conftest import Mailbox, signed_in_client, unavailable
 from dovecot_server import DOVECOT, Dovecot
+from flask import Flask
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -316,7 +317,10 @@ def _odd_mails() -> list[bytes]:
         "<a href='https://evil.example/'>click</a></body></html>",
         subtype="html",
     )
-    files = mail(subject="Screenshots", body="See the attached files.")
+    files = mail(
+        subject="Screenshots",
+        body="See the attached files.\n\nOn Monday, Someone wrote:\n> an older message\n",
+    )
     files.add_attachment(PNG, maintype="image", subtype="png", filename="../../shot.png")
     files.add_attachment(b"<script>x</script>", maintype="text", subtype="html", filename="p.html")
     files.add_attachment(b"\0" * 30_000, maintype="application", subtype="zip", filename="big.zip")
@@ -336,7 +340,11 @@ PNG = bytes.fromhex(
 
 
 def test_html_attachments_huge_and_broken_mail_are_all_filed_readably(
-    dovecot: Dovecot, folder: str, factory: sessionmaker[Session], settings: Settings
+    dovecot: Dovecot,
+    folder: str,
+    factory: sessionmaker[Session],
+    settings: Settings,
+    make_app: Callable[..., Flask],
 ) -> None:
     dovecot.append(folder, *_odd_mails())
     environment = {
@@ -374,3 +382,27 @@ def test_html_attachments_huge_and_broken_mail_are_all_filed_readably(
     assert huge.title == "A very long message"
     assert "no valid sender address" in (broken.intake_warning or "")
     assert "help me" in broken.description
+
+    # On the case page: folded quotes, the sender's proof, attachments as safe downloads.
+    app = make_app(database_url=settings.database_url)
+    specialist = signed_in_client(app, "Specialist One", ("user",), ("specialist",))
+    page = specialist.get(f"/queue/{files.reference}").text
+    assert "The receiving server confirmed the sender" in page
+    own, quoted = page.split("Quoted text and signature", 1)
+    assert "See the attached files." in own and "an older message" in quoted
+    assert 'class="sd-media__unblur"' in page  # the image is behind the wellness blur
+    assert "not kept (over the size limit" in page  # big.zip
+    assert "Not authenticated" in specialist.get(f"/queue/{broken.reference}").text
+    png_id, html_id, zip_id = (one.id for one in stored)
+    base = f"/queue/{files.reference}/attachments"
+    image = specialist.get(f"{base}/{png_id}")
+    assert image.data == PNG and image.headers["Content-Type"] == "image/png"
+    assert image.headers["Content-Disposition"].startswith("attachment;")
+    assert image.headers["X-Content-Type-Options"] == "nosniff"
+    script = specialist.get(f"{base}/{html_id}")
+    assert script.headers["Content-Type"] == "application/octet-stream"
+    assert specialist.get(f"{base}/{zip_id}").status_code == 404
+    assert specialist.get(f"/queue/{html.reference}/attachments/{png_id}").status_code == 404
+    with factory() as session:
+        opened = session.scalars(select(CaseEvent).where(CaseEvent.kind == "attachment_viewed"))
+        assert len(opened.all()) == 2  # every download is on the timeline
