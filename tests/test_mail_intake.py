@@ -33,6 +33,7 @@ from tools.base import clock
 from tools.base.config import Settings, load_settings
 from tools.base.db import make_engine, session_factory, transaction
 from tools.base.outbox import deliver_due
+from tools.cases import retention
 from tools.mail import fetch
 from tools.models import (
     BotCheckpoint,
@@ -40,6 +41,7 @@ from tools.models import (
     Case,
     CaseEvent,
     CaseLink,
+    CaseStatus,
     MailAttachment,
     MailMessage,
     OutgoingMail,
@@ -406,3 +408,36 @@ def test_html_attachments_huge_and_broken_mail_are_all_filed_readably(
     with factory() as session:
         opened = session.scalars(select(CaseEvent).where(CaseEvent.kind == "attachment_viewed"))
         assert len(opened.all()) == 2  # every download is on the timeline
+
+
+def test_retention_purges_the_mail_of_a_long_closed_case(
+    dovecot: Dovecot, folder: str, factory: sessionmaker[Session], settings: Settings
+) -> None:
+    first = mail(body="My home address is 1 Main Street.")
+    first.add_attachment(PNG, maintype="image", subtype="png", filename="street.png")
+    deliver(dovecot, folder, first)
+    run_fetch(factory, settings)
+    deliver(dovecot, folder, mail(subject=f"Re [{cases_of(factory)[0].reference}]", body="More."))
+    run_fetch(factory, settings)
+    with transaction(factory) as session:
+        case = session.scalars(select(Case)).one()
+        case.status = CaseStatus.CLOSED
+        case.closed_at = clock.now() - timedelta(days=100)
+    with transaction(factory) as session:
+        report = retention.purge(session, 90, clock.now())
+    assert len(report.references) == 1
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(MailAttachment)) == 0
+        messages = session.scalars(select(MailMessage).where(MailMessage.direction == "in"))
+        assert [(one.from_address, one.subject, one.raw) for one in messages] == [
+            (None, None, None)
+        ] * 2
+        events = session.scalars(select(CaseEvent).where(CaseEvent.kind == "mailed")).all()
+        assert [event.body for event in events] == [retention.TOMBSTONE]
+        assert "from" not in (events[0].data or {})
+        case = session.scalars(select(Case)).one()
+        assert case.contact_email is None and "Main Street" not in case.description
+    # The Message-IDs stay: the same mail read again is still not a new case.
+    with transaction(factory) as session:
+        session.scalars(select(BotCheckpoint)).one().position = {"uidvalidity": 7, "uid": 0}
+    assert run_fetch(factory, settings).count("duplicate") == 2

@@ -103,7 +103,8 @@ def _fetch_one(
     except OperationalError:
         raise  # the database is away: the next pass reads this message again
     except Exception as err:  # a message that breaks filing is still filed
-        log.exception("message UID %s could not be filed as read; filing it raw", uid)
+        # The error's type only: its text may quote the message (SQL parameters).
+        log.error("mail UID %s not filed as read (%s): filing it raw", uid, type(err).__name__)
         plain = Incoming(message_id=incoming.message_id, size=size, unreadable=True)
         plain.from_address = incoming.from_address
         plain.problems.append(f"could not be filed as read ({type(err).__name__})")
