@@ -441,3 +441,35 @@ def test_retention_purges_the_mail_of_a_long_closed_case(
     with transaction(factory) as session:
         session.scalars(select(BotCheckpoint)).one().position = {"uidvalidity": 7, "uid": 0}
     assert run_fetch(factory, settings).count("duplicate") == 2
+
+
+def test_a_robot_writing_again_and_again_gets_one_acknowledgement_an_hour(
+    dovecot: Dovecot, folder: str, factory: sessionmaker[Session], settings: Settings
+) -> None:
+    # An autoresponder that marks nothing as automatic, answering our acknowledgements.
+    robot = "Robot <robot@example.com>"
+    deliver(dovecot, folder, *(mail(sender=robot, subject=f"Auto {n}") for n in range(3)))
+    deliver(dovecot, folder, mail(sender="list@example.com", subject="News", Precedence="bulk"))
+    outcomes = [one.outcome for one in run_fetch(factory, settings).outcomes]
+    assert outcomes == ["filed", "filed", "filed", "ignored"]
+    with factory() as session:
+        acks = session.scalars(select(OutgoingMail).where(OutgoingMail.kind == "ack")).all()
+        assert [ack.to_address for ack in acks] == ["robot@example.com"]
+
+
+def test_healthz_watches_the_fetcher_once_a_mailbox_is_set(
+    dovecot: Dovecot,
+    folder: str,
+    factory: sessionmaker[Session],
+    settings: Settings,
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app(database_url=settings.database_url, health_jobs={}, **dovecot.settings(folder))
+    stopped = app.test_client().get("/healthz")
+    assert stopped.status_code == 503 and not stopped.json["jobs"]["mail_fetch"]["healthy"]
+    deliver(dovecot, folder, mail())
+    run_fetch(factory, settings)
+    alive = app.test_client().get("/healthz")
+    assert alive.status_code == 200 and alive.json["jobs"]["mail_fetch"]["healthy"]
+    unset = make_app(database_url=settings.database_url, health_jobs={})
+    assert "mail_fetch" not in unset.test_client().get("/healthz").json["jobs"]

@@ -1,0 +1,81 @@
+"""Reading a received message: who sent it, whether a machine did, what it says (no server)."""
+
+from __future__ import annotations
+
+import typing
+from email.message import EmailMessage
+
+import pytest
+
+from tools.base.config_mail import CategoryName, SeverityName
+from tools.mail.folding import fold
+from tools.mail.parse import read_message
+from tools.models import Category, Severity
+
+
+def _raw(**headers: str) -> bytes:
+    message = EmailMessage()
+    message["From"] = headers.pop("From", "Someone <someone@example.net>")
+    message["To"] = "desk@example.org"
+    message["Subject"] = "Help"
+    message["Message-ID"] = "<abc@example.net>"
+    for name, value in headers.items():
+        message[name.replace("_", "-")] = value
+    message.set_content("Please help.")
+    return bytes(message)
+
+
+def test_the_settings_know_every_category_and_severity() -> None:
+    assert set(typing.get_args(CategoryName)) == {one.value for one in Category}
+    assert set(typing.get_args(SeverityName)) == {one.value for one in Severity}
+
+
+@pytest.mark.parametrize(
+    ("headers", "automatic"),
+    [
+        ({}, None),
+        ({"Auto_Submitted": "no"}, None),
+        ({"Auto_Submitted": "auto-replied"}, "auto-reply"),
+        ({"X_Autoreply": "yes"}, "auto-reply"),
+        ({"Precedence": "junk"}, "bulk"),
+        ({"List_Id": "<list.example.net>"}, "bulk"),
+        ({"From": "MAILER-DAEMON@example.net"}, "bounce"),
+        ({"Return_Path": "<>"}, "bounce"),
+    ],
+)
+def test_mail_a_machine_wrote_is_recognised(headers: dict[str, str], automatic: str | None) -> None:
+    assert read_message(_raw(**headers)).automatic == automatic
+
+
+def test_only_the_receiving_servers_authentication_results_count() -> None:
+    # The sender wrote a passing header; the receiving server (mx.example.org) added its own,
+    # on top, where DMARC failed.
+    raw = _raw(
+        Authentication_Results="mx.example.org; spf=fail smtp.mailfrom=example.net; dmarc=fail"
+    )
+    forged = raw.replace(
+        b"Message-ID",
+        b"Authentication-Results: evil; dmarc=pass header.from=example.net\r\nMessage-ID",
+    )
+    incoming = read_message(forged, authserv_id="mx.example.org")
+    assert incoming.authentication["dmarc"] == "fail" and not incoming.authenticated
+    aligned = _raw(Authentication_Results="mx.example.org; dkim=pass header.d=example.net")
+    assert read_message(aligned, authserv_id="mx.example.org").authenticated
+    other = _raw(Authentication_Results="mx.example.org; dkim=pass header.d=elsewhere.example")
+    assert not read_message(other).authenticated  # a signature, but not the sender's domain
+
+
+def test_quoted_history_and_signatures_are_folded_away() -> None:
+    assert fold("New words.\n\nLe lundi 1 déc., Anne a écrit :\n> old") == (
+        "New words.",
+        "Le lundi 1 déc., Anne a écrit :\n> old",
+    )
+    assert fold("Thanks\n-- \nAnne, Springfield") == ("Thanks", "-- \nAnne, Springfield")
+    assert fold("> only a quote") == ("> only a quote", "")
+    assert fold("a > b is fine\nstill mine") == ("a > b is fine\nstill mine", "")
+
+
+def test_a_message_without_an_id_gets_a_stable_one() -> None:
+    raw = b"From: a@example.net\r\nSubject: x\r\n\r\nbody\r\n"
+    first, again = read_message(raw), read_message(raw)
+    assert first.message_id == again.message_id and "no Message-ID" in first.problems
