@@ -79,3 +79,18 @@ def test_a_message_without_an_id_gets_a_stable_one() -> None:
     raw = b"From: a@example.net\r\nSubject: x\r\n\r\nbody\r\n"
     first, again = read_message(raw), read_message(raw)
     assert first.message_id == again.message_id and "no Message-ID" in first.problems
+
+
+def test_a_bounce_names_the_message_it_returns() -> None:
+    bounce = EmailMessage()
+    bounce["From"] = "MAILER-DAEMON@mx.example.net"
+    bounce["Subject"] = "Undelivered Mail Returned to Sender"
+    bounce["Message-ID"] = "<bounce-1@mx.example.net>"
+    bounce.set_content("The mail could not be delivered.")
+    returned = EmailMessage()
+    returned["Message-ID"] = "<reply-7@safetydesk.example.org>"
+    returned.set_content("Our reply.")
+    bounce.add_attachment(returned)
+    incoming = read_message(bytes(bounce))
+    assert incoming.automatic == "bounce"
+    assert "reply-7@safetydesk.example.org" in incoming.named_ids

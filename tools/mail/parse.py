@@ -78,6 +78,9 @@ def read_message(raw: bytes, authserv_id: str = "", size: int | None = None) -> 
         return incoming
     assert isinstance(message, EmailMessage)
     _read_headers(message, incoming, authserv_id)
+    if incoming.automatic == "bounce":  # the returned message's own id names its case
+        returned = re.findall(rb"(?im)^Message-ID:\s*<([^<>\s]{1,250})>", raw)[1:]
+        incoming.references += [one.decode("ascii", "replace") for one in returned[:5]]
     if incoming.truncated:
         incoming.problems.append(f"the message is {incoming.size} bytes, over the size cap")
     else:
