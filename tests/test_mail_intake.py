@@ -443,6 +443,7 @@ def test_retention_purges_the_mail_of_a_long_closed_case(
     assert run_fetch(factory, settings).count("duplicate") == 2
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_robot_writing_again_and_again_gets_one_acknowledgement_an_hour(
     dovecot: Dovecot, folder: str, factory: sessionmaker[Session], settings: Settings
 ) -> None:
@@ -457,6 +458,7 @@ def test_a_robot_writing_again_and_again_gets_one_acknowledgement_an_hour(
         assert [ack.to_address for ack in acks] == ["robot@example.com"]
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_healthz_watches_the_fetcher_once_a_mailbox_is_set(
     dovecot: Dovecot,
     folder: str,
