@@ -154,6 +154,32 @@ def test_a_new_mail_becomes_a_case_of_its_address_category(
         assert len(client.search(["SEEN"])) == 1
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_sender_known_as_a_tool_account_is_the_requester_and_sees_their_mail(
+    dovecot: Dovecot,
+    folder: str,
+    factory: sessionmaker[Session],
+    settings: Settings,
+    make_app: Callable[..., Flask],
+) -> None:
+    with transaction(factory) as session:
+        session.add(User(username="Steward One", email="Steward.One@example.net"))
+    first = mail(sender="steward.one@example.net", subject="A request by mail")
+    deliver(dovecot, folder, first)
+    run_fetch(factory, settings)
+    (case,) = cases_of(factory)
+    reference = case.reference or ""
+    deliver(dovecot, folder, mail(sender="steward.one@example.net", subject=f"[{reference}] more"))
+    assert [one.outcome for one in run_fetch(factory, settings).outcomes] == ["threaded"]
+    with factory() as session:
+        case = session.scalars(select(Case)).one()
+        assert case.requester is not None and case.requester.username == "Steward One"
+    app = make_app(database_url=settings.database_url)
+    steward = signed_in_client(app, "Steward One", ("user", "functionary"))
+    page = steward.get(f"/requests/{reference}").text
+    assert "You wrote by mail:" in page and "They post my address" in page
+
+
 def test_mail_to_the_emergency_address_calls_out_the_person_on_duty(
     dovecot: Dovecot,
     folder: str,
