@@ -94,3 +94,15 @@ def test_a_bounce_names_the_message_it_returns() -> None:
     incoming = read_message(bytes(bounce))
     assert incoming.automatic == "bounce"
     assert "reply-7@safetydesk.example.org" in incoming.named_ids
+
+
+def test_a_bad_team_address_stops_the_start_with_the_setting_named() -> None:
+    from tools.base.config import SettingsError, load_settings
+
+    with pytest.raises(SettingsError, match="SAFETYDESK_MAIL_ADDRESSES"):
+        load_settings(mail_addresses={"not an address": {"category": "threat"}})
+    with pytest.raises(SettingsError, match="SAFETYDESK_MAIL_ADDRESSES"):
+        load_settings(mail_addresses={"a@example.org": {"category": "nonsense"}})
+    with pytest.raises(SettingsError, match="SAFETYDESK_MAIL_REPLY_FROM"):
+        load_settings(mail_reply_from="Team <nobody>")
+    assert load_settings(mail_reply_from="Team <team@example.org>").team_address

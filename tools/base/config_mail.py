@@ -6,6 +6,7 @@ intake has its own concerns: the IMAP server, the address map, caps on what it s
 
 from __future__ import annotations
 
+from email.utils import parseaddr
 from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
@@ -75,8 +76,17 @@ class MailIntakeSettings(BaseModel):
 
     @field_validator("mail_addresses")
     @classmethod
-    def _lower_addresses(cls, value: dict[str, MailRoute]) -> dict[str, MailRoute]:
+    def _check_addresses(cls, value: dict[str, MailRoute]) -> dict[str, MailRoute]:
+        for address in value:
+            _one_address(address)
         return {address.strip().lower(): route for address, route in value.items()}
+
+    @field_validator("mail_reply_from")
+    @classmethod
+    def _check_reply_from(cls, value: str) -> str:
+        if value:
+            _one_address(parseaddr(value)[1])
+        return value
 
     @property
     def mail_intake_configured(self) -> bool:
@@ -86,3 +96,12 @@ class MailIntakeSettings(BaseModel):
     def team_address(self) -> str:
         """The address replies come from."""
         return self.mail_reply_from or next(iter(self.mail_addresses), "")
+
+
+def _one_address(text: str) -> None:
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(text.strip(), check_deliverability=False)
+    except EmailNotValidError as err:
+        raise ValueError(f"{text!r} is not one valid e-mail address: {err}") from None
