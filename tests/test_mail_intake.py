@@ -7,6 +7,7 @@ fetcher reads them as it does in production (``tools.mail.fetch`` and the
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import shutil
@@ -229,7 +230,9 @@ def test_a_conversation_threads_both_ways_and_strangers_and_machines_do_not_get_
     settings: Settings,
     smtp_server: tuple[str, int, Mailbox],
     make_app: object,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     first = mail()
     deliver(dovecot, folder, first)
     run_fetch(factory, settings)
@@ -290,6 +293,7 @@ def test_a_conversation_threads_both_ways_and_strangers_and_machines_do_not_get_
         assert session.scalar(select(func.count()).select_from(CaseLink)) == 1
         acks = session.scalars(select(OutgoingMail).where(OutgoingMail.kind == "ack")).all()
         # One acknowledgement each for the requester and the stranger; none for the machine.
+        assert "post my address" not in caplog.text and "frwiki" not in caplog.text  # no body
         assert sorted(mail.to_address for mail in acks) == [
             "mallory@example.com",
             "reporter@example.net",

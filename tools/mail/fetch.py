@@ -45,7 +45,13 @@ class FetchReport:
 
 
 def connect(settings: Settings) -> IMAPClient:
-    """A logged-in connection to the team's mailbox."""
+    """A logged-in connection to the team's mailbox.
+
+    imapclient logs the whole conversation at DEBUG (every message's text, the password):
+    its loggers are held at INFO whatever the root level, so a debug run never logs mail.
+    """
+    for name in ("imapclient", "imapclient.imaplib"):
+        logging.getLogger(name).setLevel(logging.INFO)
     client = IMAPClient(
         settings.mail_imap_host,
         port=settings.mail_imap_port,
