@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typing
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 
@@ -106,3 +107,16 @@ def test_a_bad_team_address_stops_the_start_with_the_setting_named() -> None:
     with pytest.raises(SettingsError, match="SAFETYDESK_MAIL_REPLY_FROM"):
         load_settings(mail_reply_from="Team <nobody>")
     assert load_settings(mail_reply_from="Team <team@example.org>").team_address
+
+
+def test_the_fetch_command_without_a_mailbox_says_what_to_set(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from flaskapp.cli import cli
+
+    environment = {
+        "SAFETYDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+        "SAFETYDESK_MAIL_IMAP_HOST": "",
+    }
+    result = CliRunner().invoke(cli, ["mail", "fetch", "--once"], env=environment)
+    assert result.exit_code == 1 and "SAFETYDESK_MAIL_IMAP_HOST" in result.output
