@@ -23,7 +23,7 @@ from tools.base.config_mail import MailRoute
 from tools.cases.filing import DESCRIPTION_MAX, TITLE_MAX, NewRequest, file_request
 from tools.cases.related import link_repeat
 from tools.cases.timeline import MESSAGE_MAX, add_event
-from tools.mail import replies, threading
+from tools.mail import replies, threads
 from tools.mail.parse import Incoming
 from tools.models import (
     Audience,
@@ -40,7 +40,6 @@ from tools.models.mail_intake import ATTACHED, FILED, IGNORED, LINKED, THREADED
 ACTOR_LABEL = "mail"
 #: The raw message is kept up to this size (a MEDIUMBLOB); larger stays in the mailbox.
 RAW_MAX = 16 * 1024 * 1024 - 1
-UNAUTHENTICATED = "sender not authenticated (no SPF, DKIM or DMARC pass)"
 
 
 @dataclass(frozen=True)
@@ -77,15 +76,15 @@ def file_message(
     session.flush()
     if incoming.from_address and incoming.from_address in _own_addresses(settings):
         return _ignored(row, "from our own address")
-    named = threading.named_case(session, incoming)
+    named = threads.named_case(session, incoming)
     if incoming.automatic:
         if named is None:
             return _ignored(row, incoming.automatic)
         return _note_automatic(session, row, named, incoming)
     if (
         named is not None
-        and threading.is_open(named)
-        and threading.may_write(named, incoming.from_address)
+        and threads.is_open(named)
+        and threads.may_write(named, incoming.from_address)
     ):
         return _thread(session, settings, row, named, incoming, raw)
     case = _new_case(session, settings, row, incoming, raw)
@@ -185,10 +184,8 @@ def _new_case(
     case = file_request(session, requester, request, settings, source=CaseSource.MAIL)
     case.contact_email = sender
     case.contact_name = incoming.from_name or None
-    problems = [*incoming.problems]
-    if not incoming.authenticated:
-        problems.append(UNAUTHENTICATED)
-    case.intake_warning = "; ".join(problems)[:255] or None
+    # What could not be read; an unproven sender is shown beside the text instead.
+    case.intake_warning = "; ".join(incoming.problems)[:255] or None
     session.flush()
     row.case_id, row.event_id, row.outcome = case.id, case.events[0].id, FILED
     _store_attachments(session, settings, row, case, incoming)
