@@ -222,6 +222,40 @@ def mail_send() -> None:
     click.echo(f"mail: {len(sent)} sent, {len(failed)} not delivered (tried again later)")
 
 
+@mail_group.command("fetch")
+@click.option("--once", is_flag=True, help="Read the mailbox once, then exit.")
+@click.option("--poll", type=click.FloatRange(min=1), default=30, show_default=True)
+def mail_fetch(once: bool, poll: float) -> None:
+    """File the new mail of the team's mailbox (SAFETYDESK_MAIL_IMAP_*), each message once."""
+    from imapclient.exceptions import IMAPClientError
+
+    from tools.mail import fetch
+
+    settings = load_settings()
+    if not settings.mail_intake_configured:
+        raise click.ClickException("no mailbox: set SAFETYDESK_MAIL_IMAP_HOST (README: Mail)")
+    factory = db.session_factory(db.engine_from_settings(settings))
+    stop = _StopBetweenPasses()
+    while not stop.requested:
+        try:
+            with fetch.connect(settings) as client:
+                report = fetch.fetch_new(factory, settings, client)
+        except (OSError, IMAPClientError, OperationalError) as err:
+            if once:
+                raise click.ClickException(f"mail fetch failed: {err}") from None
+            click.echo(f"mail fetch failed, trying again in {poll:g} s: {err}", err=True)
+        else:
+            if once or report.outcomes:
+                counts = ", ".join(
+                    f"{report.count(kind)} {kind}"
+                    for kind in ("filed", "threaded", "linked", "attached", "ignored", "duplicate")
+                )
+                click.echo(f"mail: {len(report.outcomes)} read ({counts})")
+        if once:
+            return
+        stop.sleep(poll)
+
+
 def _replay_spool(factory: sessionmaker[Session], settings: Settings) -> None:
     """Before each pass: reports spooled while the database was down become cases (and
     their callouts go out in this very pass). The worker does it because it runs every

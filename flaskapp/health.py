@@ -19,6 +19,8 @@ from werkzeug.wrappers import Response
 from flaskapp.access import public
 from flaskapp.context import sessions, settings
 from tools.base import clock, health
+from tools.mail.fetch import BOT as MAIL_FETCH
+from tools.mail.fetch import HEALTH_SECONDS as MAIL_FETCH_SECONDS
 
 #: A probe is answered within this many seconds, whatever the database does: a silent
 #: database is reported as such instead of holding the probe (and then the platform's).
@@ -41,6 +43,8 @@ def _answer(report: health.HealthReport, healthy: bool) -> tuple[Response, int]:
 def full() -> tuple[Response, int]:
     """Database, migrations and every job's heartbeat."""
     jobs = settings().health_jobs
+    if settings().mail_intake_configured:  # a mailbox is read: its fetcher must be alive
+        jobs = {MAIL_FETCH: MAIL_FETCH_SECONDS} | jobs
     report = _within_deadline(
         lambda session: health.check(session.get_bind(), session, jobs, clock.now())
     )

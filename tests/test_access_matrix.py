@@ -57,6 +57,7 @@ EXPECTED: dict[str, AccessRule] = {
     "queue.merge": AccessRule(True, Permission.ACT_ON_CASES),
     "queue.note": AccessRule(True, Permission.ACT_ON_CASES),
     "queue.reply": AccessRule(True, Permission.ACT_ON_CASES),
+    "queue.attachment": AccessRule(True, Permission.VIEW_QUEUE),
     "metrics.index": AccessRule(True, Permission.VIEW_QUEUE),
     "wellness.set_media_preference": AccessRule(True, Permission.VIEW_QUEUE),
     "queue.escalate": AccessRule(True, Permission.ACT_ON_CASES),
@@ -122,6 +123,7 @@ SAMPLE_ARGUMENTS = {
     "shift_id": 1,
     "token_id": 1,
     "alert_id": 1,
+    "attachment_id": 1,
 }
 
 

@@ -96,6 +96,7 @@ def test_every_toolforge_component_runs_a_procfile_process() -> None:
     assert kinds == {
         "web": "continuous",
         **dict.fromkeys(CONTINUOUS, "continuous"),
+        "mail": "continuous",  # needs a mailbox: tests/test_mail_intake.py runs it on Dovecot
         "retention": "scheduled",
     }
     assert components["web"]["run"]["publish"] == "/"

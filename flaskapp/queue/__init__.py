@@ -3,7 +3,8 @@
 - :mod:`.blueprint`: the blueprint and the case lookup every page of a case starts with;
 - :mod:`.forms`: the forms and the label tables of the pages;
 - :mod:`.pages`: the queue and a case's page (GET);
-- :mod:`.actions`: what a specialist does on a case (POST forms), and its export.
+- :mod:`.actions`: what a specialist does on a case (POST forms), and its export;
+- :mod:`.mail`: the attachments of a case's mail, as downloads.
 
 Every action is a POST form with its CSRF token, parsed here and done by one
 function of :mod:`tools.cases`. Restricted cases open only for restricted
@@ -13,7 +14,7 @@ such a case exists, never its content). Every look at a case page is an event.
 
 from __future__ import annotations
 
-from flaskapp.queue import actions, pages
+from flaskapp.queue import actions, mail, pages
 from flaskapp.queue.blueprint import bp
 
-__all__ = ["actions", "bp", "pages"]
+__all__ = ["actions", "bp", "mail", "pages"]

@@ -30,10 +30,10 @@ from flaskapp.queue.forms import (
 from flaskapp.queue.pages import render_case
 from tools import cases
 from tools.base import clock
-from tools.base.notify import notify_requester_of_reply
 from tools.cases import export, related
 from tools.cases.escalation import escalate_to_phabricator
 from tools.cases.phabricator import PhabricatorError
+from tools.mail.replies import tell_requester
 from tools.models import Case, CaseStatus
 from tools.people.roles import Permission
 
@@ -128,7 +128,7 @@ def reply(reference: str) -> str | Response | tuple[str, int]:
         return render_case(case, current_user_row(), reply_form=form), 400
     event = cases.reply(db(), case, current_user_row(), form.body.data or "")
     # Queued with the reply, sent by the worker: a mail failure never fails the reply.
-    notify_requester_of_reply(db(), settings(), case, event.body or "")
+    tell_requester(db(), settings(), case, event.body or "")
     db().commit()
     flash(gettext("Your reply was sent to the requester."), "success")
     return back(reference, "#timeline")

@@ -38,6 +38,7 @@ SOURCE_LABELS = {
     CaseSource.API: lazy_gettext("API"),
     CaseSource.ALERT: lazy_gettext("Patrol alert"),
     CaseSource.REPORTINCIDENT: lazy_gettext("Incident Reporting System (ReportIncident)"),
+    CaseSource.MAIL: lazy_gettext("E-mail"),
 }
 ESCALATION_TARGETS = {
     "security": lazy_gettext("Security"),

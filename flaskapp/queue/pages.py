@@ -29,6 +29,8 @@ from tools.cases import canned as canned_responses
 from tools.cases import related
 from tools.cases.queue import QueueFilters, queue
 from tools.locks import LockStatus, lock_statuses
+from tools.mail.folding import fold
+from tools.mail.view import case_mail, is_image
 from tools.models import Case, User
 from tools.people.roles import Permission
 
@@ -115,6 +117,9 @@ def render_case(
         merged_from=related.merged_from(db(), case),
         join_form=JoinForm(formdata=None, prefix="join"),
         lock_status=_lock_statuses(case),
+        mail=case_mail(db(), case),
+        fold=fold,
+        is_image=is_image,
         **labels(),
     )
 

@@ -31,6 +31,7 @@ from tools.base.config_groups import (
 
 # tools.oncall reads the escalation policy's step type from here, beside Settings.
 from tools.base.config_groups import EscalationStep as EscalationStep
+from tools.base.config_mail import MailIntakeSettings
 from tools.base.config_sources import ENV_PREFIX, SettingsError, _TomlFileSource, _toolsdb_url
 
 DEFAULT_DATABASE_URL = "sqlite:///instance/safetydesk.sqlite3"
@@ -98,6 +99,7 @@ class CoreSettings(BaseModel):
 
 # Pydantic puts the fields of the last base first: read the groups from the right.
 class Settings(
+    MailIntakeSettings,
     OperationsSettings,
     PhabricatorSettings,
     PatrolSettings,

@@ -10,6 +10,7 @@ that still fails after :data:`MAX_ATTEMPTS` tries is marked failed and logged.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, or_, select, update
@@ -24,6 +25,16 @@ from tools.models.mail import FAILED, PENDING, SENT
 
 log = logging.getLogger(__name__)
 
+
+@dataclass(frozen=True)
+class Thread:
+    """The conversation headers of one outgoing mail (without angle brackets in ids)."""
+
+    message_id: str
+    kind: str  # "reply", "ack"
+    headers: dict[str, str] = field(default_factory=dict)  # From, In-Reply-To, References…
+
+
 CLAIM_LEASE = timedelta(minutes=2)
 FIRST_RETRY = timedelta(seconds=30)
 MAX_ATTEMPTS = 20
@@ -31,12 +42,24 @@ BATCH = 100
 
 
 def queue_mail(
-    session: Session, to: str, subject: str, body: str, case_id: int | None = None
+    session: Session,
+    to: str,
+    subject: str,
+    body: str,
+    case_id: int | None = None,
+    thread: Thread | None = None,
 ) -> OutgoingMail:
-    """Store a mail for the worker, in the caller's transaction; the address is checked."""
+    """Store a mail for the worker, in the caller's transaction; the address is checked.
+
+    ``thread``: the headers of a mail that belongs to a conversation (the mail intake's
+    replies and acknowledgements), its Message-ID chosen now so that answers find it.
+    """
     mail = OutgoingMail(
         to_address=checked_address(to), subject=subject[:255], body=body, case_id=case_id
     )
+    if thread is not None:
+        mail.message_id, mail.kind = thread.message_id, thread.kind
+        mail.headers = thread.headers
     session.add(mail)
     return mail
 
@@ -106,9 +129,10 @@ def _send(
     with factory() as session:
         mail = session.get_one(OutgoingMail, mail_id)
         to, subject, body, attempts = mail.to_address, mail.subject, mail.body, mail.attempts
+        message_id, headers = mail.message_id, mail.headers or {}
     error: str | None = None
     try:
-        send_mail(settings, to, subject, body)
+        send_mail(settings, to, subject, body, headers=headers, message_id=message_id)
     except MailError as err:
         error = str(err)
     values: dict[str, object] = {"claimed_by": None, "claimed_until": None}

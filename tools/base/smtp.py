@@ -6,6 +6,7 @@ Web requests queue mail in the outbox (:mod:`tools.base.outbox`) instead.
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -19,17 +20,38 @@ class MailError(Exception):
     """The mail server refused the message or could not be reached."""
 
 
-def send_mail(settings: Settings, to: str, subject: str, body: str) -> str:
-    """Send one plain-text mail; return its Message-ID. Raise :class:`MailError` on failure."""
+#: Headers a queued mail may set beside From (conversation and loop-prevention headers).
+THREAD_HEADERS = ("In-Reply-To", "References", "Auto-Submitted", "Content-Language")
+
+
+def send_mail(
+    settings: Settings,
+    to: str,
+    subject: str,
+    body: str,
+    headers: Mapping[str, str] | None = None,
+    message_id: str | None = None,
+) -> str:
+    """Send one plain-text mail; return its Message-ID. Raise :class:`MailError` on failure.
+
+    ``headers``: a "From" (the team's address a thread is held from) and any of
+    :data:`THREAD_HEADERS`; ``message_id`` (without brackets): the id chosen when queued.
+    """
+    headers = headers or {}
     message = EmailMessage()
+    message.set_content(body)  # first: it replaces every Content-* header
     try:  # one checked address, or a MailError: nothing here raises anything else
-        message["From"] = settings.mail_from
+        message["From"] = headers.get("From") or settings.mail_from
         message["To"] = checked_address(to)
+        message["Subject"] = subject
+        for name in THREAD_HEADERS:
+            if headers.get(name):
+                message[name] = headers[name]
     except (InvalidAddress, ValueError) as err:
         raise MailError(f"not an address this tool mails: {err}") from err
-    message["Subject"] = subject
-    message["Message-ID"] = make_msgid(domain="safetydesk.toolforge.org")
-    message.set_content(body)
+    message["Message-ID"] = (
+        f"<{message_id}>" if message_id else make_msgid(domain="safetydesk.toolforge.org")
+    )
     try:
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=TIMEOUT) as smtp:
             if settings.smtp_starttls:

@@ -140,7 +140,9 @@ def link(
     return other
 
 
-def link_repeat(session: Session, case: Case, earlier: Case) -> None:
+def link_repeat(
+    session: Session, case: Case, earlier: Case, reason: str = "reported again after closing"
+) -> None:
     """Link a case filed for a report sent again after ``earlier`` was closed (no actor).
 
     Both timelines say so; linking a pair twice (a retry that raced) changes nothing.
@@ -153,7 +155,7 @@ def link_repeat(session: Session, case: Case, earlier: Case) -> None:
         return
     session.add(CaseLink(case_id=low, linked_id=high, created_by_id=None, created_at=now()))
     for one, two in ((case, earlier), (earlier, case)):
-        data = {"reference": two.reference, "reason": "reported again after closing"}
+        data = {"reference": two.reference, "reason": reason}
         add_event(session, one, "linked", None, Audience.INTERNAL, data=data)
 
 

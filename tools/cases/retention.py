@@ -2,7 +2,8 @@
 
 A case closed more than N days ago (``retention_days``) loses its involved accounts
 and IP addresses, its evidence links, its title, description and every message on its
-timeline (each replaced by :data:`TOMBSTONE`), and the text and author of alerts that
+timeline (each replaced by :data:`TOMBSTONE`), its mail's attachments, raw text,
+addresses and subjects, and the text and author of alerts that
 led to it. What the metrics need stays: category, severity, status, wikis, SLA times,
 who worked it, and the timeline's shape. ``purged_at`` marks the case, so a second run
 finds nothing to do, and a ``purged`` event says on the timeline when it happened.
@@ -22,12 +23,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from tools.base import outbox
 from tools.cases import idempotency
-from tools.models import Alert, Audience, Case, CaseEvent, CaseStatus
+from tools.models import (
+    Alert,
+    Audience,
+    Case,
+    CaseEvent,
+    CaseStatus,
+    MailAttachment,
+    MailMessage,
+    OutgoingMail,
+)
+from tools.models.mail import PENDING
 from tools.people import api_tokens
 
 TOMBSTONE = "[removed by the retention policy]"
@@ -35,6 +46,8 @@ ACTOR_LABEL = "retention job"
 PURGE_FLAG = "retention_purge"
 #: What a "filed" event's data keeps: the rest may have come from a form's free text.
 STATISTICS_KEYS = ("category", "severity")
+#: What other events' data may hold about a person: a mail's sender, a file's name.
+PERSONAL_KEYS = ("from", "filename")
 
 
 @dataclass(frozen=True)
@@ -88,6 +101,26 @@ def purge(session: Session, days: int, at: datetime, dry_run: bool = False) -> P
     return PurgeReport(references, subjects, evidence, events, dry_run, addresses, mails)
 
 
+def _purge_mail(session: Session, case: Case) -> int:
+    """Mail of the case: its attachments, raw text, addresses and subjects go.
+
+    The Message-IDs stay: without them, a mailbox read again (a new UIDVALIDITY) would
+    file the old messages as new cases.
+    """
+    attachments = session.execute(delete(MailAttachment).where(MailAttachment.case_id == case.id))
+    session.execute(
+        update(MailMessage)
+        .where(MailMessage.case_id == case.id)
+        .values(raw=None, from_address=None, subject=None, authentication=None)
+    )
+    session.execute(
+        update(OutgoingMail)
+        .where(OutgoingMail.case_id == case.id, OutgoingMail.status != PENDING)
+        .values(to_address="", subject=TOMBSTONE, body="", headers=None)
+    )
+    return int(attachments.rowcount or 0)  # type: ignore[attr-defined]
+
+
 @contextmanager
 def _purging(session: Session) -> Iterator[None]:
     """Allow rewriting timeline events in this session, for this block only."""
@@ -111,11 +144,16 @@ def _purge_case(session: Session, case: Case, days: int, at: datetime) -> None:
             event.body = TOMBSTONE
         if event.kind == "filed" and event.data:  # extras a form may add are free text
             event.data = {key: event.data[key] for key in STATISTICS_KEYS if key in event.data}
+        elif event.data and any(key in event.data for key in PERSONAL_KEYS):
+            event.data = {
+                key: value for key, value in event.data.items() if key not in PERSONAL_KEYS
+            }
     for alert in session.scalars(select(Alert).where(Alert.case_id == case.id)):
         alert.excerpt = TOMBSTONE
         alert.author = None
         alert.section = None
         alert.rules = None  # the phrases that fired are words of the comment
+    removed["attachments"] = _purge_mail(session, case)
     case.purged_at = at
     case.events.append(
         CaseEvent(

@@ -66,6 +66,7 @@ def add_event(
     audience: Audience,
     body: str | None = None,
     data: dict[str, Any] | None = None,
+    actor_label: str | None = None,
 ) -> CaseEvent:
     """Append one event to the case's timeline; every change goes through here.
 
@@ -73,7 +74,13 @@ def add_event(
     own events the same way.
     """
     event = CaseEvent(
-        kind=kind, actor=actor, audience=audience, body=body, data=data, created_at=now()
+        kind=kind,
+        actor=actor,
+        actor_label=actor_label,
+        audience=audience,
+        body=body,
+        data=data,
+        created_at=now(),
     )
     case.events.append(event)
     if kind != "viewed":  # looking is recorded, but it is not a change

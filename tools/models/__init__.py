@@ -51,6 +51,7 @@ from tools.models.cases import (
     EvidenceLink,
 )
 from tools.models.mail import OutgoingMail
+from tools.models.mail_intake import MailAttachment, MailMessage
 from tools.models.oncall import (
     Callout,
     CalloutChain,
@@ -110,6 +111,8 @@ __all__ = [
     "EvidenceLink",
     "LockEvent",
     "LockTargetKind",
+    "MailAttachment",
+    "MailMessage",
     "OutgoingMail",
     "RoleGrant",
     "Severity",

@@ -8,6 +8,7 @@ server that is down or refuses only delays the mail (retried with back-off).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -23,7 +24,10 @@ class OutgoingMail(Base):
     """One mail to one checked address, and its delivery state (as a callout's)."""
 
     __tablename__ = "mail_outbox"
-    __table_args__ = table_args(Index("ix_mail_outbox_due", "status", "next_attempt_at"))
+    __table_args__ = table_args(
+        Index("ix_mail_outbox_due", "status", "next_attempt_at"),
+        Index("ix_mail_outbox_to", "to_address", "kind", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
@@ -39,3 +43,10 @@ class OutgoingMail(Base):
     last_error: Mapped[str | None] = mapped_column(String(NAME))
     created_at: Mapped[datetime] = mapped_column(default=now)
     sent_at: Mapped[datetime | None]
+    # Set for mail that belongs to a thread (replies and acknowledgements of mail-born
+    # cases): its Message-ID, chosen when queued, and its In-Reply-To, References,
+    # From and Auto-Submitted headers.
+    message_id: Mapped[str | None] = mapped_column(String(NAME))
+    headers: Mapped[dict[str, Any] | None]
+    # "reply", "ack"… : what the mail is, for the once-an-hour rule of acknowledgements.
+    kind: Mapped[str | None] = mapped_column(String(16))

@@ -38,6 +38,7 @@ class CaseSource(StrEnum):
     API = "api"
     ALERT = "alert"
     REPORTINCIDENT = "reportincident"
+    MAIL = "mail"
 
 
 class Audience(StrEnum):

@@ -22,8 +22,8 @@ from flaskapp.api.spec import CASE_FILTERS, CURSOR, REFERENCE, WRITE, Operation,
 from flaskapp.context import committed, db, settings
 from tools import cases
 from tools.base import clock
-from tools.base.notify import notify_requester_of_reply
 from tools.cases.queue import QueueFilters, queue
+from tools.mail.replies import tell_requester
 from tools.models import Case, CaseStatus, Category, Severity
 from tools.people.api_tokens import Scope
 from tools.people.roles import Permission
@@ -201,6 +201,6 @@ def reply_case(reference: str) -> tuple[Response, int]:
     text = request_body(bodies.Message).body
     event = cases.reply(db(), case, current_user_row(), text)
     # Queued with the reply, sent by the worker: a mail failure never fails the reply.
-    notify_requester_of_reply(db(), settings(), case, event.body or "")
+    tell_requester(db(), settings(), case, event.body or "")
     db().commit()
     return jsonify(serialise.event_entry(event)), 201
