@@ -19,6 +19,7 @@ Case``) and importing it registers every table on the metadata.
 
 from __future__ import annotations
 
+from tools.models.accounts import NamePattern, NewAccount
 from tools.models.api import (
     ApiIdempotencyKey,
     ApiToken,
@@ -110,6 +111,8 @@ __all__ = [
     "EvidenceLink",
     "LockEvent",
     "LockTargetKind",
+    "NamePattern",
+    "NewAccount",
     "OutgoingMail",
     "RoleGrant",
     "Severity",
