@@ -100,6 +100,9 @@ EXPECTED: dict[str, AccessRule] = {
     "alerts.dismiss": AccessRule(True, Permission.ACT_ON_ALERTS),
     "alerts.case_form": AccessRule(True, Permission.ACT_ON_ALERTS),
     "alerts.file_case": AccessRule(True, Permission.ACT_ON_ALERTS),
+    "patterns.index": AccessRule(True, Permission.VIEW_ALERTS),
+    "patterns.submit": AccessRule(True, Permission.ACT_ON_ALERTS),
+    "patterns.toggle": AccessRule(True, Permission.ACT_ON_ALERTS),
 }
 
 # Who visits: (wiki roles in the session, roles granted in the tool); None is anonymous.
@@ -122,6 +125,7 @@ SAMPLE_ARGUMENTS = {
     "shift_id": 1,
     "token_id": 1,
     "alert_id": 1,
+    "pattern_id": 1,
 }
 
 
