@@ -96,6 +96,8 @@ def test_every_toolforge_component_runs_a_procfile_process() -> None:
     assert kinds == {
         "web": "continuous",
         **dict.fromkeys(CONTINUOUS, "continuous"),
+        # Not started below: tests/test_account_watcher.py runs it against the local wiki.
+        "account-watcher": "continuous",
         "retention": "scheduled",
     }
     assert components["web"]["run"]["publish"] == "/"
