@@ -18,7 +18,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from confusable_homoglyphs import categories, confusables
 
@@ -47,6 +47,7 @@ def _confusable_map() -> dict[str, str]:
     return mapping
 
 
+@lru_cache(maxsize=8192)
 def skeleton(name: str) -> str:
     """The name as it looks: what two names that are read alike have in common."""
     text = unicodedata.normalize("NFKC", name)
@@ -143,6 +144,8 @@ class ProtectedNames:
             for other in near - set(found):
                 if _one_edit(skel, skeleton(other)):
                     found[other] = False
+        if not found:
+            return []
         written_in = tuple(scripts(name))
         return [
             Lookalike(name, other, skel, skeleton(other), exact, written_in)

@@ -33,6 +33,8 @@ CHECK_BUDGET = 0.4
 #: Seconds one search may take while the watcher matches a name.
 MATCH_TIMEOUT = 0.01
 FLAGS = regex.IGNORECASE | regex.VERSION0
+#: Regular expressions joined into one alternation, searched before each on its own.
+GROUP = 256
 
 
 class PatternError(TranslatableError):
@@ -48,14 +50,14 @@ class Rule:
     is_regex: bool
     category: str
     compiled: regex.Pattern[str]
+    skeleton: str = ""  # a plain word's look-alike skeleton
 
     def search(self, name: str, folded: str, skel: str) -> str | None:
         """The part of the name this rule matches, or None; raises TimeoutError when slow."""
         if not self.is_regex:
-            word = self.text.casefold()
-            if word in folded:
+            if self.text.casefold() in folded or (self.skeleton and self.skeleton in skel):
                 return self.text
-            return self.text if word in skel or skeleton(word) in skel else None
+            return None
         found = self.compiled.search(name, timeout=MATCH_TIMEOUT)
         return found.group(0) if found is not None else None
 
@@ -77,7 +79,7 @@ def compile_rule(
         raise PatternError(
             N_("This is not a valid regular expression: %(reason)s"), reason=str(err)
         ) from None
-    return Rule(rule_id, text, is_regex, category, compiled)
+    return Rule(rule_id, text, is_regex, category, compiled, "" if is_regex else skeleton(text))
 
 
 def probes(text: str) -> Iterator[str]:
@@ -138,44 +140,63 @@ class Match:
 class RuleSet:
     """Every active pattern, matched against one name at a time.
 
-    The regular expressions are tried first as one alternation: most names match none,
-    and one search tells so. Only a name that matches is tried pattern by pattern, to
-    know which ones. A search that times out is skipped (and counted in ``timeouts``).
+    Plain words are looked up, not searched one by one: every piece of the name (and of
+    its skeleton) of a length some word has is looked up in a dictionary of the words,
+    so a thousand words cost what a dozen do. The regular expressions are tried first
+    as one alternation: most names match none, and one search tells so; only a name
+    that matches is tried pattern by pattern, to know which ones. A search that times
+    out is skipped (and counted in ``timeouts``).
     """
 
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules = list(rules)
-        self.words = [rule for rule in self.rules if not rule.is_regex]
+        self.words: dict[str, list[Rule]] = {}
+        for rule in self.rules:
+            if not rule.is_regex:
+                for key in {rule.text.casefold(), rule.skeleton} - {""}:
+                    self.words.setdefault(key, []).append(rule)
+        self.lengths = sorted({len(key) for key in self.words})
         self.regexes = [rule for rule in self.rules if rule.is_regex]
         self.timeouts = 0
-        self.combined = _combined(self.regexes)
+        self.groups = [
+            (_combined(self.regexes[at : at + GROUP]), self.regexes[at : at + GROUP])
+            for at in range(0, len(self.regexes), GROUP)
+        ]
 
     def matches(self, name: str) -> list[Match]:
-        folded = name.casefold()
-        skel = skeleton(name)
-        found = [
-            Match(rule, hit)
-            for rule in self.words
-            if (hit := rule.search(name, folded, skel)) is not None
-        ]
-        if self.regexes and self._any_regex(name):
-            for rule in self.regexes:
+        found: dict[int, Match] = {}
+        pieces: set[str] = set()
+        for text in (name.casefold(), skeleton(name)):
+            pieces.update(
+                text[start : start + length]
+                for length in self.lengths
+                for start in range(len(text) - length + 1)
+            )
+        for piece in sorted(pieces & self.words.keys()):
+            for rule in self.words[piece]:
+                found.setdefault(id(rule), Match(rule, rule.text))
+        for combined, rules in self.groups:
+            if not _may_match(combined, name):
+                continue
+            for rule in rules:
                 try:
-                    hit = rule.search(name, folded, skel)
+                    hit = rule.search(name, "", "")
                 except TimeoutError:
                     self.timeouts += 1
                     continue
                 if hit is not None:
-                    found.append(Match(rule, hit))
-        return found
+                    found.setdefault(id(rule), Match(rule, hit))
+        return list(found.values())
 
-    def _any_regex(self, name: str) -> bool:
-        if self.combined is None:
-            return True
-        try:
-            return self.combined.search(name, timeout=MATCH_TIMEOUT * 5) is not None
-        except TimeoutError:
-            return True
+
+def _may_match(combined: regex.Pattern[str] | None, name: str) -> bool:
+    """False when no rule of the group can match (one search for the whole group)."""
+    if combined is None:
+        return True
+    try:
+        return combined.search(name, timeout=MATCH_TIMEOUT * 5) is not None
+    except TimeoutError:
+        return True
 
 
 def _combined(rules: list[Rule]) -> regex.Pattern[str] | None:
