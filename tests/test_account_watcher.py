@@ -87,12 +87,12 @@ def new_impostor(api_url: str) -> str:
 class Watcher:
     """``python -m bots.account_watcher`` as its own process."""
 
-    def __init__(self, folder: Path, engine: Engine, devwiki: DevWiki, stream: str) -> None:
+    def __init__(self, folder: Path, database_url: str, devwiki: DevWiki, stream: str) -> None:
         bot = devwiki.credentials.bot
         self.output = folder / "watcher.log"
         self.folder = folder
         self.env = os.environ | {
-            "SAFETYDESK_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+            "SAFETYDESK_DATABASE_URL": database_url,
             "SAFETYDESK_INSTANCE_PATH": str(folder),
             "SAFETYDESK_BOT_USERNAME": bot.login_name,
             "SAFETYDESK_BOT_PASSWORD": bot.bot_password,
@@ -173,7 +173,8 @@ def test_new_accounts_raise_the_expected_alerts_polling_and_streaming_once(
     ordinary = f"Gardener {t}"
     for name in (threat, ordinary):
         assert create_account(devwiki.api_url, name)
-    watcher = Watcher(tmp_path, migrated, devwiki, eventstreams.url)
+    url = migrated.url.render_as_string(hide_password=False)
+    watcher = Watcher(tmp_path, url, devwiki, eventstreams.url)
 
     # Polling: the newusers log from -start.
     output = watcher.run(f"-start:{start}")
