@@ -131,3 +131,14 @@ def test_only_account_creations_of_the_stream_are_read() -> None:
     assert new_account({**base, "log_type": "block"}) is None
     assert new_account({**base, "meta": {"domain": "canary"}}) is None
     assert new_account({**base, "title": "NoNamespace"}) is None
+
+
+def test_a_child_safety_name_keeps_its_restricted_category() -> None:
+    from tools.patrol.alerts import RESTRICTED_CATEGORIES
+    from tools.triage import Finding, Verdict
+
+    def child_safety(_text: str, _language: str) -> Verdict:
+        return Verdict("en", (Finding("child_safety", 0.9, ("x",)),))
+
+    (finding,) = examine("Some Name", PROTECTED, RuleSet([]), child_safety, 0.5)
+    assert finding.kind in RESTRICTED_CATEGORIES

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from tools.base import checkpoints
 from tools.base.config import Settings
 from tools.models import Alert, NewAccount, RoleGrant, User
-from tools.patrol.alerts import findings_json
+from tools.patrol.alerts import RESTRICTED_CATEGORIES, findings_json
 from tools.patrol.lookalikes import ProtectedNames, describe_characters
 from tools.patrol.pattern_store import record_hits
 from tools.patrol.patterns import RuleSet
@@ -130,9 +130,11 @@ def examine(
         verdict = classify(readable(name), "en")
         top = verdict.top
         if top is not None and top.score >= threshold:
+            # A child-safety name keeps the classifier's category: restricted, as its cases.
+            restricted = top.category in RESTRICTED_CATEGORIES
             found.append(
                 NameFinding(
-                    kind=NAME_TRIAGE,
+                    kind=top.category if restricted else NAME_TRIAGE,
                     key="triage",
                     score=float(top.score),
                     excerpt=f"{name}: {top.category} ({top.score:.2f})",
