@@ -10,8 +10,9 @@ in one transaction, so a watcher stopped at any moment (even by kill -9) restart
 with no gap and no duplicate.
 
 Protected names: the members of SAFETYDESK_FUNCTIONARY_GROUPS on the wiki (global
-groups through list=globalallusers where CentralAuth answers, else the wiki's own
-list=allusers), the desk's people with a role, and SAFETYDESK_ACCOUNT_PROTECTED_NAMES.
+groups, with the Foundation's staff, through list=globalallusers where CentralAuth
+answers, else the wiki's own list=allusers), the desk's people with a role, and
+SAFETYDESK_ACCOUNT_PROTECTED_NAMES.
 
 It polls list=logevents&letype=newusers of the wiki from its checkpoint or, with
 -stream, follows EventStreams (SAFETYDESK_PATROL_EVENTSTREAMS_URL): the ``newusers``
@@ -88,6 +89,8 @@ from tools.patrol.patterns import RuleSet
 HEARTBEAT_EVERY = 30.0
 #: Seconds between two readings of the protected names from the wiki.
 PROTECTED_REFRESH = 3600.0
+#: Global groups of the Foundation's staff and the ombuds, protected besides the settings'.
+GLOBAL_STAFF_GROUPS = ("staff", "ombudsman", "sysadmin")
 #: Actions of the newusers log that make an account (``autocreate``: one seen elsewhere).
 CREATE_ACTIONS = ("create", "create2", "byemail", "autocreate", "newusers")
 
@@ -156,11 +159,13 @@ class AccountWatcher(AccountStreamFollower, SingleSiteBot):
     def _wiki_functionaries(self) -> Iterator[str]:
         """Members of the functionary groups: global ones where CentralAuth answers, else local."""
         groups = "|".join(self.settings.functionary_groups)
+        staff = "|".join(dict.fromkeys([*self.settings.functionary_groups, *GLOBAL_STAFF_GROUPS]))
         data = self.site.simple_request(
-            action="query", list="globalallusers", agugroup=groups, aglimit="max"
+            action="query", list="globalallusers", aggroup=staff, aglimit=1
         ).submit()
         if "globalallusers" in data.get("query", {}):
-            for params in self._pages({"list": "globalallusers", "agugroup": groups}, "ag"):
+            query = {"list": "globalallusers", "aggroup": staff, "agprop": "groups"}
+            for params in self._pages(query, "ag"):
                 yield from (entry["name"] for entry in params.get("globalallusers", []))
             return
         for params in self._pages({"list": "allusers", "augroup": groups}, "au"):
