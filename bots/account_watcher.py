@@ -142,6 +142,9 @@ class AccountWatcher(AccountStreamFollower, SingleSiteBot):
         if not self.position:
             start = self.opt.start or clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
             self.position = {"timestamp": start, "log_id": 0}
+            if not self.simulate:  # kept now: a restart before any account leaves no gap
+                with db.transaction(self.sessions) as session:
+                    checkpoints.save(session, account_watch.BOT, self.log_stream, self.position)
         mode = "simulation: nothing will be written" if self.simulate else "storing alerts"
         how = "streaming every wiki" if self.opt.stream else f"polling {self.log_stream}"
         pywikibot.info(
