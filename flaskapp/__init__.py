@@ -24,6 +24,7 @@ from flaskapp import (
     locks,
     metrics,
     oncall,
+    patterns,
     queue,
     reportincident,
     requests,
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(locks.bp)
     app.register_blueprint(queue.bp)
     app.register_blueprint(alerts.bp)
+    app.register_blueprint(patterns.bp)
     app.register_blueprint(metrics.bp)
     wellness.init_app(app)
     reportincident.init_app(app)

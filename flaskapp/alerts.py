@@ -32,7 +32,7 @@ from flaskapp.errors import refuse
 from flaskapp.requests import CATEGORY_LABELS, SEVERITY_LABELS, RequestForm
 from tools import cases
 from tools.models import Alert, AlertStatus
-from tools.patrol import alerts
+from tools.patrol import account_alerts, alerts, pattern_store
 from tools.people.roles import Permission
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
@@ -48,6 +48,10 @@ ALERT_CATEGORY_LABELS = {
     "legal_threat": lazy_gettext("Legal threat"),
     # Not the classifier's: the steward requests watcher (tools.patrol.request_watch).
     "steward_request": lazy_gettext("Steward request open too long"),
+    # Not the classifier's: the new-account watcher (tools.patrol.account_watch).
+    "account_lookalike": lazy_gettext("New account imitating a protected name"),
+    "account_pattern": lazy_gettext("New account matching a pattern"),
+    "account_name": lazy_gettext("New account name with a threat or personal data"),
 }
 ALERT_STATUS_LABELS = {
     AlertStatus.NEW: lazy_gettext("New"),
@@ -71,6 +75,7 @@ class FilterForm(Form):
         lazy_gettext("Status"), choices=_any(ALERT_STATUS_LABELS), default=AlertStatus.NEW.value
     )
     wiki = StringField(lazy_gettext("Wiki"), validators=[Optional(), Length(max=64)])
+    pattern = SelectField(lazy_gettext("Pattern"), choices=[("", lazy_gettext("Any"))], default="")
 
 
 class DismissForm(FlaskForm):
@@ -109,6 +114,9 @@ def _alert(alert_id: int) -> Alert:
 @requires(Permission.VIEW_ALERTS)
 def index() -> str:
     form = FilterForm(request.args)
+    form.pattern.choices = [("", gettext("Any"))] + [
+        (str(row.id), row.pattern) for row in pattern_store.list_patterns(db())
+    ]
     if not form.validate():
         form = FilterForm()
     after = request.args.get("after", "")
@@ -117,6 +125,7 @@ def index() -> str:
         status=form.status.data or None,
         category=form.category.data or None,
         wiki=(form.wiki.data or "").strip() or None,
+        key=f"pattern:{form.pattern.data}" if form.pattern.data else None,
         limit=PAGE_SIZE + 1,
         after=int(after) if after.isdigit() else None,
         include_restricted=may_see_restricted(),
@@ -146,6 +155,9 @@ def _render_alert(alert: Alert, dismiss_form: DismissForm) -> str:
         alert=alert,
         pieces=alerts.highlight(alert.excerpt, alert.phrases),
         diff_url=alerts.diff_url(alert),
+        account=account_alerts.account_view(db(), alert, settings().central_api_url)
+        if account_alerts.is_account_alert(alert)
+        else None,
         dismiss_form=dismiss_form,
         categories=CATEGORY_LABELS,
         **_labels(),

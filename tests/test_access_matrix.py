@@ -101,6 +101,9 @@ EXPECTED: dict[str, AccessRule] = {
     "alerts.dismiss": AccessRule(True, Permission.ACT_ON_ALERTS),
     "alerts.case_form": AccessRule(True, Permission.ACT_ON_ALERTS),
     "alerts.file_case": AccessRule(True, Permission.ACT_ON_ALERTS),
+    "patterns.index": AccessRule(True, Permission.VIEW_ALERTS),
+    "patterns.submit": AccessRule(True, Permission.ACT_ON_ALERTS),
+    "patterns.toggle": AccessRule(True, Permission.ACT_ON_ALERTS),
 }
 
 # Who visits: (wiki roles in the session, roles granted in the tool); None is anonymous.
@@ -124,6 +127,7 @@ SAMPLE_ARGUMENTS = {
     "token_id": 1,
     "alert_id": 1,
     "attachment_id": 1,
+    "pattern_id": 1,
 }
 
 

@@ -97,6 +97,8 @@ def test_every_toolforge_component_runs_a_procfile_process() -> None:
         "web": "continuous",
         **dict.fromkeys(CONTINUOUS, "continuous"),
         "mail": "continuous",  # needs a mailbox: tests/test_mail_intake.py runs it on Dovecot
+        # Not started below: tests/test_account_watcher.py runs it against the local wiki.
+        "account-watcher": "continuous",
         "retention": "scheduled",
     }
     assert components["web"]["run"]["publish"] == "/"

@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from tools.base.config_accounts import AccountWatchSettings
 from tools.base.config_groups import (
     BotSettings,
     MailSettings,
@@ -100,6 +101,7 @@ class CoreSettings(BaseModel):
 # Pydantic puts the fields of the last base first: read the groups from the right.
 class Settings(
     MailIntakeSettings,
+    AccountWatchSettings,
     OperationsSettings,
     PhabricatorSettings,
     PatrolSettings,

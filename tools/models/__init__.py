@@ -19,6 +19,7 @@ Case``) and importing it registers every table on the metadata.
 
 from __future__ import annotations
 
+from tools.models.accounts import NamePattern, NewAccount
 from tools.models.api import (
     ApiIdempotencyKey,
     ApiToken,
@@ -113,6 +114,8 @@ __all__ = [
     "LockTargetKind",
     "MailAttachment",
     "MailMessage",
+    "NamePattern",
+    "NewAccount",
     "OutgoingMail",
     "RoleGrant",
     "Severity",

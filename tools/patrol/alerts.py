@@ -162,6 +162,7 @@ def list_alerts(
     status: AlertStatus | str | None = None,
     category: str | None = None,
     wiki: str | None = None,
+    key: str | None = None,
     limit: int = 50,
     after: int | None = None,
     include_restricted: bool = True,
@@ -169,7 +170,8 @@ def list_alerts(
     """Alerts newest first, the highest score first among those raised at once.
 
     ``after`` is the id of the last alert of the previous page (a cursor: pages do not
-    shift when new alerts arrive). ``include_restricted=False`` leaves out the
+    shift when new alerts arrive). ``key`` keeps the alerts of one reason (the account
+    watcher's ``pattern:ID``). ``include_restricted=False`` leaves out the
     categories only restricted specialists may see (child protection).
     """
     query = select(Alert)
@@ -179,6 +181,8 @@ def list_alerts(
         query = query.where(Alert.category == category)
     if wiki:
         query = query.where(Alert.wiki == wiki)
+    if key:
+        query = query.where(Alert.comment_key == key)
     if not include_restricted:
         query = query.where(Alert.category.not_in(sorted(RESTRICTED_CATEGORIES)))
     if after is not None:
@@ -207,7 +211,12 @@ def is_restricted(alert: Alert) -> bool:
 
 
 def diff_url(alert: Alert) -> str | None:
-    """The link to the revision's diff on its wiki; None for a wiki this process does not know."""
+    """The link to the revision's diff on its wiki; None for a wiki this process does not know.
+
+    The new-account watcher's alerts have no revision (their ``rev_id`` is the account's row).
+    """
+    if alert.category.startswith("account_"):
+        return None
     try:
         wiki = wiki_by_dbname(alert.wiki)
     except UnknownWiki:
