@@ -50,6 +50,7 @@ from tools.models.cases import (
     CaseWiki,
     EvidenceLink,
 )
+from tools.models.hashes import BankCategory, BankHash, HashBank
 from tools.models.mail import OutgoingMail
 from tools.models.oncall import (
     Callout,
@@ -91,6 +92,8 @@ __all__ = [
     "ApiToken",
     "AppendOnlyError",
     "Audience",
+    "BankCategory",
+    "BankHash",
     "Base",
     "BotCheckpoint",
     "Callout",
@@ -108,6 +111,7 @@ __all__ = [
     "ChainStatus",
     "EvidenceKind",
     "EvidenceLink",
+    "HashBank",
     "LockEvent",
     "LockTargetKind",
     "OutgoingMail",
