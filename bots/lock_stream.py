@@ -36,12 +36,18 @@ SAVE_EVERY = 500
 class LockStreamFollower:
     """A part of :class:`bots.lock_logger.LockLogger`, which holds the site, sessions,
     streams and options these methods use and reads a log with ``_catch_up``.
+
+    The upload watcher (:mod:`bots.upload_watcher`) follows the stream the same way,
+    for its own logs (``_stream_of``, ``_catch_up``) and under its own bot name.
     """
+
+    #: The bot under whose name the last event id is kept.
+    checkpoint_bot = locks.BOT
 
     def _follow_stream(self) -> None:
         """Catch up by polling, then follow the stream; after a drop, poll and resume."""
         with self.sessions() as session:
-            saved = checkpoints.load(session, locks.BOT, STREAM_CHECKPOINT) or {}
+            saved = checkpoints.load(session, self.checkpoint_bot, STREAM_CHECKPOINT) or {}
         self.last_event_id: str | None = saved.get("last_event_id")
         self.unsaved = 0
         while True:
@@ -134,5 +140,8 @@ class LockStreamFollower:
             return
         with db.transaction(self.sessions) as session:
             checkpoints.save(
-                session, locks.BOT, STREAM_CHECKPOINT, {"last_event_id": self.last_event_id}
+                session,
+                self.checkpoint_bot,
+                STREAM_CHECKPOINT,
+                {"last_event_id": self.last_event_id},
             )

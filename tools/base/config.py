@@ -27,6 +27,7 @@ from tools.base.config_groups import (
     PhabricatorSettings,
     RequestSettings,
     SignInSettings,
+    UploadSettings,
 )
 
 # tools.oncall reads the escalation policy's step type from here, beside Settings.
@@ -98,6 +99,7 @@ class CoreSettings(BaseModel):
 
 # Pydantic puts the fields of the last base first: read the groups from the right.
 class Settings(
+    UploadSettings,
     OperationsSettings,
     PhabricatorSettings,
     PatrolSettings,

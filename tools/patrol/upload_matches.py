@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tools import cases
-from tools.base import clock
+from tools.base import checkpoints, clock
 from tools.base.config import Settings
 from tools.models import (
     Alert,
@@ -153,3 +153,45 @@ def file_emergency(
     alert.status = AlertStatus.CASE
     session.flush()
     return case
+
+
+#: The bot name under which the upload watcher keeps its checkpoints.
+BOT = "upload_watcher"
+
+
+def log_stream(wiki: str) -> str:
+    """The checkpoint of one wiki's upload log: ``commonswiki:upload``."""
+    return f"{wiki}:upload"
+
+
+def is_after(entry: Upload, position: Mapping[str, object] | None) -> bool:
+    """True when ``entry`` comes after the checkpoint (by time, then log id)."""
+    if not position:
+        return True
+    return (entry.timestamp, entry.log_id) > (
+        str(position.get("timestamp", "")),
+        int(position.get("log_id", 0) or 0),  # type: ignore[call-overload]
+    )
+
+
+def record_upload(
+    session: Session,
+    upload: Upload,
+    matches: Sequence[BankMatch],
+    banks: Mapping[int, HashBank],
+    settings: Settings,
+    file_url: str = "",
+) -> Alert | None:
+    """Move the wiki's checkpoint past ``upload`` and raise its alert, in one transaction.
+
+    The checkpoint is written first: its statement opens the transaction, so that the
+    alert's savepoint (and the emergency case's) nest in it.
+    """
+    checkpoints.save(
+        session,
+        BOT,
+        log_stream(upload.wiki),
+        {"log_id": upload.log_id, "timestamp": upload.timestamp},
+    )
+    session.flush()
+    return raise_match_alert(session, upload, matches, banks, settings, file_url)
