@@ -25,7 +25,7 @@ import time
 import numpy as np
 from PIL import Image, ImageDraw
 
-from tools.patrol.hash_index import DEFAULT_THRESHOLD, HashIndex, brute_force, to_words
+from tools.patrol.hash_index import DEFAULT_THRESHOLD, HashIndex, brute_force
 from tools.patrol.image_hashes import hash_image
 
 
