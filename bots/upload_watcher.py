@@ -47,6 +47,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 import pywikibot
+import requests
 from pywikibot import config as pywikibot_config
 from pywikibot.bot import BaseBot, show_help, suggest_help
 from pywikibot.site import APISite
@@ -74,6 +75,9 @@ from tools.patrol.upload_matches import BOT, log_stream
 
 #: Upload log entries (and their files' imageinfo) per API request.
 BATCH = 50
+#: Rounds a thumbnail may fail to download (timeouts, server errors) before its upload is
+#: skipped with the reason, so that one file the wiki cannot scale never stops the watcher.
+FETCH_ATTEMPTS = 3
 
 
 class UploadWatcher(LockStreamFollower, BaseBot):
@@ -107,6 +111,7 @@ class UploadWatcher(LockStreamFollower, BaseBot):
         self.failures = 0
         self.failed = False
         self.last_round = 0.0
+        self.fetch_failures: dict[tuple[str, int], int] = {}
 
     def setup(self) -> None:
         with self.sessions() as session:
@@ -240,7 +245,7 @@ class UploadWatcher(LockStreamFollower, BaseBot):
         reason = uploads.skip_reason(info)
         if reason is None and info is not None:
             try:
-                data = uploads.fetch_capped(uploads.thumbnail_url(info), self.settings.user_agent)
+                data = self._fetch(upload, info)
                 image = hash_image(data, dihedral=True)
                 del data  # the image is never kept
                 if image.usable:
@@ -270,6 +275,22 @@ class UploadWatcher(LockStreamFollower, BaseBot):
                 self.counter["alert"] += 1
                 pywikibot.info(f"Alert {alert_id}: {upload.wiki} {upload.title} matched a bank")
         self.positions[upload.wiki] = {"log_id": upload.log_id, "timestamp": upload.timestamp}
+
+    def _fetch(self, upload: uploads.Upload, info: uploads.FileInfo) -> bytes:
+        """The thumbnail; a passing failure propagates (the round is tried again, the
+        checkpoint kept) until :data:`FETCH_ATTEMPTS`, then the upload is skipped."""
+        key = (upload.wiki, upload.log_id)
+        try:
+            data = uploads.fetch_capped(uploads.thumbnail_url(info), self.settings.user_agent)
+        except requests.RequestException as err:
+            self.fetch_failures[key] = self.fetch_failures.get(key, 0) + 1
+            if self.fetch_failures[key] >= FETCH_ATTEMPTS:
+                raise uploads.FetchError(
+                    f"the thumbnail failed {FETCH_ATTEMPTS} times ({type(err).__name__})"
+                ) from None
+            raise
+        self.fetch_failures.pop(key, None)
+        return data
 
     def _refresh_banks(self) -> None:
         """Reload the banks when a hash was added or removed since the last load."""

@@ -208,3 +208,37 @@ def test_only_a_restricted_case_feeds_the_local_bank(session: Session) -> None:
     assert image.hash not in (restricted.events[-1].body or "")
     hash_banks.add_local_hash(session, restricted, specialist, image, "again")
     assert bank.size == 1
+
+
+def test_a_thumbnail_is_read_within_its_cap_and_a_server_error_is_tried_again() -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import requests
+
+    from tools.patrol.uploads import FetchError, fetch_capped
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            status = {"/gone": 404, "/broken": 503}.get(self.path, 200)
+            self.send_response(status)
+            self.end_headers()  # no Content-Length: the cap must hold while reading
+            if status == 200:
+                self.wfile.write(b"x" * (2000 if self.path == "/big" else 100))
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        assert fetch_capped(f"{base}/small", "test", max_bytes=1000) == b"x" * 100
+        with pytest.raises(FetchError):
+            fetch_capped(f"{base}/big", "test", max_bytes=1000)
+        with pytest.raises(FetchError):
+            fetch_capped(f"{base}/gone", "test")
+        with pytest.raises(requests.HTTPError):  # passing: the watcher keeps its checkpoint
+            fetch_capped(f"{base}/broken", "test")
+    finally:
+        server.shutdown()

@@ -126,7 +126,12 @@ def skip_reason(info: FileInfo | None) -> str | None:
 def fetch_capped(
     url: str, user_agent: str, *, max_bytes: int = MAX_THUMB_BYTES, session: Any = None
 ) -> bytes:
-    """The body at ``url``, in memory, refused past ``max_bytes`` or the timeouts."""
+    """The body at ``url``, in memory, refused past ``max_bytes``.
+
+    :class:`FetchError` when it will not do (too large, gone, refused); a timeout, a
+    dropped connection or a server error raise ``requests``' own errors: passing
+    failures, after which the caller tries again.
+    """
     getter = session or requests
     try:
         with getter.get(
@@ -136,7 +141,9 @@ def fetch_capped(
             timeout=FETCH_TIMEOUT,
             allow_redirects=True,
         ) as response:
-            response.raise_for_status()
+            if response.status_code in (403, 404, 410):
+                raise FetchError(f"the wiki answered {response.status_code} for the thumbnail")
+            response.raise_for_status()  # a server error passes: the caller tries again
             declared = response.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > max_bytes:
                 raise FetchError(f"the thumbnail is {declared} bytes, over {max_bytes}")
@@ -146,8 +153,8 @@ def fetch_capped(
                 if len(body) > max_bytes:
                     raise FetchError(f"the thumbnail is over {max_bytes} bytes")
             return bytes(body)
-    except requests.RequestException as err:
-        raise FetchError(f"cannot fetch the thumbnail: {type(err).__name__}") from None
+    except requests.exceptions.ContentDecodingError as err:
+        raise FetchError(f"cannot read the thumbnail: {type(err).__name__}") from None
 
 
 def thumbnail_url(info: FileInfo) -> str:
