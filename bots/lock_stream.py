@@ -35,12 +35,18 @@ SAVE_EVERY = 500
 class LockStreamFollower(EventStreamReader):
     """A part of :class:`bots.lock_logger.LockLogger`, which holds the site, sessions,
     streams and options these methods use and reads a log with ``_catch_up``.
+
+    The upload watcher (:mod:`bots.upload_watcher`) follows the stream the same way,
+    for its own logs (``_stream_of``, ``_catch_up``) and under its own bot name.
     """
+
+    #: The bot under whose name the last event id is kept.
+    checkpoint_bot = locks.BOT
 
     def _follow_stream(self) -> None:
         """Catch up by polling, then follow the stream; after a drop, poll and resume."""
         with self.sessions() as session:
-            saved = checkpoints.load(session, locks.BOT, STREAM_CHECKPOINT) or {}
+            saved = checkpoints.load(session, self.checkpoint_bot, STREAM_CHECKPOINT) or {}
         self.last_event_id = saved.get("last_event_id")
         saved_at = checkpoint_time(saved)
         if saved_at is not None and clock.now() - saved_at > STREAM_RETENTION:
@@ -126,5 +132,8 @@ class LockStreamFollower(EventStreamReader):
             return
         with db.transaction(self.sessions) as session:
             checkpoints.save(
-                session, locks.BOT, STREAM_CHECKPOINT, {"last_event_id": self.last_event_id}
+                session,
+                self.checkpoint_bot,
+                STREAM_CHECKPOINT,
+                {"last_event_id": self.last_event_id},
             )

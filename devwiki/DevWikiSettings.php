@@ -9,6 +9,7 @@
  * What it adds to a stock MediaWiki:
  * - everything written goes to the working folder (SQLite, caches, temporary files);
  * - the functionary groups of the Wikimedia projects (steward, checkuser, suppress);
+ * - uploads, with thumbnails scaled by GD;
  * - the log types of CentralAuth (globalauth) and GlobalBlocking (gblblock), so that
  *   list=logevents accepts letype=globalauth|gblblock and Special:Log can show them.
  *
@@ -25,7 +26,13 @@ if ( !defined( 'MEDIAWIKI' ) ) {
 $wgCacheDirectory = "$safetyDeskDevWikiDir/cache";
 $wgLocalisationCacheConf['store'] = 'files';
 $wgUploadDirectory = "$safetyDeskDevWikiDir/images";
-$wgEnableUploads = false;
+// Uploads, as on Commons: the upload watcher's tests upload images through the API and
+// read their thumbnails (prop=imageinfo&iiurlwidth), scaled by PHP's GD (php-gd) when
+// the API asks. The folder's router serves /images from the working folder.
+$wgEnableUploads = true;
+$wgUploadPath = '/images';
+$wgUseImageMagick = false;
+$wgFileExtensions = [ 'png', 'gif', 'jpg', 'jpeg', 'webp' ];
 $wgUseInstantCommons = false;
 $wgTmpDirectory = "$safetyDeskDevWikiDir/tmp";
 $wgDebugLogGroups['exception'] = "$safetyDeskDevWikiDir/logs/exception.log";

@@ -17,6 +17,7 @@ from flaskapp import (
     auth,
     context,
     errors,
+    hash_matches,
     health,
     home,
     i18n,
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(patterns.bp)
     app.register_blueprint(metrics.bp)
     wellness.init_app(app)
+    hash_matches.init_app(app)
     reportincident.init_app(app)
     oncall.init_app(app)
     return app

@@ -26,6 +26,7 @@ from werkzeug.wrappers import Response
 from wtforms import Form, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from flaskapp import hash_matches
 from flaskapp.access import current_user_row, may_see_restricted, requires
 from flaskapp.context import committed, db, settings
 from flaskapp.errors import refuse
@@ -33,6 +34,7 @@ from flaskapp.requests import CATEGORY_LABELS, SEVERITY_LABELS, RequestForm
 from tools import cases
 from tools.models import Alert, AlertStatus
 from tools.patrol import account_alerts, alerts, pattern_store
+from tools.patrol.upload_matches import is_match_alert
 from tools.people.roles import Permission
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
@@ -52,6 +54,11 @@ ALERT_CATEGORY_LABELS = {
     "account_lookalike": lazy_gettext("New account imitating a protected name"),
     "account_pattern": lazy_gettext("New account matching a pattern"),
     "account_name": lazy_gettext("New account name with a threat or personal data"),
+    # Uploads matching a hash bank (tools.patrol.upload_matches), by the bank's category.
+    "hash_child_safety": lazy_gettext("Hash match: child safety"),
+    "hash_intimate_image": lazy_gettext("Hash match: intimate image"),
+    "hash_doxxing": lazy_gettext("Hash match: doxxing"),
+    "hash_other": lazy_gettext("Hash match"),
 }
 ALERT_STATUS_LABELS = {
     AlertStatus.NEW: lazy_gettext("New"),
@@ -150,6 +157,10 @@ def show(alert_id: int) -> str:
 
 
 def _render_alert(alert: Alert, dismiss_form: DismissForm) -> str:
+    if is_match_alert(alert):
+        return hash_matches.render_match(
+            alert, {"dismiss_form": dismiss_form, "categories": CATEGORY_LABELS, **_labels()}
+        )
     return render_template(
         "alerts/show.html",
         alert=alert,

@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from devwiki.cli import devwiki
+from flaskapp.cli_banks import banks
 from tools.base import db, logs
 from tools.base.config import Settings, SettingsError, load_settings
 from tools.oncall import listen_for_emergencies
@@ -373,6 +374,7 @@ def triage_train(data: Path | None, output: Path | None) -> None:
 
 
 cli.add_command(devwiki)
+cli.add_command(banks)
 
 
 def main() -> None:

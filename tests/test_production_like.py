@@ -61,10 +61,11 @@ pytestmark = pytest.mark.integration
 REPOSITORY = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent  # gunicorn, safetydesk and python of this install
 WIKI = "devwiki"
-CONTINUOUS = ("lock-logger", "patrol", "oncall")
+CONTINUOUS = ("lock-logger", "patrol", "oncall", "upload-watcher")
 #: Seconds each job's heartbeat may age: the on-call worker beats every 15 s (its poll),
-#: the lock logger every 60 s, the streaming patrol on each event it reads.
-HEALTH_JOBS = {"oncall": 25, "lock_logger": 150, "noticeboard_patrol": 600}
+#: the lock logger every 60 s, the streaming patrol on each event it reads, the upload
+#: watcher at each reading of the upload logs (every 60 s).
+HEALTH_JOBS = {"oncall": 25, "lock_logger": 150, "noticeboard_patrol": 600, "upload_watcher": 150}
 ON_DUTY = ("Plain User", "plain.oncall@example.org")  # a specialist of the local wiki
 PRIVATE = ("Jane Roe", "Springfield")  # in the emergency's title and description only
 
@@ -285,6 +286,7 @@ def deployment(
         "SAFETYDESK_PATROL_API_URLS": json.dumps({WIKI: devwiki.api_url}),
         "SAFETYDESK_PATROL_EVENTSTREAMS_URL": eventstreams.url,
         "SAFETYDESK_PATROL_THRESHOLD": "0.5",
+        "SAFETYDESK_UPLOADS_WIKIS": WIKI,
         "SAFETYDESK_HEALTH_JOBS": json.dumps(HEALTH_JOBS),
     }
     logs = tmp_path / "logs"
@@ -401,7 +403,7 @@ def test_toolforge_commands_serve_page_alert_and_log_then_stop_cleanly(
 
     # 6. Every process stops cleanly on SIGTERM.
     stopped = {job.name: job.stop() for job in jobs}
-    assert stopped == {"web": 0, "lock-logger": 0, "patrol": 0}
+    assert stopped == {"web": 0, "lock-logger": 0, "patrol": 0, "upload-watcher": 0}
     for job in deployment.jobs.values():
         assert "Traceback" not in job.text, job.text
 

@@ -28,6 +28,7 @@ from tools.base.config_groups import (
     PhabricatorSettings,
     RequestSettings,
     SignInSettings,
+    UploadSettings,
 )
 
 # tools.oncall reads the escalation policy's step type from here, beside Settings.
@@ -102,6 +103,7 @@ class CoreSettings(BaseModel):
 class Settings(
     MailIntakeSettings,
     AccountWatchSettings,
+    UploadSettings,
     OperationsSettings,
     PhabricatorSettings,
     PatrolSettings,

@@ -282,7 +282,13 @@ class OperationsSettings(BaseModel):
         ),
     )
     health_jobs: dict[str, int] = Field(
-        {"lock_logger": 900, "noticeboard_patrol": 900, "account_watcher": 900, "oncall": 180},
+        {
+            "lock_logger": 900,
+            "noticeboard_patrol": 900,
+            "account_watcher": 900,
+            "upload_watcher": 900,
+            "oncall": 180,
+        },
         description=(
             "Jobs /healthz expects, each with the age in seconds its last heartbeat may "
             "reach before the job counts as stopped (JSON object)."
@@ -338,4 +344,36 @@ class OperationsSettings(BaseModel):
                 if secret in seen:
                     raise ValueError(f"{wiki}: a secret is given for two wikis")
                 seen.add(secret)
+        return value
+
+
+class UploadSettings(BaseModel):
+    """The upload watcher: which wikis' uploads are matched against the hash banks, how near."""
+
+    uploads_wikis: BoardList = Field(
+        ("commonswiki",),
+        description="Wikis whose uploads are hashed and matched (database names, '|'-separated).",
+    )
+    hash_match_threshold: int = Field(
+        31,
+        ge=0,
+        le=64,
+        description="Bits of 256 within which a PDQ hash matches a bank's (HMA's default: 31).",
+    )
+
+    @field_validator("uploads_wikis", mode="before")
+    @classmethod
+    def _split_wikis(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.replace("\n", "|").replace(",", "|").split("|")
+        if isinstance(value, list | tuple):
+            return tuple(str(part).strip() for part in value if str(part).strip())
+        return value
+
+    @field_validator("uploads_wikis")
+    @classmethod
+    def _check_wikis(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for wiki in value:
+            if not re.fullmatch(r"[a-z0-9_]+", wiki):
+                raise ValueError(f"{wiki!r} is not a wiki's database name (e.g. 'commonswiki')")
         return value

@@ -51,6 +51,7 @@ from tools.models.cases import (
     CaseWiki,
     EvidenceLink,
 )
+from tools.models.hashes import BankCategory, BankHash, HashBank
 from tools.models.mail import OutgoingMail
 from tools.models.mail_intake import MailAttachment, MailMessage
 from tools.models.oncall import (
@@ -93,6 +94,8 @@ __all__ = [
     "ApiToken",
     "AppendOnlyError",
     "Audience",
+    "BankCategory",
+    "BankHash",
     "Base",
     "BotCheckpoint",
     "Callout",
@@ -110,6 +113,7 @@ __all__ = [
     "ChainStatus",
     "EvidenceKind",
     "EvidenceLink",
+    "HashBank",
     "LockEvent",
     "LockTargetKind",
     "MailAttachment",

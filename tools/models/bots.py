@@ -60,6 +60,8 @@ class Alert(Base):
     created_at: Mapped[datetime] = mapped_column(default=now)
     # Added in 0008: why a specialist dismissed it (precision is measured on these).
     dismiss_reason: Mapped[str | None] = mapped_column(Text)
+    # Added in 0016: only restricted specialists may open it (a hash bank's match).
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
     case: Mapped[Case | None] = relationship(foreign_keys=[case_id])

@@ -47,7 +47,7 @@ EXCERPT_MAX = 2000
 #: Longest dismissal reason.
 REASON_MAX = 1000
 #: Classifier categories that need someone now: a case made from them is an emergency.
-EMERGENCY_CATEGORIES = frozenset(TRIAGE_EMERGENCIES)
+EMERGENCY_CATEGORIES = frozenset({*TRIAGE_EMERGENCIES, "hash_child_safety"})
 #: The case category of each classifier category (tools.triage.CATEGORIES).
 CASE_CATEGORIES: Mapping[str, Category] = {
     "violence": Category.THREAT,
@@ -57,6 +57,11 @@ CASE_CATEGORIES: Mapping[str, Category] = {
     "doxxing": Category.PRIVACY,
     "harassment": Category.HARASSMENT,
     "legal_threat": Category.OTHER,
+    # Uploads matching a hash bank (tools.patrol.upload_matches), by the bank's category.
+    "hash_child_safety": Category.CHILD_PROTECTION,
+    "hash_intimate_image": Category.PRIVACY,
+    "hash_doxxing": Category.PRIVACY,
+    "hash_other": Category.OTHER,
 }
 #: Classifier categories only restricted specialists may see, as with their cases.
 RESTRICTED_CATEGORIES = frozenset(
@@ -184,7 +189,9 @@ def list_alerts(
     if key:
         query = query.where(Alert.comment_key == key)
     if not include_restricted:
-        query = query.where(Alert.category.not_in(sorted(RESTRICTED_CATEGORIES)))
+        query = query.where(
+            Alert.category.not_in(sorted(RESTRICTED_CATEGORIES)), Alert.restricted.is_(False)
+        )
     if after is not None:
         last = session.get(Alert, after)
         if last is not None:
@@ -207,7 +214,8 @@ def get_alert(session: Session, alert_id: int) -> Alert | None:
 
 
 def is_restricted(alert: Alert) -> bool:
-    return alert.category in RESTRICTED_CATEGORIES
+    """Child safety, or a match of a restricted hash bank: restricted specialists only."""
+    return alert.category in RESTRICTED_CATEGORIES or bool(alert.restricted)
 
 
 def diff_url(alert: Alert) -> str | None:
