@@ -4,7 +4,8 @@ Per category, the evidence of the rules (phrase rules on the comment as written 
 on its normalised form), of the threat structure and of the detectors is the
 highest of their scores: each is precise on its own. The learned layer's
 probability ``p`` counts through its category threshold ``t`` (chosen on the dev
-splits by ``safetydesk triage train``, printed by ``eval``): it is rescaled so that
+splits by ``safetydesk triage train``, per language where its dev rows allow,
+printed by ``eval``): it is rescaled so that
 ``p = t`` lands on :data:`THRESHOLD`, and the category's score is the higher of the
 two. Where both agree, the score rises (``1 - (1 - rule)(1 - learned)``). A comment
 marked as a joke has its violence score lowered. The scores keep their meaning for
@@ -112,9 +113,14 @@ class CombinedScorer:
             return {}
         probabilities = self.model.probabilities([text], [language])[0]
         return {
-            category: rescale(p, self.thresholds.get(category, DEFAULT_THRESHOLD))
+            category: rescale(p, self.threshold(category, language))
             for category, p in probabilities.items()
         }
+
+    def threshold(self, category: str, language: str) -> float:
+        """The threshold of ``category`` in ``language`` (``harassment@pt``), else its own."""
+        general = self.thresholds.get(category, DEFAULT_THRESHOLD)
+        return self.thresholds.get(f"{category}@{language.split('-')[0]}", general)
 
     def score(self, text: str, language: str) -> Verdict:
         found = self.evidence(text, language)

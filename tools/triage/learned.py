@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction._hashing_fast import transform as _hashing_transform
 from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.utils import murmurhash3_32
 
 from tools.triage.normalise import normalise, stems, words
 
@@ -37,9 +37,10 @@ class Features:
 
     Character n-grams never cross a word boundary (scikit-learn's ``char_wb``), so
     each word's hashed n-grams are computed once per process and reused: words
-    repeat from comment to comment. The hashing is scikit-learn's MurmurHash3,
-    called directly: the public transform validates its parameters on every call,
-    which costs more than scoring a comment.
+    repeat from comment to comment. The hashing is scikit-learn's public
+    ``murmurhash3_32``, as ``HashingVectorizer(alternate_sign=False)`` hashes: its
+    ``transform`` validates its parameters on every call, which costs more than
+    scoring a comment, so each gram's index is computed once and cached.
     """
 
     def __init__(self) -> None:
@@ -83,11 +84,17 @@ class Features:
         return sparse.csr_matrix((values, indices, indptr), shape=shape)
 
 
+@functools.lru_cache(maxsize=500_000)
+def _index(gram: str, size: int) -> int:
+    """The column of one gram: ``abs(murmurhash3_32(gram)) % size``, as scikit-learn's hasher."""
+    return abs(murmurhash3_32(gram, seed=0)) % size
+
+
 def _hash(grams: list[str], size: int) -> np.ndarray:
     """The hashed indices of ``grams`` (with repeats), as ``HashingVectorizer`` hashes them."""
     if not grams:
         return np.zeros(0, dtype=np.int32)
-    return _hashing_transform([[(g, 1) for g in grams]], size, np.float64, False, 0)[0]
+    return np.fromiter((_index(g, size) for g in grams), dtype=np.int32, count=len(grams))
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,10 @@ imperative), a harm word and a target in the second person, close together. The
 word lists (``[structure]`` in ``rules/<language>.toml``) are stemmed once, so
 one entry covers its inflections; text is normalised first (leet, spacing, case,
 Arabic variants). A second-person possessive next to family, home, school or car,
-with a menace ("it would be a shame if…"), is a veiled threat. A joke marker
+with a menace ("it would be a shame if…"), is a veiled threat. A normative
+statement ("X should all be shot", "méritent de mourir", "يجب قتلهم") needs no
+second person: a "should" before a passive harm or a death word threatens
+whoever the subject is, a group most often. A joke marker
 ("jk", "😂", "brincadeira", "هههه") lowers the score: those were the false alarms.
 """
 
@@ -39,6 +42,8 @@ class Lexicon:
     language: str
     intent: frozenset[str]
     harm: tuple[str, ...]
+    phrases: tuple[tuple[str, ...], ...]  # harms of several words ("tirer sur", "partir a cara")
+    exact: frozenset[str]  # "=faca": this word as written, not its stem (faço stems as faca)
     weak: tuple[str, ...]  # harm only with the target right after it ("end you", "finish you")
     target: frozenset[str]
     negation: frozenset[str]
@@ -48,14 +53,30 @@ class Lexicon:
     joke: re.Pattern[str] | None
     policy: re.Pattern[str] | None  # a discussion of the no-legal-threats policy itself
     infix: bool  # harm and target may be one word (Arabic: سأقتلك)
+    normative: frozenset[str] = frozenset()  # should, must, deserve (one or two words)
+    passive: frozenset[str] = frozenset()  # be, get, être, ser: "should *be* shot"
+    death: tuple[str, ...] = ()  # die, mourir, morrer: "deserve to die" needs no "be"
 
     @functools.cached_property
     def harm_set(self) -> frozenset[str]:
         return frozenset(self.harm)
 
+    @functools.cached_property
+    def phrase_starts(self) -> dict[str, tuple[tuple[str, ...], ...]]:
+        """The harms of several words by their first stem (one lookup per word)."""
+        starts: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in self.phrases:
+            starts.setdefault(phrase[0], []).append(phrase)
+        return {first: tuple(found) for first, found in starts.items()}
+
 
 def _stemmed(language: str, entries: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(stems([normalise(e) for e in entries], language)))
+
+
+def _phrases(language: str, entries: list[str]) -> tuple[tuple[str, ...], ...]:
+    found = (tuple(stems(words(normalise(e)), language)) for e in entries if " " in e.strip())
+    return tuple(dict.fromkeys(p for p in found if len(p) > 1))
 
 
 def load(file: Path) -> Lexicon | None:
@@ -70,7 +91,9 @@ def load(file: Path) -> Lexicon | None:
     return Lexicon(
         language=language,
         intent=frozenset(normalise(w) for w in spec["intent"]),
-        harm=_stemmed(language, spec["harm"]),
+        harm=_stemmed(language, [h for h in spec["harm"] if " " not in h.strip() and h[0] != "="]),
+        phrases=_phrases(language, spec["harm"]),
+        exact=frozenset(normalise(h[1:]) for h in spec["harm"] if h[0] == "="),
         weak=_stemmed(language, spec.get("weak", [])),
         target=frozenset(normalise(w) for w in spec["target"]),
         negation=frozenset(normalise(w) for w in spec["negation"]),
@@ -80,6 +103,9 @@ def load(file: Path) -> Lexicon | None:
         joke=re.compile(normalise(joke)) if joke else None,
         policy=re.compile(normalise(spec["policy"])) if spec.get("policy") else None,
         infix=bool(spec.get("infix", False)),
+        normative=frozenset(normalise(w) for w in spec.get("normative", [])),
+        passive=frozenset(normalise(w) for w in spec.get("passive", [])),
+        death=_stemmed(language, spec.get("death", [])),
     )
 
 
@@ -90,8 +116,20 @@ def lexicons() -> dict[str, Lexicon]:
     return {lexicon.language: lexicon for lexicon in found if lexicon is not None}
 
 
-def _harm_at(lexicon: Lexicon, stem: str) -> int:
-    """2 for a harm word, 1 for a weak one (which needs its target right after), else 0."""
+def _harm_at(lexicon: Lexicon, stem: str, stemmed: list[str] | None = None, at: int = 0) -> int:
+    """2 for a harm word, 1 for a weak one (which needs its target right after), else 0.
+
+    With ``stemmed``, a harm of several words starting at ``at`` counts too.
+    """
+    for phrase in lexicon.phrase_starts.get(stem, ()) if stemmed is not None else ():
+        rest = stemmed[at + 1 : at + len(phrase)]
+        if tuple(rest) == phrase[1:]:
+            return 2
+        # an object between the words of a phrasal verb: "run *him* over", "set *them* on fire"
+        between = stemmed[at + 1] if at + 1 < len(stemmed) else ""
+        after = tuple(stemmed[at + 2 : at + 1 + len(phrase)])
+        if between in lexicon.target and after == phrase[1:]:
+            return 2
     if lexicon.infix:
         return 2 if any(root in stem for root in lexicon.harm) else 0
     if stem in lexicon.harm_set:
@@ -108,7 +146,7 @@ def _threat(
     """
     best, phrase = 0.0, []
     for index, stem in enumerate(stemmed):
-        strength = _harm_at(lexicon, stem)
+        strength = 2 if tokens[index] in lexicon.exact else _harm_at(lexicon, stem, stemmed, index)
         if not strength:
             continue
         before = tokens[max(0, index - WINDOW) : index]
@@ -121,16 +159,41 @@ def _threat(
             if negated is not None:
                 negated.append(True)
             continue
-        near = before[-5:] + after[:4] if strength == 2 else before[-1:] + after[:1]
+        # a weak harm's object: after it in English ("end you"), a clitic before it
+        # in French, Portuguese or Arabic ("te bater", "te finir")
+        clitic = before[-1:] if lexicon.language != "en" else []
+        near = before[-5:] + after[:5] if strength == 2 else clitic + after[:1]
         if strength == 1:
             near = [w for w in near if w != "her"]  # "end her life": a possessive
         target = any(w in lexicon.target for w in near) or (
             lexicon.infix and token.endswith(("ك", "كم", "هم", "ها", "هن", "كي"))
         )
         score = 0.9 if intent and target else 0.45 if target else 0.0
+        if not score and strength == 2 and _normative(lexicon, before[-5:], stem):
+            score = 0.8  # "… should all be shot", "merecem morrer", "يستحقون الموت"
         if score > best:
             best, phrase = score, tokens[max(0, index - 3) : index + 3]
     return best, phrase
+
+
+def _normative(lexicon: Lexicon, before: list[str], stem: str) -> bool:
+    """Whether a "should" before a harm makes it a threat against the sentence's subject.
+
+    The harm must be a passive ("should *be* shot", "devraient *être* tués") or a
+    death ("deserve to die"); Arabic's verbal noun after يجب / لازم is its own form.
+    """
+    ends = [i for i, w in enumerate(before) if w in lexicon.normative]
+    ends += [
+        i + 1 for i in range(len(before) - 1) if " ".join(before[i : i + 2]) in lexicon.normative
+    ]
+    if not ends:
+        return False
+    if lexicon.infix:
+        return True
+    between = before[max(ends) + 1 :]
+    return any(w in lexicon.passive for w in between) or (
+        bool(lexicon.death) and stem.startswith(lexicon.death)
+    )
 
 
 def _veiled(lexicon: Lexicon, text: str, tokens: list[str], stemmed: list[str]) -> float:

@@ -1,0 +1,79 @@
+"""Issue 16: threats against people and groups, in four languages, read as structure.
+
+A threat against a group ("the next … I see", "they should all be shot") and a
+normative threat ("… deserve to die", "يجب قتلهم") have no "you" in them; they are
+caught by their grammar, not by a phrase list. The sentences here are written for
+these tests from the kinds, in each language's own forms (clitics, dialects).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import HashingVectorizer
+
+from tools.triage import classify
+from tools.triage.combine import CombinedScorer
+from tools.triage.learned import CHAR_FEATURES, Features, _hash
+from tools.triage.rules import default_scorer
+
+
+def violent(text: str, language: str) -> bool:
+    return any(finding.category == "violence" for finding in classify(text, language).above())
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "Next protester who blocks my road, I'm running him over."),
+        ("en", "Every one of those refugees ought to be lined up and shot."),
+        ("en", "Bankers like you deserve to die slowly."),
+        ("fr", "J'vais tirer sur le premier flic que je croise demain."),
+        ("fr", "Ces migrants méritent tous d'être pendus."),
+        ("fr", "Il faudrait tous les brûler vifs, ces traîtres."),
+        ("pt", "Vou-te partir a cara toda quando te apanhar."),
+        ("pt", "Esses políticos deviam ser todos fuzilados."),
+        ("pt", "Tem que matar todos esses bandidos de uma vez."),
+        ("ar", "بدي اطخهم كلهم واحد واحد"),
+        ("ar", "هؤلاء الخونة يجب إعدامهم في الساحة"),
+        ("ar", "الصحفيين دول لازم يموتوا"),
+    ],
+)
+def test_threats_against_people_and_groups_are_caught(language: str, text: str) -> None:
+    assert violent(text, language)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "Civilians should never be killed, whatever the war."),
+        ("en", "Thousands must have been killed in that famine; the article needs sources."),
+        ("en", "Immigrants should be welcomed and helped."),
+        ("fr", "Les réfugiés devraient être accueillis dignement."),
+        ("pt", "Os imigrantes deviam ser bem recebidos aqui."),
+        ("pt", "Eu faço muito mais edições do que você, com certeza."),
+        ("ar", "يجب احترام جميع اللاجئين"),
+    ],
+)
+def test_should_without_a_harm_is_not_a_threat(language: str, text: str) -> None:
+    assert not violent(text, language)
+
+
+def test_the_learned_layer_hashes_as_the_public_hashing_vectorizer() -> None:
+    """The model's columns are those of scikit-learn's public ``HashingVectorizer``."""
+    grams = ["ki", "kil", "kill", "تل", "é q"]
+    public = HashingVectorizer(
+        analyzer=lambda doc: doc, n_features=CHAR_FEATURES, alternate_sign=False, norm=None
+    ).transform([grams])
+
+    assert sorted(_hash(grams, CHAR_FEATURES).tolist()) == sorted(public.indices.tolist())
+    indices, values = Features().hashed("kill kill", "en")
+    assert len(indices) == len(set(indices.tolist())) and np.all(values > 0)
+
+
+def test_a_language_can_have_a_threshold_of_its_own() -> None:
+    scorer = CombinedScorer(default_scorer(), None, {"harassment": 0.6, "harassment@pt": 0.3})
+
+    assert scorer.threshold("harassment", "pt-br") == 0.3
+    assert scorer.threshold("harassment", "fr") == 0.6
+    assert scorer.threshold("violence", "pt") == 0.5
