@@ -52,6 +52,7 @@ class StreamFollower:
         self.last_event_id: str | None = position.get("last_event_id")
         self.last_event_dt: str | None = position.get("dt")
         self.unsaved = 0
+        self.unparsed_event: str | None = None  # the last event skipped unparsed
         saved_at = checkpoint_time(position)
         if saved_at is not None and clock.now() - saved_at > STREAM_RETENTION:
             pywikibot.warning(
@@ -108,6 +109,11 @@ class StreamFollower:
         return False
 
     def _on_event(self, event_id: str | None, data: str) -> None:
+        if not self._may_concern_a_board(data):
+            # Nearly every event: no JSON parsed, no API call (its dt is read on saving).
+            self.counter["event"] += 1
+            self._skipped(event_id, data)
+            return
         try:
             event = json.loads(data)
         except ValueError:
@@ -119,14 +125,10 @@ class StreamFollower:
         meta = event.get("meta") if isinstance(event.get("meta"), dict) else {}
         if isinstance(meta.get("dt"), str):
             self.last_event_dt = meta["dt"]
+            self.unparsed_event = None
         board = self._board_of(event)
         if board is None:
-            self.last_event_id = event_id or self.last_event_id
-            self.unsaved += 1
-            if self.unsaved >= STREAM_SAVE_EVERY:
-                self._save_stream_position()
-            else:
-                self._heartbeat()
+            self._skipped(event_id, None)
             return
         new, old = event["revision"]["new"], event["revision"].get("old")
         if new > self.positions.get(board.stream, 0):
@@ -154,6 +156,25 @@ class StreamFollower:
                 self.unsaved = 0
         self.last_event_id = event_id or self.last_event_id
 
+    def _may_concern_a_board(self, data: str) -> bool:
+        """False when no watched wiki's name is in the raw event, so it is none of theirs.
+
+        A database name is plain ASCII, which JSON never escapes: an event of a watched
+        wiki always holds it in quotes, whatever else it holds.
+        """
+        return any(f'"{board.wiki}"' in data for board in self.boards)
+
+    def _skipped(self, event_id: str | None, raw: str | None) -> None:
+        """An event of no board: only the stream's position moves (saved every so often)."""
+        self.last_event_id = event_id or self.last_event_id
+        if raw is not None:
+            self.unparsed_event = raw
+        self.unsaved += 1
+        if self.unsaved >= STREAM_SAVE_EVERY:
+            self._save_stream_position()
+        else:
+            self._heartbeat()
+
     def _board_of(self, event: Mapping[str, Any]) -> Board | None:
         """The watched board an edit or page creation is to; None for anything else."""
         meta = event.get("meta")
@@ -173,6 +194,9 @@ class StreamFollower:
         self.unsaved = 0
         if self.simulate or not self.last_event_id:
             return
+        if self.unparsed_event:
+            self.last_event_dt = event_time(self.unparsed_event) or self.last_event_dt
+            self.unparsed_event = None
         position = {"last_event_id": self.last_event_id}
         if self.last_event_dt:
             position["dt"] = self.last_event_dt
@@ -180,6 +204,16 @@ class StreamFollower:
             revisions.save_position(session, STREAM_CHECKPOINT, position)
             revisions.heartbeat(session, [board.stream for board in self.boards])
         self.last_beat = time.monotonic()
+
+
+def event_time(data: str) -> str | None:
+    """The ``meta.dt`` of a raw event, None when it has none."""
+    try:
+        meta = json.loads(data).get("meta")
+    except (ValueError, AttributeError):
+        return None
+    dt = meta.get("dt") if isinstance(meta, dict) else None
+    return dt if isinstance(dt, str) else None
 
 
 def checkpoint_time(position: Mapping[str, Any]) -> datetime | None:

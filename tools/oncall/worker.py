@@ -18,17 +18,19 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, object_session, sessionmaker
 
 from tools.base import outbox
 from tools.base.config import Settings
 from tools.base.db import transaction
 from tools.base.notify import MailError, send_mail
 from tools.models import (
+    Alert,
     BotCheckpoint,
     Callout,
     CalloutChain,
     CalloutStatus,
+    CaseSource,
     CaseStatus,
     ChainStatus,
 )
@@ -276,10 +278,22 @@ def callout_mail(
         f"{link}\n"
         f"The link works once, until {expires:%Y-%m-%d %H:%M} UTC.\n\n"
         "Nobody acknowledging means the next people are called out.\n"
-        f"The case: {settings.public_url}/queue/{case.reference}\n\n"
-        "— Safety Desk\n"
+        f"The case: {settings.public_url}/queue/{case.reference}\n"
+        + "".join(
+            f"The alert that raised it: {settings.public_url}/alerts/{alert_id}\n"
+            for alert_id in _alerts_of(callout)
+        )
+        + "\n— Safety Desk\n"
     )
     return f"[{case.reference}] Emergency callout ({category})", body
+
+
+def _alerts_of(callout: Callout) -> list[int]:
+    """The patrol's alerts that raised the case by themselves (tools.patrol.alert_emergency)."""
+    session = object_session(callout)
+    if session is None or callout.case.source != CaseSource.ALERT:
+        return []
+    return list(session.scalars(select(Alert.id).where(Alert.case_id == callout.case_id)))
 
 
 def relay_mail(callout: Callout, settings: Settings) -> tuple[str, str]:
