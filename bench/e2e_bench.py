@@ -259,7 +259,12 @@ def patrol_phase(stack: Stack, args: argparse.Namespace, plan: list[Any]) -> dic
     def alerted(rev_id: int) -> float | None:
         return stack.rows().get(rev_id, {}).get("alert")
 
-    found = latencies(stack.rows(), edits)
+    rows = stack.rows()
+    found = latencies(rows, edits)
+    per_edit = {
+        rev: {stage: rows[rev][stage] - at for stage, _ in STAGES if stage in rows.get(rev, {})}
+        for rev, at in edits.items()
+    }
     marker = stack.spare[0]
     rate = backlog_rate(
         server,
@@ -272,6 +277,7 @@ def patrol_phase(stack: Stack, args: argparse.Namespace, plan: list[Any]) -> dic
         "stages": {name: summary(values) for name, values in found.items()},
         "lost": {name: len(edits) - len(values) for name, values in found.items()},
         "threats": len(edits),
+        "edits": per_edit,
         "reconnections": len(server.last_event_ids) - 1,
         "keeps_up": rate,
     }

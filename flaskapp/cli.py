@@ -7,6 +7,7 @@ line that names the setting (exit status 1) instead of a traceback.
 from __future__ import annotations
 
 import os
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -201,9 +202,26 @@ def oncall_run(once: bool, poll: float) -> None:
                 )
         if once:
             return
-        waker.wait(poll, lambda: stop.requested)
+        waker.wait(_until_next_pass(factory, poll), lambda: stop.requested)
     waker.close()
     click.echo("Stopped between passes.")
+
+
+def _until_next_pass(factory: sessionmaker[Session], poll: float) -> float:
+    """The poll, or less when a retry or an escalation step is due sooner (at least a
+    second: a callout another worker holds stays due until its claim lapses)."""
+    from tools.base import clock
+    from tools.oncall.worker import next_due
+
+    try:
+        due = next_due(factory)
+    except OperationalError:
+        return poll
+    if due is None:
+        return poll
+    if due.tzinfo is None:
+        due = due.replace(tzinfo=UTC)
+    return min(poll, max(1.0, (due - clock.now()).total_seconds()))
 
 
 @cli.group("mail")
