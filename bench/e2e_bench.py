@@ -238,7 +238,7 @@ def patrol_phase(stack: Stack, args: argparse.Namespace, plan: list[Any]) -> dic
     server = stack.server
     if args.drop_at:
         server.drop_after = args.drop_at  # the patrol's first connection ends there
-    patrol = stack.start_job("patrol")
+    patrol = stack.start_job("patrol", profile=args.profile)
     stack.start_job("oncall")
     if not wait_until(lambda: server.last_event_ids or not patrol.alive(), 120):
         raise SystemExit(f"the patrol did not connect:\n{patrol.tail()}")
@@ -405,6 +405,7 @@ def main() -> None:
     parser.add_argument("--repo", type=Path, help="run the jobs from this checkout")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", type=Path, help="cProfile the patrol into this file")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="e2e-bench-") as root:
         stack = Stack(
@@ -421,6 +422,8 @@ def main() -> None:
             real = patrol_phase(stack, args, plan)
             if args.faults:
                 real["faults"] = fault_phase(stack)
+            if args.profile:
+                stack.jobs["patrol"].kill(signal.SIGTERM)  # a clean stop writes the profile
         except BaseException:
             for job in stack.jobs.values():
                 print(f"----- {job.name}\n{job.tail()}", file=sys.stderr)

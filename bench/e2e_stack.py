@@ -284,11 +284,13 @@ class Stack:
             timeout=120,
         )
 
-    def start_job(self, name: str, extra: str = "") -> Job:
+    def start_job(self, name: str, profile: Path | None = None) -> Job:
         command = procfile(self.repository)[name]
+        if profile is not None:  # the same command under cProfile
+            command = command.replace("python -m ", f"python -m cProfile -o {profile} -m ", 1)
         if name == "oncall" and self.poll != 15.0:
             command = command.replace("--poll 15", f"--poll {self.poll:g}")
-        self.jobs[name] = Job(name, command + extra, self.env, self.root)
+        self.jobs[name] = Job(name, command, self.env, self.root)
         return self.jobs[name]
 
     def threats(self, titles: list[str], count: int, first: int = 0) -> list[tuple[str, int, int]]:
