@@ -11,10 +11,11 @@ poll only). For each threatening edit, the time from the edit (the event's
 ``meta.dt``) to: alert stored, case filed (emergency raised), callout queued, mail
 accepted by the SMTP server; p50, p99, max of each.
 
-Then a backlog of ``--backlog`` unwatched events followed by one threatening edit
-measures how many events a second the patrol reads: at any lower rate its lag stops
-growing. Beside them, the floor: the same stream, wiki and mail server with the
-classifier and the database replaced by nothing (bench/e2e_floor.py).
+Then a backlog of ``--backlog`` unwatched events followed by one threatening edit,
+held back until all are there and then let go at once, measures how many events a
+second the patrol reads: at any lower rate its lag stops growing. Beside them, the
+floor: the same stream, wiki and mail server with the classifier and the database
+replaced by nothing (bench/e2e_floor.py).
 
 ``--drop-at N`` drops the patrol's stream connection after N events (it resumes from
 the last event id); ``--faults`` then adds a mail server that refuses for 30 s and an
@@ -39,7 +40,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from e2e_stack import REPOSITORY, WIKI, Stack, wait_until
+from e2e_stack import REPOSITORY, WIKI, Stack, epoch, wait_until
 from sqlalchemy import text
 
 from devwiki.eventstreams import EventStreamsServer, canary, log_event, recentchange
@@ -185,11 +186,12 @@ def backlog_rate(
     """Events a second read from a backlog of ``count`` unwatched events and the marker
     edit after them: ``done`` gives when the marker was handled (None until then)."""
     rng = random.Random(7)
-    events = [unwatched(rng, stack.wiki.url) for _ in range(count)]
-    start = time.time()
-    for event in [*events, marker]:
+    server.paused = True  # the whole backlog is there before the reader sees any of it
+    for event in [*(unwatched(rng, stack.wiki.url) for _ in range(count)), marker]:
         server.add(event)
-    finished = wait_until(done, 300)
+    start = time.time()
+    server.resume()
+    finished = wait_until(done, 300, step=0.02)
     return count / (finished - start) if finished else None
 
 
@@ -257,7 +259,10 @@ def patrol_phase(stack: Stack, args: argparse.Namespace, plan: list[Any]) -> dic
     wait_until(complete, args.poll + 60, step=0.25)
 
     def alerted(rev_id: int) -> float | None:
-        return stack.rows().get(rev_id, {}).get("alert")
+        query = text("SELECT MIN(created_at) FROM alerts WHERE rev_id = :rev")
+        with stack.engine.connect() as connection:
+            found = connection.execute(query, {"rev": rev_id}).scalar()
+        return epoch(found) if found else None
 
     rows = stack.rows()
     found = latencies(rows, edits)

@@ -196,6 +196,7 @@ class EventStreamsServer:
         self.timestamps: list[int] = []  # Kafka's timestamp of each event, in ms
         self.kept_from = 0  # events before this index are past the retention
         self.drop_after: int | None = None
+        self.paused = False  # hold events back (set it again to False to send what piled up)
         self.last_event_ids: list[str | None] = []
         self._changed = threading.Condition()
         self._stopping = False
@@ -227,6 +228,12 @@ class EventStreamsServer:
             self.timestamps.append(max(now_ms, self.timestamps[-1] + 1 if self.timestamps else 0))
             self.events.append(stored)
             self._data.append(f"data: {json.dumps(stored, ensure_ascii=False)}\n\n")
+            self._changed.notify_all()
+
+    def resume(self) -> None:
+        """Send what piled up while ``paused``."""
+        with self._changed:
+            self.paused = False
             self._changed.notify_all()
 
     def expire(self, count: int | None = None) -> None:
@@ -300,7 +307,9 @@ class EventStreamsServer:
                         if drop_after is not None and sent >= drop_after:
                             return  # the connection ends here, mid-stream
                         with server._changed:
-                            while index >= len(server.events) and not server._stopping:
+                            while (
+                                index >= len(server.events) or server.paused
+                            ) and not server._stopping:
                                 server._changed.wait(0.2)
                             if server._stopping:
                                 return
