@@ -379,9 +379,10 @@ def report(args: argparse.Namespace, real: dict[str, Any], floor: dict[str, Any]
         f", p99 {_fmt(floor_mail.get('p99'))}, max {_fmt(floor_mail.get('max'))}"
     )
     keeps, floor_keeps = real["keeps_up"], floor.get("keeps_up")
+    floor_text = f"{floor_keeps:,.0f} events/s" if floor_keeps else "not run"
     print(
         f"patrol keeps up with: {keeps or 0:,.0f} events/s (goal ≥ 2,000/s, nothing watched "
-        f"touched; backlog of {args.backlog}); floor {floor_keeps or 0:,.0f} events/s"
+        f"touched; backlog of {args.backlog}); floor {floor_text}"
     )
     lost = real["lost"]["mail" if not args.repo else "alert"]
     print(
