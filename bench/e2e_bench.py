@@ -17,13 +17,15 @@ second the patrol reads: at any lower rate its lag stops growing. Beside them, t
 floor: the same stream, wiki and mail server with the classifier and the database
 replaced by nothing (bench/e2e_floor.py).
 
-``--drop-at N`` drops the patrol's stream connection after N events (it resumes from
-the last event id); ``--faults`` then adds a mail server that refuses for 30 s and an
-on-call worker killed with ``kill -9`` while a callout waits. ``--repo PATH`` runs the
+``--burst N`` sends the events N at a time (the same average rate), as the real
+stream's bursts of several hundred; ``--drop-at N`` drops the patrol's stream
+connection after N events (it resumes from the last event id); ``--faults`` then adds
+a mail server that refuses for 30 s and an on-call worker killed with ``kill -9``
+while a callout waits. ``--repo PATH`` runs the
 jobs from another checkout (the figures before a change).
 
     python bench/e2e_bench.py --rate 200 --events 4000
-    python bench/e2e_bench.py --rate 500 --events 10000 --drop-at 5000 --faults
+    python bench/e2e_bench.py --rate 500 --events 10000 --burst 250 --drop-at 5100 --faults
 """
 
 from __future__ import annotations
@@ -137,12 +139,15 @@ def threat_event(stack: Stack, edit: tuple[str, int, int]) -> dict[str, Any]:
     )
 
 
-def replay(server: EventStreamsServer, events: list[dict[str, Any]], rate: float) -> list[float]:
-    """Add the events at ``rate`` a second, each stamped when it is added; those times."""
+def replay(
+    server: EventStreamsServer, events: list[dict[str, Any]], rate: float, burst: int = 1
+) -> list[float]:
+    """Add the events at ``rate`` a second on average, ``burst`` at a time, each stamped
+    when it is added; those times."""
     added = []
     start = time.perf_counter()
     for index, event in enumerate(events):
-        delay = start + index / rate - time.perf_counter()
+        delay = start + (index // burst) * burst / rate - time.perf_counter()
         if delay > 0:
             time.sleep(delay)
         now = time.time()
@@ -216,7 +221,7 @@ def floor_phase(
     try:
         wait_until(lambda: server.last_event_ids, 60)
         events = [threat_event(stack, item) if isinstance(item, tuple) else item for item in plan]
-        added = replay(server, events, args.rate)
+        added = replay(server, events, args.rate, args.burst)
         edits = {item[2]: added[n] for n, item in enumerate(plan) if isinstance(item, tuple)}
 
         def mailed(rev: int) -> float | None:
@@ -248,7 +253,7 @@ def patrol_phase(stack: Stack, args: argparse.Namespace, plan: list[Any]) -> dic
         raise SystemExit(f"the patrol stopped:\n{patrol.tail()}")
     wait_until(lambda: worker_beat(stack), 60)
     events = [threat_event(stack, item) if isinstance(item, tuple) else item for item in plan]
-    added = replay(server, events, args.rate)
+    added = replay(server, events, args.rate, args.burst)
     edits = {item[2]: added[n] for n, item in enumerate(plan) if isinstance(item, tuple)}
     stage = "mail" if not args.repo else "alert"  # an older checkout may not call out
 
@@ -362,6 +367,7 @@ def report(args: argparse.Namespace, real: dict[str, Any], floor: dict[str, Any]
         f"e2e: {args.events} events at {args.rate:g}/s, {real['threats']} threatening edits "
         f"({args.threat_share:.1%}); {how}, poll {args.poll:g} s"
         + (f"; code of {args.repo}" if args.repo else "")
+        + (f"; in bursts of {args.burst}" if args.burst > 1 else "")
         + (f"; stream dropped at event {args.drop_at}" if args.drop_at else "")
     )
     print(f"{'from the edit to':<26}{'p50':>10}{'p99':>10}{'max':>10}{'lost':>7}")
@@ -401,6 +407,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200, help="events a second")
     parser.add_argument("--events", type=int, default=4000, help="events in all")
     parser.add_argument("--threat-share", type=float, default=0.01, help="share of threats")
+    parser.add_argument("--burst", type=int, default=1, help="events sent at once (same rate)")
     parser.add_argument("--backlog", type=int, default=10000, help="events of the keep-up run")
     parser.add_argument("--boards", type=int, default=3, help="watched boards")
     parser.add_argument("--poll", type=float, default=15, help="the on-call worker's --poll")
