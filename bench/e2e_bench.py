@@ -131,7 +131,7 @@ def threat_event(stack: Stack, edit: tuple[str, int, int]) -> dict[str, Any]:
         server_url=stack.wiki.url,
         title=title,
         namespace=4,
-        user=stack.wiki.credentials.bot.name,
+        user=stack.editor_name,
         old_rev=old,
         new_rev=new,
         at=_now_dt(),
