@@ -54,6 +54,10 @@ class EventStreamReader:
     def _on_event(self, event_id: str | None, event: dict[str, Any]) -> None:
         raise NotImplementedError
 
+    def _wants(self, event_id: str | None, data: str) -> bool:
+        """Whether to parse an event at all: a bot that can tell from the raw text skips."""
+        return True
+
     def _stream_once(self, read_timeout: float) -> bool:
         """One connection: True when no event came for ``read_timeout`` s, False at its end."""
         headers = {
@@ -73,6 +77,8 @@ class EventStreamReader:
                 response.raise_for_status()
                 for event_id, data in sse_messages(raw_lines(response.raw)):
                     self.failures = 0
+                    if not self._wants(event_id, data):
+                        continue
                     event = json_object(data)
                     if event is not None:
                         self._on_event(event_id, event)
@@ -97,6 +103,7 @@ class StreamFollower(EventStreamReader):
         self.last_event_id: str | None = position.get("last_event_id")
         self.last_event_dt: str | None = position.get("dt")
         self.unsaved = 0
+        self.unparsed_event: str | None = None  # the last event skipped unparsed
         saved_at = checkpoint_time(position)
         if saved_at is not None and clock.now() - saved_at > STREAM_RETENTION:
             pywikibot.warning(
@@ -128,19 +135,23 @@ class StreamFollower(EventStreamReader):
                 return
             pywikibot.info("The stream ended; resuming from its last event")
 
+    def _wants(self, event_id: str | None, data: str) -> bool:
+        if self._may_concern_a_board(data):
+            return True
+        # Nearly every event: no JSON parsed, no API call (its dt is read on saving).
+        self.counter["event"] += 1
+        self._skipped(event_id, data)
+        return False
+
     def _on_event(self, event_id: str | None, event: dict[str, Any]) -> None:
         self.counter["event"] += 1
         meta = event.get("meta") if isinstance(event.get("meta"), dict) else {}
         if isinstance(meta.get("dt"), str):
             self.last_event_dt = meta["dt"]
+            self.unparsed_event = None
         board = self._board_of(event)
         if board is None:
-            self.last_event_id = event_id or self.last_event_id
-            self.unsaved += 1
-            if self.unsaved >= STREAM_SAVE_EVERY:
-                self._save_stream_position()
-            else:
-                self._heartbeat()
+            self._skipped(event_id, None)
             return
         new, old = event["revision"]["new"], event["revision"].get("old")
         if new > self.positions.get(board.stream, 0):
@@ -168,6 +179,25 @@ class StreamFollower(EventStreamReader):
                 self.unsaved = 0
         self.last_event_id = event_id or self.last_event_id
 
+    def _may_concern_a_board(self, data: str) -> bool:
+        """False when no watched wiki's name is in the raw event, so it is none of theirs.
+
+        A database name is plain ASCII, which JSON never escapes: an event of a watched
+        wiki always holds it in quotes, whatever else it holds.
+        """
+        return any(f'"{board.wiki}"' in data for board in self.boards)
+
+    def _skipped(self, event_id: str | None, raw: str | None) -> None:
+        """An event of no board: only the stream's position moves (saved every so often)."""
+        self.last_event_id = event_id or self.last_event_id
+        if raw is not None:
+            self.unparsed_event = raw
+        self.unsaved += 1
+        if self.unsaved >= STREAM_SAVE_EVERY:
+            self._save_stream_position()
+        else:
+            self._heartbeat()
+
     def _board_of(self, event: Mapping[str, Any]) -> Board | None:
         """The watched board an edit or page creation is to; None for anything else."""
         if is_canary(event):
@@ -186,6 +216,9 @@ class StreamFollower(EventStreamReader):
         self.unsaved = 0
         if self.simulate or not self.last_event_id:
             return
+        if self.unparsed_event:
+            self.last_event_dt = event_time(self.unparsed_event) or self.last_event_dt
+            self.unparsed_event = None
         position = {"last_event_id": self.last_event_id}
         if self.last_event_dt:
             position["dt"] = self.last_event_dt
@@ -193,6 +226,16 @@ class StreamFollower(EventStreamReader):
             revisions.save_position(session, STREAM_CHECKPOINT, position)
             revisions.heartbeat(session, [board.stream for board in self.boards])
         self.last_beat = time.monotonic()
+
+
+def event_time(data: str) -> str | None:
+    """The ``meta.dt`` of a raw event, None when it has none."""
+    try:
+        meta = json.loads(data).get("meta")
+    except (ValueError, AttributeError):
+        return None
+    dt = meta.get("dt") if isinstance(meta, dict) else None
+    return dt if isinstance(dt, str) else None
 
 
 def json_object(data: str) -> dict[str, Any] | None:

@@ -97,7 +97,8 @@ from bots.job import (
 from bots.site import stop_on_sigterm
 from tools.base import db
 from tools.base.config import Settings, SettingsError, load_settings
-from tools.patrol import alerts, revisions
+from tools.oncall import listen_for_emergencies
+from tools.patrol import alert_emergency, alerts, revisions
 from tools.patrol.wikitext import WikiDialect
 
 #: Seconds between heartbeats while nothing happens.
@@ -260,11 +261,19 @@ class NoticeboardPatrol(StreamFollower, BaseBot):
                     checkpoints=checkpoints,
                 )
                 request_watcher.record(session, board, revision, text, self.overdue_hours)
+                # An emergency alert pages the person on duty in this same transaction.
+                emergencies = {
+                    alert.id: case
+                    for alert in raised
+                    if (case := alert_emergency.raise_emergency(session, alert, self.settings))
+                }
             for alert in raised:
                 self.counter["alert"] += 1
+                case = emergencies.get(alert.id)
                 pywikibot.info(
                     f"Alert {alert.id}: {alert.category} {alert.score:.2f} in {board.stream} "
                     f"revision {revision.rev_id}"
+                    + (f"; emergency {case.reference} called out" if case else "")
                 )
         self.positions[board.stream] = revision.rev_id
         self.last_beat = time.monotonic()
@@ -339,6 +348,7 @@ def main(*args: str) -> None:
     try:
         settings = load_settings()
         sessions = open_database(settings)
+        listen_for_emergencies()  # an emergency alert calls out by itself
         boards = watched_boards(settings)
         make_default_site(api_url_of(boards[0].wiki, settings), settings)
         local_args = pywikibot.handle_args(args, do_help=False)

@@ -7,7 +7,7 @@ line that names the setting (exit status 1) instead of a traceback.
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -180,10 +180,15 @@ def oncall_run(once: bool, poll: float) -> None:
     """
     from tools import oncall
     from tools.base import clock
+    from tools.oncall.wake import Waker
 
     settings = load_settings()
     factory = db.session_factory(db.engine_from_settings(settings))
     stop = _StopBetweenPasses()
+    waker = Waker(settings)  # a queued callout wakes it at once where Redis is configured
+    if not once:
+        how = "woken through Redis, " if waker.subscribe() else ""
+        click.echo(f"on-call worker: {how}polling every {poll:g} s")
     while not stop.requested:
         try:
             _replay_spool(factory, settings)
@@ -202,8 +207,26 @@ def oncall_run(once: bool, poll: float) -> None:
                 )
         if once:
             return
-        stop.sleep(poll)
+        waker.wait(_until_next_pass(factory, poll), lambda: stop.requested)
+    waker.close()
     click.echo("Stopped between passes.")
+
+
+def _until_next_pass(factory: sessionmaker[Session], poll: float) -> float:
+    """The poll, or less when a retry or an escalation step is due sooner (at least a
+    second: a callout another worker holds stays due until its claim lapses)."""
+    from tools.base import clock
+    from tools.oncall.worker import next_due
+
+    try:
+        due = next_due(factory)
+    except OperationalError:
+        return poll
+    if due is None:
+        return poll
+    if due.tzinfo is None:
+        due = due.replace(tzinfo=UTC)
+    return min(poll, max(1.0, (due - clock.now()).total_seconds()))
 
 
 @cli.group("mail")
@@ -299,11 +322,9 @@ class _StopBetweenPasses:
     """SIGTERM (Toolforge stopping a job) lets the pass in progress finish, then stops.
 
     A pass cut short would be taken up by the next worker anyway, but a clean stop
-    exits 0 and says so, which is what the platform and the operator expect. The
-    sleep between passes is cut in short slices so that the signal ends it at once.
+    exits 0 and says so, which is what the platform and the operator expect. The wait
+    between passes (tools.oncall.wake.Waker) checks ``requested`` every half second.
     """
-
-    SLICE = 0.5  # seconds
 
     def __init__(self) -> None:
         import signal
@@ -313,13 +334,6 @@ class _StopBetweenPasses:
 
     def _on_signal(self, _signum: int, _frame: Any) -> None:
         self.requested = True
-
-    def sleep(self, seconds: float) -> None:
-        import time
-
-        until = time.monotonic() + seconds
-        while not self.requested and (left := until - time.monotonic()) > 0:
-            time.sleep(min(left, self.SLICE))
 
 
 @cli.group("triage")

@@ -175,6 +175,13 @@ class OnCallSettings(BaseModel):
     oncall_lookahead_days: int = Field(
         7, ge=1, le=60, description="Gaps in the rota are reported this many days ahead."
     )
+    redis_url: str = Field(
+        "",
+        description=(
+            "Redis that wakes the on-call worker when a callout is queued (redis://…); "
+            "empty: the rate limits' Redis if they use one, else the worker's poll only."
+        ),
+    )
 
 
 class BotSettings(BaseModel):

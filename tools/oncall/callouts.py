@@ -28,6 +28,7 @@ from tools.models import (
 )
 from tools.oncall.errors import NO_ADDRESS
 from tools.oncall.targets import admins, may_open, named_by
+from tools.oncall.wake import wake_after_commit
 
 ACTOR_LABEL = "on-call worker"  # the timeline's actor of what the worker does
 
@@ -95,6 +96,8 @@ def begin_step(
         "admins": [user.username for user in paged_admins],
     }
     timeline_event(session, case, "called_out", at, data)
+    if any(callout.status == CalloutStatus.PENDING for callout in callouts):
+        wake_after_commit(session, settings)  # the worker sends them now, not at its poll
     if not people and not told:
         # Nobody on the step (a gap in the rota): nobody to wait for, so the next step goes
         # out on the worker's next pass (admins paged meanwhile). People told by reference
@@ -159,6 +162,34 @@ def stop_chain(
         elif callout.status == CalloutStatus.PENDING:  # not sent yet: no need any more
             callout.status = CalloutStatus.CANCELLED
     timeline_event(session, case, "acknowledged", at, {"via": via}, actor=user)
+    return True
+
+
+def stop_for_dismissal(session: Session, case: Case, at: datetime, data: dict[str, Any]) -> bool:
+    """The alert that raised the emergency was dismissed: stop paging, as an acknowledgement
+    does (pending callouts cancelled, no next step). False when no chain was still running."""
+    chain = chain_of(session, case)
+    if chain is None:
+        return False
+    stopped = session.execute(
+        update(CalloutChain)
+        .where(
+            CalloutChain.id == chain.id,
+            CalloutChain.status.in_([ChainStatus.ACTIVE, ChainStatus.EXHAUSTED]),
+        )
+        .values(status=ChainStatus.STOPPED, next_step_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    if stopped.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    session.refresh(chain)
+    session.execute(
+        update(Callout)
+        .where(Callout.case_id == case.id, Callout.status == CalloutStatus.PENDING)
+        .values(status=CalloutStatus.CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+    timeline_event(session, case, "callouts_stopped", at, data)
     return True
 
 

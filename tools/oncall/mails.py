@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
+
 from tools.base.config import Settings
 from tools.base.messages import N_
 from tools.base.translations import translations
-from tools.models import Callout, Category, Severity
+from tools.models import Alert, Callout, CaseSource, Category, Severity
 from tools.oncall.rota import local_time
 
 #: The same words as the request form's (flaskapp.requests), so one translation serves both.
@@ -69,6 +72,10 @@ def callout_mail(
         "",
         _("Nobody acknowledging means the next people are called out."),
         _("The case: %(url)s") % {"url": f"{settings.public_url}/queue/{case.reference}"},
+        *(
+            _("The alert that raised it: %(url)s") % {"url": f"{settings.public_url}/alerts/{i}"}
+            for i in _alerts_of(callout)
+        ),
         "",
         _("— Safety Desk"),
     ]
@@ -77,6 +84,14 @@ def callout_mail(
         "category": category,
     }
     return subject, "\n".join(lines) + "\n"
+
+
+def _alerts_of(callout: Callout) -> list[int]:
+    """The patrol's alerts that raised the case by themselves (tools.patrol.alert_emergency)."""
+    session = object_session(callout)
+    if session is None or callout.case.source != CaseSource.ALERT:
+        return []
+    return list(session.scalars(select(Alert.id).where(Alert.case_id == callout.case_id)))
 
 
 def relay_mail(callout: Callout, settings: Settings) -> tuple[str, str]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -105,6 +105,23 @@ def run_due(
     report.mails_sent, report.mails_failed = outbox.deliver_due(factory, settings, now, worker)
     _heartbeat(factory, now, report)
     return report
+
+
+def next_due(factory: sessionmaker[Session]) -> datetime | None:
+    """When the next callout retry or escalation step is due: the worker wakes for it
+    then rather than at its next poll (a mail server back after 30 s gets the retry
+    at 30 s, not at the first poll after it)."""
+    with factory() as session:
+        retry = session.scalar(
+            select(func.min(Callout.next_attempt_at)).where(Callout.status == CalloutStatus.PENDING)
+        )
+        step = session.scalar(
+            select(func.min(CalloutChain.next_step_at)).where(
+                CalloutChain.status == ChainStatus.ACTIVE
+            )
+        )
+    times = [moment for moment in (retry, step) if moment is not None]
+    return min(times) if times else None
 
 
 def _advance(

@@ -35,6 +35,7 @@ from tools.models import (
     Severity,
     User,
 )
+from tools.oncall.callouts import stop_for_dismissal
 from tools.patrol.wikitext import Comment
 from tools.triage import EMERGENCY_CATEGORIES as TRIAGE_EMERGENCIES
 from tools.triage import Verdict
@@ -289,6 +290,9 @@ def dismiss(session: Session, alert: Alert, reviewer: User, reason: str) -> Aler
     if len(reason) > REASON_MAX:
         raise AlertError(N_("The reason is too long."))
     _review(session, alert, reviewer, status=AlertStatus.DISMISSED, dismiss_reason=reason)
+    if alert.case is not None:  # an emergency alert that paged the person on duty itself
+        data = {"alert_dismissed": alert.id, "by": reviewer.username}
+        stop_for_dismissal(session, alert.case, clock.now(), data)
     return alert
 
 
@@ -344,6 +348,9 @@ def turn_into_case(
     """
     if alert.status != AlertStatus.NEW:
         raise AlertError(N_("This alert was already reviewed."))
+    if alert.case is not None:  # filed as an emergency when it was raised: that case
+        _review(session, alert, reviewer, status=AlertStatus.CASE)
+        return alert.case
     request = request or draft_request(alert)
     if request.category in cases.EMERGENCY_CATEGORIES and request.severity is None:
         request = _with(request, severity=Severity.EMERGENCY)
