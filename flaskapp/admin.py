@@ -10,6 +10,7 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from flaskapp.access import current_user, requires
+from flaskapp.choices import options
 from flaskapp.context import db, settings
 from tools.base import clock
 from tools.cases import canned, emergency_watch
@@ -23,7 +24,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 class GrantForm(FlaskForm):
     username = StringField(lazy_gettext("User name"), [DataRequired(), Length(max=255)])
     role = SelectField(
-        lazy_gettext("Role"), choices=[(role.value, role.value) for role in GRANTABLE_ROLES]
+        lazy_gettext("Role"), choices=options((role.value, role.value) for role in GRANTABLE_ROLES)
     )
 
 

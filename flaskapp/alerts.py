@@ -24,9 +24,11 @@ from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import Form, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from flaskapp.access import current_user_row, may_see_restricted, requires
+from flaskapp.choices import options
 from flaskapp.context import db, settings
 from flaskapp.errors import refuse
 from flaskapp.requests import CATEGORY_LABELS, SEVERITY_LABELS, RequestForm
@@ -57,8 +59,10 @@ ALERT_STATUS_LABELS = {
 PAGE_SIZE = 50
 
 
-def _any(labels: dict) -> list[tuple[str, object]]:
-    return [("", lazy_gettext("Any"))] + [(str(key), label) for key, label in labels.items()]
+def _any(labels: dict) -> list[SelectChoice]:
+    return options(
+        [("", lazy_gettext("Any"))] + [(str(key), label) for key, label in labels.items()]
+    )
 
 
 class FilterForm(Form):

@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from devwiki.cli import devwiki
+from flaskapp.cli_demo import SIGN_IN_MODES, demo_group, load_demo, with_local_wiki
 from tools.base import db, logs
 from tools.base.config import Settings, SettingsError, load_settings
 from tools.oncall import listen_for_emergencies
@@ -63,10 +64,18 @@ def db_group() -> None:
 @db_group.command("upgrade")
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
-    """Apply migrations up to REVISION (default: the latest)."""
+    """Apply migrations up to REVISION (default: the latest).
+
+    A new development database (no revision before) gets the demo data once, unless
+    SAFETYDESK_DEMO=0: `make run` on a fresh clone shows a working desk.
+    """
     engine = _engine()
+    new = db.current_revision(engine) is None
     db.upgrade(engine, revision)
     click.echo(f"database at revision {db.current_revision(engine)}")
+    settings = load_settings()
+    if new and revision == "head" and settings.demo and settings.environment == "development":
+        load_demo(engine, settings)
 
 
 @db_group.command("downgrade")
@@ -95,12 +104,13 @@ def serve(host: str, port: int, debug: bool) -> None:
     """Run the development server (Toolforge runs gunicorn instead)."""
     from flaskapp import create_app
 
-    settings = load_settings()
+    settings = with_local_wiki(load_settings())
     engine = db.engine_from_settings(settings)
     if not db.is_current(engine):
         raise click.ClickException(
             "the database is not at the latest migration: run `safetydesk db upgrade` first"
         )
+    click.echo(f"sign-in: {SIGN_IN_MODES[settings.sign_in_mode]}")
     create_app(settings).run(host=host, port=port, debug=debug)
 
 
@@ -334,6 +344,7 @@ def triage_train(data: Path | None, output: Path | None) -> None:
 
 
 cli.add_command(devwiki)
+cli.add_command(demo_group)
 
 
 def main() -> None:

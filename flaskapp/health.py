@@ -36,15 +36,43 @@ def _answer(report: health.HealthReport, healthy: bool) -> tuple[Response, int]:
     return response, 200 if healthy else 503
 
 
+#: How to start each job on a developer's machine (the Procfile's lines, run by hand).
+START_COMMANDS = {
+    "lock_logger": "python -m bots.lock_logger -poll:60",
+    "noticeboard_patrol": "python -m bots.noticeboard_patrol -stream",
+    "oncall": "safetydesk oncall run",
+}
+
+
 @bp.get("")
 @public
 def full() -> tuple[Response, int]:
-    """Database, migrations and every job's heartbeat."""
+    """Database, migrations and every job's heartbeat.
+
+    On a development machine a job that is not running is said plainly, with the command
+    that starts it, and is no reason for a 503: nobody there meant to run the bots.
+    """
     jobs = settings().health_jobs
     report = _within_deadline(
         lambda session: health.check(session.get_bind(), session, jobs, clock.now())
     )
-    return _answer(report, report.healthy)
+    if settings().environment != "development" or not report.web_healthy:
+        return _answer(report, report.healthy)
+    response, status = _answer(report, True)
+    stopped = [job.name for job in report.jobs if not job.healthy]
+    if stopped:
+        body = response.get_json() | {
+            "not_running": {
+                name: f"not running on this machine; start it with: "
+                f"{START_COMMANDS.get(name, 'its Procfile line')}"
+                for name in stopped
+            },
+            "note": "development: jobs that are not running do not make this page fail; "
+            "in production each one does (503).",
+        }
+        response = jsonify(body)
+        response.headers["Cache-Control"] = "no-store"
+    return response, status
 
 
 @bp.get("/web")
