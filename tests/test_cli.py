@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Page
 
 SAFETYDESK = str(Path(sys.executable).with_name("safetydesk"))
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -198,3 +199,41 @@ def test_demo_load_on_request_once_and_never_in_production(tmp_path: Path) -> No
         SAFETYDESK_OAUTH_CLIENT_SECRET="secret",
     )
     assert production.returncode == 1 and "development databases only" in production.stderr
+
+
+@pytest.mark.integration
+def test_make_run_in_a_browser_specialist_functionary_and_blocked(
+    made_run: tuple[str, Path], page: Page, chromium: Browser
+) -> None:
+    """Done when of #18: one click signs in; the demo queue is worked and a request filed."""
+    from playwright.sync_api import expect
+
+    url, _folder = made_run
+    page.goto(url + "/queue")  # the sign-in page first, then back to the queue
+    page.get_by_role("button", name="Sign in as Dana Specialist").click()
+    expect(page).to_have_url(url + "/queue")
+    expect(page.locator("tr[data-reference]").first).to_be_visible()
+    row = page.locator("tr[data-reference]", has_text="Hounding of a steward candidate")
+    row.locator("a").first.click()
+    page.get_by_role("button", name="Claim").click()
+    expect(page.locator(".sd-assignee")).to_have_text("Dana Specialist")
+    page.locator("#reply-body").fill("Thank you, we are looking at the five wikis now.")
+    page.get_by_role("button", name="Send reply").click()
+    expect(page.locator(".sd-thread")).to_contain_text("we are looking at the five wikis")
+
+    functionary = chromium.new_context(locale="en-US").new_page()
+    functionary.goto(url + "/requests/new")
+    functionary.get_by_role("button", name="Sign in as Claire Oversight").click()
+    functionary.locator('a[href*="category=harassment"]').click()
+    functionary.locator("#title").fill("Insults on a user talk page after a block")
+    functionary.locator("#description").fill("A blocked editor insults the admin by e-mail.")
+    functionary.locator("form.sd-form button[type=submit]").click()
+    expect(functionary.locator(".sd-reference")).to_contain_text("TS-")
+
+    blocked = chromium.new_context(locale="en-US").new_page()
+    blocked.goto(url + "/login")
+    blocked.get_by_role("button", name="Sign in as Gus Blocked").click()
+    expect(blocked.locator("h1")).to_have_text("Sign-in refused")
+    expect(blocked.locator("body")).to_contain_text("Harassment of other editors")
+    functionary.context.close()
+    blocked.context.close()
