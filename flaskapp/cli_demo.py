@@ -74,6 +74,7 @@ def with_local_wiki(settings: Settings) -> Settings:
     status = wiki.status()
     if not (status.running and status.oauth_running):
         return settings
+    wiki = DevWiki(wiki.workdir, status.port, oauth_port=status.oauth_port)  # where they run
     try:
         environment = wiki.oauth_environment()
     except (DevWikiError, OSError, KeyError, ValueError) as err:
@@ -81,6 +82,5 @@ def with_local_wiki(settings: Settings) -> Settings:
         return settings
     if settings.dev_login:  # the password-less sign-in asks the local wiki for groups
         environment = {"SAFETYDESK_CENTRAL_API_URL": environment["SAFETYDESK_CENTRAL_API_URL"]}
-    return load_settings(
-        **{name.removeprefix("SAFETYDESK_").lower(): value for name, value in environment.items()}
-    )
+    local = {name.removeprefix("SAFETYDESK_").lower(): value for name, value in environment.items()}
+    return load_settings(**(settings.model_dump(exclude_unset=True) | local))

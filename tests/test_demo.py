@@ -16,6 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from devwiki import DevWiki
 from flaskapp import create_app
 from flaskapp.context import sessions
 from tools import demo
@@ -220,3 +221,32 @@ def test_alerts_canned_responses_and_a_year_of_lock_log(app: Flask) -> None:
 def test_the_demo_loads_once(app: Flask) -> None:
     with transaction(sessions(app)) as session, pytest.raises(demo.DemoAlreadyLoaded):
         demo.load(session, app.config["SETTINGS"], clock.now())
+
+
+@pytest.mark.integration
+def test_serve_signs_in_through_the_local_wiki_when_it_runs(
+    devwiki: DevWiki, tmp_path: Path
+) -> None:
+    """`safetydesk devwiki start` then `make run`: the real OAuth flow, no export needed."""
+    from flaskapp.cli_demo import with_local_wiki
+
+    (tmp_path / "devwiki").symlink_to(devwiki.workdir)  # the wiki of this instance folder
+    plain = load_settings(instance_path=tmp_path / "elsewhere")
+    assert with_local_wiki(plain).sign_in_mode == "demo"
+    settings = with_local_wiki(load_settings(instance_path=tmp_path))
+    assert settings.sign_in_mode == "local-wiki"
+    assert settings.oauth_base_url == devwiki.oauth_base_url
+    assert settings.central_api_url == devwiki.central_api_url
+    app = _app(
+        tmp_path,
+        **settings.model_dump(include={"oauth_client_id", "oauth_base_url"}),
+        oauth_client_secret=settings.oauth_client_secret.get_secret_value(),
+        central_api_url=settings.central_api_url,
+    )
+    client = app.test_client()
+    assert client.get("/login").location.startswith(devwiki.oauth_base_url + "/oauth2/authorize")
+    assert client.post("/demo-login").status_code in (400, 404)
+    assert "the local development wiki" in client.get("/").text
+    dev_login = with_local_wiki(load_settings(instance_path=tmp_path, dev_login=True))
+    assert dev_login.sign_in_mode == "dev-login"
+    assert dev_login.central_api_url == devwiki.central_api_url
