@@ -14,6 +14,7 @@ rather than sending a script to the sign-in page.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -189,13 +190,11 @@ def _refresh_wiki_roles(username: str) -> None:
 
 
 def _wiki_account(username: str) -> WikiAccount:
-    """What the wikis say now; on a demo desk, what the demo people's file says."""
+    """What the wikis say now; for a demo person on a demo desk, what their file says."""
     config = settings()
     if config.demo_sign_in:
-        try:
+        with contextlib.suppress(demo.NotADemoPerson):
             return demo.person(username).account
-        except demo.NotADemoPerson:
-            raise AccountNotFound(username) from None
     return lookup_account(api_session(config), config.central_api_url, username)
 
 

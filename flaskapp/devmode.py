@@ -37,6 +37,8 @@ def _page_context() -> dict[str, object]:
 
 def _demo_data() -> bool:
     """Whether the database holds the demo data, asked once per request."""
+    if g.get("database_unavailable"):
+        return False
     if "demo_data" not in g:
         try:
             g.demo_data = demo.is_loaded(db())
