@@ -66,15 +66,15 @@ def db_group() -> None:
 def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (default: the latest).
 
-    A new development database (no revision before) gets the demo data once, unless
-    SAFETYDESK_DEMO=0: `make run` on a fresh clone shows a working desk.
+    A new database of a demo desk (development, no OAuth consumer, SAFETYDESK_DEMO not 0)
+    gets the demo data once: `make run` on a fresh clone shows a working desk.
     """
     engine = _engine()
     new = db.current_revision(engine) is None
     db.upgrade(engine, revision)
     click.echo(f"database at revision {db.current_revision(engine)}")
     settings = load_settings()
-    if new and revision == "head" and settings.demo and settings.environment == "development":
+    if new and revision == "head" and settings.demo_sign_in:
         load_demo(engine, settings)
 
 

@@ -30,9 +30,11 @@ def init_app(app: Flask) -> None:
 
 def _page_context() -> dict[str, object]:
     config = settings()
-    if config.environment != "development":
-        return {"sign_in_mode": None, "demo_data": False}
-    return {"sign_in_mode": SIGN_IN_MODES[config.sign_in_mode], "demo_data": _demo_data()}
+    development = config.environment == "development"
+    return {
+        "sign_in_mode": SIGN_IN_MODES[config.sign_in_mode],
+        "demo_data": development and _demo_data(),
+    }
 
 
 def _demo_data() -> bool:

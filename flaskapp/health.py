@@ -49,8 +49,9 @@ START_COMMANDS = {
 def full() -> tuple[Response, int]:
     """Database, migrations and every job's heartbeat.
 
-    On a development machine a job that is not running is said plainly, with the command
-    that starts it, and is no reason for a 503: nobody there meant to run the bots.
+    On a development machine a job that never ran is said plainly, with the command that
+    starts it, and is no reason for a 503: nobody there meant to run the bots. A job that
+    ran and stopped fails the check everywhere.
     """
     jobs = settings().health_jobs
     report = _within_deadline(
@@ -58,17 +59,18 @@ def full() -> tuple[Response, int]:
     )
     if settings().environment != "development" or not report.web_healthy:
         return _answer(report, report.healthy)
-    response, status = _answer(report, True)
-    stopped = [job.name for job in report.jobs if not job.healthy]
-    if stopped:
+    never = [job.name for job in report.jobs if job.last_heartbeat is None]
+    ran = [job for job in report.jobs if job.last_heartbeat is not None]
+    response, status = _answer(report, all(job.healthy for job in ran))
+    if never:
         body = response.get_json() | {
             "not_running": {
-                name: f"not running on this machine; start it with: "
-                f"{START_COMMANDS.get(name, 'its Procfile line')}"
-                for name in stopped
+                name: "never ran on this machine; start it with: "
+                + START_COMMANDS.get(name, "its Procfile line")
+                for name in never
             },
-            "note": "development: jobs that are not running do not make this page fail; "
-            "in production each one does (503).",
+            "note": "development: a job that never ran does not fail this check; "
+            "in production it does (503).",
         }
         response = jsonify(body)
         response.headers["Cache-Control"] = "no-store"

@@ -78,7 +78,7 @@ def test_healthz_is_healthy_only_while_every_job_beats(make_app: Callable[..., F
         assert client.get("/healthz/web").status_code == 200
 
 
-def test_healthz_at_home_names_the_jobs_not_running_and_how_to_start_them(
+def test_healthz_at_home_names_the_jobs_that_never_ran_and_how_to_start_them(
     make_app: Callable[..., Flask],
 ) -> None:
     """A developer who never meant to run the bots gets a 200 that says what is off."""
@@ -92,6 +92,9 @@ def test_healthz_at_home_names_the_jobs_not_running_and_how_to_start_them(
     assert "safetydesk oncall run" in answer.json["not_running"]["oncall"]
     assert "bots.noticeboard_patrol" in answer.json["not_running"]["noticeboard_patrol"]
     assert answer.json["jobs"]["lock_logger"]["healthy"] is True
+    with clock.frozen_at(NOW + timedelta(hours=1)):  # the lock logger ran, then stopped
+        stopped = client.get("/healthz")
+    assert stopped.status_code == 503 and stopped.json["jobs"]["lock_logger"]["healthy"] is False
     with sessions(app)() as session, session.begin():
         session.execute(text("UPDATE alembic_version SET version_num = '0001'"))
     assert client.get("/healthz").status_code == 503  # the database still fails it
