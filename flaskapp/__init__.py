@@ -16,6 +16,7 @@ from flaskapp import (
     api,
     auth,
     context,
+    devmode,
     errors,
     hash_matches,
     health,
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     access.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
+    devmode.init_app(app)
     init_limiter(app)  # after access: limits count per signed-in person
     requests.init_app(app)
     api.init_app(app)

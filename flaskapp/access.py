@@ -14,6 +14,7 @@ rather than sending a script to the sign-in page.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,12 +28,14 @@ from flaskapp.context import db, settings
 from flaskapp.i18n import clear_session_keeping_language
 from tools.base import clock
 from tools.models import User
+from tools.people import demo
 from tools.people.accounts import end_sessions, granted_roles, session_generation, user_by_id
 from tools.people.roles import (
     HIDDEN_ACCOUNT,
     Permission,
     Refusal,
     Role,
+    WikiAccount,
     bootstrap_roles,
     effective_roles,
     permissions_for,
@@ -169,7 +172,7 @@ def _refresh_wiki_roles(username: str) -> None:
     """Ask the wikis again; a block, a lock, hiding or a removed group takes effect here."""
     config = settings()
     try:
-        account = lookup_account(api_session(config), config.central_api_url, username)
+        account = _wiki_account(username)
     except AccountNotFound:
         # Hidden (suppressed) or gone: the wiki answered, so this is no outage.
         _sign_out(Refusal(HIDDEN_ACCOUNT))
@@ -184,6 +187,15 @@ def _refresh_wiki_roles(username: str) -> None:
         return
     session[WIKI_ROLES] = sorted(wiki_roles(account, config.functionary_groups))
     session[CHECKED_AT] = clock.now().timestamp()
+
+
+def _wiki_account(username: str) -> WikiAccount:
+    """What the wikis say now; for a demo person on a demo desk, what their file says."""
+    config = settings()
+    if config.demo_sign_in:
+        with contextlib.suppress(demo.NotADemoPerson):
+            return demo.person(username).account
+    return lookup_account(api_session(config), config.central_api_url, username)
 
 
 def _sign_out(refusal: Refusal) -> None:

@@ -10,6 +10,7 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from flaskapp.access import current_user, requires
+from flaskapp.choices import options
 from flaskapp.context import committed, db, settings
 from tools.base import clock
 from tools.cases import canned, emergency_watch
@@ -24,7 +25,7 @@ class GrantForm(FlaskForm):
     username = StringField(lazy_gettext("User name"), [DataRequired(), Length(max=255)])
     role = SelectField(
         lazy_gettext("Role"),
-        choices=[(role.value, lazy_gettext(role.label)) for role in GRANTABLE_ROLES],
+        choices=options((role.value, lazy_gettext(role.label)) for role in GRANTABLE_ROLES),
     )
 
 

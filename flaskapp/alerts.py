@@ -24,10 +24,12 @@ from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import Form, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from flaskapp import hash_matches
 from flaskapp.access import current_user_row, may_see_restricted, requires
+from flaskapp.choices import options
 from flaskapp.context import committed, db, settings
 from flaskapp.errors import refuse
 from flaskapp.requests import CATEGORY_LABELS, SEVERITY_LABELS, RequestForm
@@ -68,8 +70,10 @@ ALERT_STATUS_LABELS = {
 PAGE_SIZE = 50
 
 
-def _any(labels: dict) -> list[tuple[str, object]]:
-    return [("", lazy_gettext("Any"))] + [(str(key), label) for key, label in labels.items()]
+def _any(labels: dict) -> list[SelectChoice]:
+    return options(
+        [("", lazy_gettext("Any"))] + [(str(key), label) for key, label in labels.items()]
+    )
 
 
 class FilterForm(Form):
@@ -82,7 +86,9 @@ class FilterForm(Form):
         lazy_gettext("Status"), choices=_any(ALERT_STATUS_LABELS), default=AlertStatus.NEW.value
     )
     wiki = StringField(lazy_gettext("Wiki"), validators=[Optional(), Length(max=64)])
-    pattern = SelectField(lazy_gettext("Pattern"), choices=[("", lazy_gettext("Any"))], default="")
+    pattern = SelectField(
+        lazy_gettext("Pattern"), choices=options([("", lazy_gettext("Any"))]), default=""
+    )
 
 
 class DismissForm(FlaskForm):
@@ -121,9 +127,10 @@ def _alert(alert_id: int) -> Alert:
 @requires(Permission.VIEW_ALERTS)
 def index() -> str:
     form = FilterForm(request.args)
-    form.pattern.choices = [("", gettext("Any"))] + [
-        (str(row.id), row.pattern) for row in pattern_store.list_patterns(db())
-    ]
+    form.pattern.choices = options(
+        [("", gettext("Any"))]
+        + [(str(row.id), row.pattern) for row in pattern_store.list_patterns(db())]
+    )
     if not form.validate():
         form = FilterForm()
     after = request.args.get("after", "")

@@ -34,7 +34,7 @@ from oauthlib.oauth2 import OAuth2Error
 from requests import RequestException
 from requests_oauthlib import OAuth2Session
 from werkzeug.wrappers import Response
-from wtforms import StringField
+from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
 from flaskapp import access
@@ -42,10 +42,13 @@ from flaskapp.access import public, signed_in
 from flaskapp.context import db, settings
 from flaskapp.i18n import clear_session_keeping_language
 from tools.base import clock
+from tools.people import demo
 from tools.people.accounts import end_sessions, record_sign_in
 from tools.people.roles import (
     HIDDEN_ACCOUNT,
+    ROLE_LABELS,
     Refusal,
+    Role,
     WikiAccount,
     permissions_for,
     wiki_roles,
@@ -114,7 +117,13 @@ def login() -> Response | tuple[str, int]:
     if not config.oauth_configured:
         if config.development_sign_in:
             return redirect(url_for("auth.dev_login", next=next_path))
-        return render_template("error.html", reason=gettext("Sign-in is not configured.")), 503
+        if config.demo_sign_in:
+            return _demo_people_page(next_path)
+        reason = gettext(
+            "Sign-in is not configured: set SAFETYDESK_OAUTH_CLIENT_ID and "
+            "SAFETYDESK_OAUTH_CLIENT_SECRET (README: Sign-in and roles)."
+        )
+        return render_template("error.html", reason=reason), 503
     verifier, challenge = _pkce_pair()
     url, state = _client().authorization_url(
         f"{config.oauth_base_url}/oauth2/authorize",
@@ -269,6 +278,57 @@ def dev_login() -> Response | str | tuple[str, int]:
         else:
             return _finish_sign_in(account, safe_next(request.args.get("next")))
     return render_template("auth/dev_login.html", form=form)
+
+
+# --- the demo people ------------------------------------------------------------
+
+
+class DemoLoginForm(FlaskForm):
+    username = HiddenField(validators=[DataRequired(), Length(max=255)])
+
+
+def _demo_people_page(next_path: str) -> str:
+    """``/login`` on a development desk without OAuth: one button per demo person."""
+    groups = settings().functionary_groups
+    people = [
+        {
+            "person": person,
+            "groups": sorted(person.account.all_groups() - {"*", "user", "autoconfirmed"}),
+            "roles": sorted(
+                {Role(name) for name in (*wiki_roles(person.account, groups), *person.tool_roles)}
+            ),
+            "refusal": person.account.refusal(),
+        }
+        for person in demo.people()
+    ]
+    return render_template(
+        "auth/demo_login.html",
+        people=people,
+        form=DemoLoginForm(),
+        next_path=next_path,
+        role_labels=ROLE_LABELS,
+    )
+
+
+@bp.post("/demo-login")
+@public
+def demo_login() -> Response | tuple[str, int]:
+    """Sign in as a demo person, through the real path's refusals and session; never in
+    production, nor beside OAuth or the development wiki's sign-in."""
+    if not settings().demo_sign_in:
+        abort(404)
+    form = DemoLoginForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        person = demo.person(form.username.data or "")
+    except demo.NotADemoPerson:
+        return _refuse(None, Refusal(HIDDEN_ACCOUNT))
+    if person.account.refusal() is None:
+        db().rollback()  # end the read of this request's visitor before writing
+        with db().begin():
+            demo.grant_tool_roles(db(), person)
+    return _finish_sign_in(person.account, safe_next(request.args.get("next")))
 
 
 # --- signed in ---------------------------------------------------------------

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, timedelta
-from pathlib import Path
 from typing import Any
 
 import click
@@ -18,6 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from devwiki.cli import devwiki
 from flaskapp.cli_banks import banks
+from flaskapp.cli_demo import SIGN_IN_MODES, demo_group, load_demo, with_local_wiki
+from flaskapp.cli_triage import triage_group
 from tools.base import db, logs
 from tools.base.config import Settings, SettingsError, load_settings
 from tools.oncall import listen_for_emergencies
@@ -65,10 +66,18 @@ def db_group() -> None:
 @db_group.command("upgrade")
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
-    """Apply migrations up to REVISION (default: the latest)."""
+    """Apply migrations up to REVISION (default: the latest).
+
+    A new database of a demo desk (development, no OAuth consumer, SAFETYDESK_DEMO not 0)
+    gets the demo data once: `make run` on a fresh clone shows a working desk.
+    """
     engine = _engine()
+    new = db.current_revision(engine) is None
     db.upgrade(engine, revision)
     click.echo(f"database at revision {db.current_revision(engine)}")
+    settings = load_settings()
+    if new and revision == "head" and settings.demo_sign_in:
+        load_demo(engine, settings)
 
 
 @db_group.command("downgrade")
@@ -97,12 +106,13 @@ def serve(host: str, port: int, debug: bool) -> None:
     """Run the development server (Toolforge runs gunicorn instead)."""
     from flaskapp import create_app
 
-    settings = load_settings()
+    settings = with_local_wiki(load_settings())
     engine = db.engine_from_settings(settings)
     if not db.is_current(engine):
         raise click.ClickException(
             "the database is not at the latest migration: run `safetydesk db upgrade` first"
         )
+    click.echo(f"sign-in: {SIGN_IN_MODES[settings.sign_in_mode]}")
     create_app(settings).run(host=host, port=port, debug=debug)
 
 
@@ -336,59 +346,10 @@ class _StopBetweenPasses:
         self.requested = True
 
 
-@cli.group("triage")
-def triage_group() -> None:
-    """The triage that scores talk page comments (rules in tools/triage/rules/, a model)."""
-
-
-_DATA_HELP = (
-    "Folder of the real labelled sets (default: $SAFETYDESK_TRIAGE_DATA,"
-    " else ../shared/data/triage beside the repository)."
-)
-
-
-@triage_group.command("eval")
-@click.option(
-    "--split",
-    "splits",
-    type=click.Choice(["train", "dev", "test"]),
-    multiple=True,
-    help="Evaluate only this split (default: dev, then test).",
-)
-@click.option("--misses", is_flag=True, help="List the comments the triage got wrong.")
-@click.option("--data", type=click.Path(file_okay=False, path_type=Path), help=_DATA_HELP)
-@click.option("--own-only", is_flag=True, help="Only our own labelled set (tools/triage/eval).")
-def triage_eval(splits: tuple[str, ...], misses: bool, data: Path | None, own_only: bool) -> None:
-    """Print precision and recall per category and language, per labelled set and split."""
-    from tools.triage import evaluate
-
-    click.echo(
-        evaluate.run(
-            show_misses=misses, splits=splits or evaluate.SPLITS, data=data, own_only=own_only
-        )
-    )
-
-
-@triage_group.command("train")
-@click.option("--data", type=click.Path(file_okay=False, path_type=Path), help=_DATA_HELP)
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Model file (default: tools/triage/model/triage.npz, its data card beside it).",
-)
-def triage_train(data: Path | None, output: Path | None) -> None:
-    """Train the learned layer on the train splits; calibrate and threshold it on dev."""
-    from tools.triage import data as triage_data
-    from tools.triage import learned, training
-
-    folder = triage_data.data_dir(data)
-    if not folder.is_dir():
-        raise click.ClickException(f"triage data folder not found: {folder} (see --data)")
-    click.echo(training.train_and_save(folder, output or learned.MODEL_FILE))
-
-
 cli.add_command(devwiki)
+cli.add_command(triage_group)
 cli.add_command(banks)
+cli.add_command(demo_group)
 
 
 def main() -> None:

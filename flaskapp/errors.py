@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from typing import NoReturn
 
-from flask import Flask, abort, make_response, render_template, request
+from flask import Flask, abort, g, make_response, render_template, request
 from flask_babel import gettext, lazy_gettext
 from flask_babel.speaklater import LazyString
 from flask_wtf.csrf import CSRFError
@@ -82,6 +82,7 @@ def _database_unavailable(error: Exception) -> Response:
     may hold a statement.
     """
     log.warning("database unavailable (%s): answered 503", type(error).__name__)
+    g.database_unavailable = True  # the page says so without asking it again (devmode)
     headers = {"Retry-After": RETRY_AFTER, "Cache-Control": "no-store"}
     message = "The database does not answer. Try again in a minute."
     if request.path.startswith("/intake/"):  # the ReportIncident extension reads Zendesk's shape

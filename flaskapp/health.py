@@ -38,17 +38,47 @@ def _answer(report: health.HealthReport, healthy: bool) -> tuple[Response, int]:
     return response, 200 if healthy else 503
 
 
+#: How to start each job on a developer's machine (the Procfile's lines, run by hand).
+START_COMMANDS = {
+    "lock_logger": "python -m bots.lock_logger -poll:60",
+    "noticeboard_patrol": "python -m bots.noticeboard_patrol -stream",
+    "oncall": "safetydesk oncall run",
+}
+
+
 @bp.get("")
 @public
 def full() -> tuple[Response, int]:
-    """Database, migrations and every job's heartbeat."""
+    """Database, migrations and every job's heartbeat.
+
+    On a development machine a job that never ran is said plainly, with the command that
+    starts it, and is no reason for a 503: nobody there meant to run the bots. A job that
+    ran and stopped fails the check everywhere.
+    """
     jobs = settings().health_jobs
     if settings().mail_intake_configured:  # a mailbox is read: its fetcher must be alive
         jobs = {MAIL_FETCH: MAIL_FETCH_SECONDS} | jobs
     report = _within_deadline(
         lambda session: health.check(session.get_bind(), session, jobs, clock.now())
     )
-    return _answer(report, report.healthy)
+    if settings().environment != "development" or not report.web_healthy:
+        return _answer(report, report.healthy)
+    never = [job.name for job in report.jobs if job.last_heartbeat is None]
+    ran = [job for job in report.jobs if job.last_heartbeat is not None]
+    response, status = _answer(report, all(job.healthy for job in ran))
+    if never:
+        body = response.get_json() | {
+            "not_running": {
+                name: "never ran on this machine; start it with: "
+                + START_COMMANDS.get(name, "its Procfile line")
+                for name in never
+            },
+            "note": "development: a job that never ran does not fail this check; "
+            "in production it does (503).",
+        }
+        response = jsonify(body)
+        response.headers["Cache-Control"] = "no-store"
+    return response, status
 
 
 @bp.get("/web")

@@ -21,6 +21,7 @@ from wtforms import DateField, DateTimeLocalField, Field, SelectField, StringFie
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from flaskapp.access import current_user, current_user_row, requires
+from flaskapp.choices import options
 from flaskapp.context import committed, db, settings
 from flaskapp.queue.blueprint import case_or_404
 from flaskapp.requests import CATEGORY_LABELS
@@ -64,10 +65,12 @@ class ShiftForm(FlaskForm):
     username = StringField(lazy_gettext("User name"), [DataRequired(), Length(max=255)])
     kind = SelectField(
         lazy_gettext("Kind"),
-        choices=[
-            (ShiftKind.OVERRIDE.value, lazy_gettext("Override (swap, holiday cover)")),
-            (ShiftKind.REGULAR.value, lazy_gettext("Extra person on duty")),
-        ],
+        choices=options(
+            [
+                (ShiftKind.OVERRIDE.value, lazy_gettext("Override (swap, holiday cover)")),
+                (ShiftKind.REGULAR.value, lazy_gettext("Extra person on duty")),
+            ]
+        ),
     )
     starts_at = DateTimeLocalField(lazy_gettext("From (UTC)"), [DataRequired()])
     ends_at = DateTimeLocalField(lazy_gettext("To (UTC)"), [DataRequired()])
@@ -190,7 +193,7 @@ def _flash_error(err: TranslatableError) -> None:
 def _render_rota(manage: bool, **forms: FlaskForm) -> str:
     me = current_user_row()
     weekly = forms.get("weekly_form") or WeeklyForm(formdata=None, prefix="weekly")
-    weekly.weekday.choices = [(day, _weekday_name(day)) for day in range(7)]
+    weekly.weekday.choices = options((day, _weekday_name(day)) for day in range(7))
     return render_template(
         "oncall/rota.html",
         manage=manage,
@@ -238,7 +241,7 @@ def manage() -> str:
 @requires(Permission.MANAGE_ROTA)
 def add_weekly() -> Response | tuple[str, int]:
     form = WeeklyForm(prefix="weekly")
-    form.weekday.choices = [(day, _weekday_name(day)) for day in range(7)]
+    form.weekday.choices = options((day, _weekday_name(day)) for day in range(7))
     if form.validate_on_submit():
         starts, ends = form.starts.data or time(0), form.ends.data or time(0)
         start_minute = starts.hour * 60 + starts.minute

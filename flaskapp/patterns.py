@@ -17,6 +17,7 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from flaskapp.access import current_user_row, requires
+from flaskapp.choices import options
 from flaskapp.context import db, settings
 from tools.models import NamePattern
 from tools.models.accounts import PATTERN_MAX
@@ -41,9 +42,9 @@ KIND_LABELS = {
 
 class PatternForm(FlaskForm):
     pattern = StringField(lazy_gettext("Pattern"), [DataRequired(), Length(max=PATTERN_MAX)])
-    kind = SelectField(lazy_gettext("Kind"), choices=list(KIND_LABELS.items()), default="word")
+    kind = SelectField(lazy_gettext("Kind"), choices=options(KIND_LABELS.items()), default="word")
     category = SelectField(
-        lazy_gettext("Category"), choices=list(CATEGORY_LABELS.items()), default="impersonation"
+        lazy_gettext("Category"), choices=options(CATEGORY_LABELS.items()), default="impersonation"
     )
     note = TextAreaField(
         lazy_gettext("Note"),

@@ -22,6 +22,7 @@ from wtforms import EmailField, HiddenField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from flaskapp.access import current_user_row, requires
+from flaskapp.choices import options
 from flaskapp.context import committed, db, settings
 from flaskapp.extensions import FILING_SCOPE, limiter, person_key
 from tools import cases
@@ -92,13 +93,15 @@ class RequestForm(FlaskForm):
 
     category = SelectField(
         lazy_gettext("Category"),
-        choices=[(c.value, label) for c, label in CATEGORY_LABELS.items()],
+        choices=options((c.value, label) for c, label in CATEGORY_LABELS.items()),
         validators=[DataRequired()],
     )
     severity = SelectField(
         lazy_gettext("Severity"),
-        choices=[("", lazy_gettext("The category's usual severity"))]
-        + [(s.value, label) for s, label in SEVERITY_LABELS.items()],
+        choices=options(
+            [("", lazy_gettext("The category's usual severity"))]
+            + [(s.value, label) for s, label in SEVERITY_LABELS.items()]
+        ),
         validators=[Optional()],
     )
     title = StringField(
@@ -126,7 +129,7 @@ class RequestForm(FlaskForm):
         validators=[Length(max=20_000)],
     )
     email = EmailField(
-        lazy_gettext("E-mail for updates (optional)"),
+        lazy_gettext("E-mail for updates"),
         validators=[Optional(), Email(), Length(max=255)],
     )
     submission_key = HiddenField()

@@ -29,6 +29,7 @@ EXPECTED: dict[str, AccessRule] = {
     "auth.login": PUBLIC,
     "auth.callback": PUBLIC,
     "auth.dev_login": PUBLIC,
+    "auth.demo_login": PUBLIC,  # development only, without OAuth: 404 otherwise
     "auth.logout": PUBLIC,
     "auth.me": SIGNED_IN,
     "reportincident.create_request": PUBLIC,  # the secret in its path is the credential
@@ -81,6 +82,7 @@ EXPECTED: dict[str, AccessRule] = {
     "tokens.create": SIGNED_IN,
     "tokens.revoke": SIGNED_IN,
     "api_docs.page": PUBLIC,
+    "api_docs.index": PUBLIC,
     "api.openapi_document": PUBLIC,
     "api.me": SIGNED_IN,
     "api.file_request": AccessRule(True, Permission.FILE_REQUEST),

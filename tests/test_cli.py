@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -14,8 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Page
 
 SAFETYDESK = str(Path(sys.executable).with_name("safetydesk"))
+REPOSITORY = Path(__file__).resolve().parents[1]
 
 
 def _free_port() -> int:
@@ -25,51 +28,94 @@ def _free_port() -> int:
 
 
 def _run(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """The command in a clean environment; no demo data unless a test asks (it is slower)."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SAFETYDESK_")}
     return subprocess.run(
         [SAFETYDESK, *args],
         cwd=cwd,
-        env=environment | env,
+        env=environment | {"SAFETYDESK_DEMO": "0"} | env,
         capture_output=True,
         text=True,
         timeout=60,
     )
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[str]:
-    """`safetydesk db upgrade` then `safetydesk serve`, on the default SQLite, in a fresh folder."""
-    upgraded = _run("db", "upgrade", cwd=tmp_path)
-    assert upgraded.returncode == 0, upgraded.stderr
+READY_SECONDS = 120  # the first `make run` migrates and loads the demo data on a busy CI box
+
+
+@pytest.fixture(scope="module")
+def made_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """`make run` as README says, in a fresh folder with its own HOME: (base URL, folder).
+
+    One served process for the module. Our virtual environment stands in for the one
+    `make run` would install (``-o`` keeps make from reinstalling it); the database is the
+    default SQLite file under the folder, so no real .db file is touched. The server runs
+    in its own process group, which the teardown kills whole (make, safetydesk serve).
+    """
+    folder = tmp_path_factory.mktemp("make-run")
     port = _free_port()
+    venv = Path(sys.executable).parent.parent
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SAFETYDESK_")}
+    environment |= {"HOME": str(folder), "PYTHONDONTWRITEBYTECODE": "1"}
+    log = (folder / "make-run.log").open("w")
     server = subprocess.Popen(
-        [SAFETYDESK, "serve", "--port", str(port)],
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        [
+            "make",
+            "--no-print-directory",
+            "-f",
+            str(REPOSITORY / "Makefile"),
+            "-o",
+            f"{venv}/.run-installed",
+            f"VENV={venv}",
+            f"PORT={port}",
+            "run",
+        ],
+        cwd=folder,
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
-    url = f"http://127.0.0.1:{port}/"
+    url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        deadline = time.monotonic() + READY_SECONDS
+        while True:
             try:
-                urllib.request.urlopen(url, timeout=1)
-                break
+                with urllib.request.urlopen(url + "/healthz/web", timeout=2):
+                    break
             except OSError:
-                if server.poll() is not None:
-                    pytest.fail(f"safetydesk serve exited: {server.stderr.read()}")
-                time.sleep(0.1)
-        yield url
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"make run did not serve: {(folder / 'make-run.log').read_text()}")
+                time.sleep(0.2)
+        yield url, folder
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=10)
+        log.close()
 
 
-def test_serve_on_default_sqlite_shows_the_home_page(served: str, tmp_path: Path) -> None:
-    with urllib.request.urlopen(served) as response:
+def test_make_run_serves_the_home_page_on_the_default_sqlite(made_run: tuple[str, Path]) -> None:
+    url, folder = made_run
+    with urllib.request.urlopen(url + "/") as response:
         assert response.status == 200
         assert "Safety Desk" in response.read().decode()
-    assert (tmp_path / "instance" / "safetydesk.sqlite3").exists()
+    assert (folder / "instance" / "safetydesk.sqlite3").exists()
+    assert "demo data loaded: " in (folder / "make-run.log").read_text()
+
+
+def test_make_run_offers_the_demo_people_at_login(made_run: tuple[str, Path]) -> None:
+    url, _folder = made_run
+    with urllib.request.urlopen(url + "/login") as response:
+        assert response.status == 200
+        page = response.read().decode()
+    for name in ("Dana Specialist", "Claire Oversight", "Gus Blocked", "Hal Locked"):
+        assert f'data-username="{name}"' in page
+    assert "Demo data:" in page
 
 
 def test_db_upgrade_reports_the_revision_and_current_says_latest(tmp_path: Path) -> None:
@@ -134,3 +180,50 @@ def _oncall_heartbeat(database: Path) -> bool:
     with sqlite3.connect(database) as connection:
         rows = connection.execute("SELECT 1 FROM bot_checkpoints WHERE bot = 'oncall'").fetchall()
     return bool(rows)
+
+
+def test_demo_load_on_request_and_only_once(tmp_path: Path) -> None:
+    assert _run("db", "upgrade", cwd=tmp_path).returncode == 0  # SAFETYDESK_DEMO=0: empty
+    loaded = _run("demo", "load", cwd=tmp_path)
+    assert loaded.returncode == 0, loaded.stderr
+    assert "16 cases" in loaded.stdout and "3000 lock log entries" in loaded.stdout
+    again = _run("demo", "load", cwd=tmp_path)
+    assert again.returncode == 1 and "holds the demo data already" in again.stderr
+
+
+@pytest.mark.integration
+def test_make_run_in_a_browser_specialist_functionary_and_blocked(
+    made_run: tuple[str, Path], page: Page, chromium: Browser
+) -> None:
+    """Done when of #18: one click signs in; the demo queue is worked and a request filed."""
+    from playwright.sync_api import expect
+
+    url, _folder = made_run
+    page.goto(url + "/queue")  # the sign-in page first, then back to the queue
+    page.get_by_role("button", name="Sign in as Dana Specialist").click()
+    expect(page).to_have_url(url + "/queue")
+    expect(page.locator("tr[data-reference]").first).to_be_visible()
+    row = page.locator("tr[data-reference]", has_text="Hounding of a steward candidate")
+    row.locator("a").first.click()
+    page.get_by_role("button", name="Claim").click()
+    expect(page.locator(".sd-assignee")).to_have_text("Dana Specialist")
+    page.locator("#reply-body").fill("Thank you, we are looking at the five wikis now.")
+    page.get_by_role("button", name="Send reply").click()
+    expect(page.locator(".sd-thread")).to_contain_text("we are looking at the five wikis")
+
+    functionary = chromium.new_context(locale="en-US").new_page()
+    functionary.goto(url + "/requests/new")
+    functionary.get_by_role("button", name="Sign in as Claire Oversight").click()
+    functionary.locator('a[href*="category=harassment"]').click()
+    functionary.locator("#title").fill("Insults on a user talk page after a block")
+    functionary.locator("#description").fill("A blocked editor insults the admin by e-mail.")
+    functionary.locator("form.sd-form button[type=submit]").click()
+    expect(functionary.locator(".sd-reference")).to_contain_text("TS-")
+
+    blocked = chromium.new_context(locale="en-US").new_page()
+    blocked.goto(url + "/login")
+    blocked.get_by_role("button", name="Sign in as Gus Blocked").click()
+    expect(blocked.locator("h1")).to_have_text("Sign-in refused")
+    expect(blocked.locator("body")).to_contain_text("Harassment of other editors")
+    functionary.context.close()
+    blocked.context.close()

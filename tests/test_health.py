@@ -33,8 +33,17 @@ def _beat(app: Flask, bot: str, at: datetime, stream: str = "main") -> None:
         row.heartbeat_at = at
 
 
+#: Monitoring is production's: there a stopped job is a 503 (development: see below).
+PRODUCTION = {
+    "environment": "production",
+    "secret_key": "x" * 40,
+    "oauth_client_id": "consumer",
+    "oauth_client_secret": "secret",
+}
+
+
 def test_healthz_is_healthy_only_while_every_job_beats(make_app: Callable[..., Flask]) -> None:
-    app = make_app(health_jobs=JOBS)
+    app = make_app(health_jobs=JOBS, **PRODUCTION)
     client = app.test_client()
     with clock.frozen_at(NOW):
         never = client.get("/healthz")
@@ -67,6 +76,28 @@ def test_healthz_is_healthy_only_while_every_job_beats(make_app: Callable[..., F
         assert stopped.json["jobs"]["lock_logger"]["healthy"] is True
         # The platform's probe of the webservice does not care about the bots.
         assert client.get("/healthz/web").status_code == 200
+
+
+def test_healthz_at_home_names_the_jobs_that_never_ran_and_how_to_start_them(
+    make_app: Callable[..., Flask],
+) -> None:
+    """A developer who never meant to run the bots gets a 200 that says what is off."""
+    app = make_app(health_jobs=JOBS)
+    client = app.test_client()
+    with clock.frozen_at(NOW):
+        _beat(app, "lock_logger", NOW - timedelta(seconds=30))
+        answer = client.get("/healthz")
+    assert answer.status_code == 200 and answer.json["status"] == "ok"
+    assert set(answer.json["not_running"]) == {"noticeboard_patrol", "oncall"}
+    assert "safetydesk oncall run" in answer.json["not_running"]["oncall"]
+    assert "bots.noticeboard_patrol" in answer.json["not_running"]["noticeboard_patrol"]
+    assert answer.json["jobs"]["lock_logger"]["healthy"] is True
+    with clock.frozen_at(NOW + timedelta(hours=1)):  # the lock logger ran, then stopped
+        stopped = client.get("/healthz")
+    assert stopped.status_code == 503 and stopped.json["jobs"]["lock_logger"]["healthy"] is False
+    with sessions(app)() as session, session.begin():
+        session.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    assert client.get("/healthz").status_code == 503  # the database still fails it
 
 
 def test_healthz_reports_a_database_behind_the_code(make_app: Callable[..., Flask]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, make_response, render_template, request
+from flask import Blueprint, jsonify, make_response, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from flaskapp.access import public
@@ -58,6 +58,21 @@ def _response_schema(spec: dict[str, Any], answer: dict[str, Any]) -> str | None
     if "$ref" in answer:
         answer = spec["components"]["responses"][answer["$ref"].rsplit("/", 1)[-1]]
     return _schema_name(answer.get("content", {}).get("application/json", {}).get("schema"))
+
+
+@bp.get("/")
+@public
+def index() -> Response:
+    """``/api/v1/`` itself: where the documentation is, rather than a bare 404."""
+    response = jsonify(
+        name="Safety Desk API",
+        version="v1",
+        documentation=url_for("api_docs.page", _external=True),
+        openapi=url_for("api.openapi_document", _external=True),
+        message="The API's operations are described at documentation (a page) and openapi.",
+    )
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @bp.get("/docs")

@@ -27,6 +27,7 @@ from wtforms import DateField, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Length
 
 from flaskapp.access import WIKI_ROLES, current_user, signed_in
+from flaskapp.choices import options
 from flaskapp.context import committed, db
 from flaskapp.i18n import error_text
 from tools.base import clock
@@ -66,10 +67,10 @@ def _form(from_request: bool = True) -> TokenForm:
     user = current_user()
     assert user is not None
     form = TokenForm() if from_request else TokenForm(formdata=None)
-    form.scopes.choices = [
+    form.scopes.choices = options(
         (scope.value, gettext(api_tokens.SCOPE_LABELS[scope]))
         for scope in api_tokens.usable_scopes(user.permissions)
-    ]
+    )
     if form.expires.data is None:
         form.expires.data = (clock.now() + DEFAULT_LIFETIME).date()
     return form

@@ -13,8 +13,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from flaskapp.choices import options
 from flaskapp.clocks import ClockWords
 from flaskapp.i18n import LANGUAGES
 from flaskapp.requests import CATEGORY_LABELS, SEVERITY_LABELS
@@ -46,8 +48,10 @@ ESCALATION_TARGETS = {
 }
 
 
-def _any(labels: dict) -> list[tuple[str, object]]:
-    return [("", lazy_gettext("Any"))] + [(key.value, label) for key, label in labels.items()]
+def _any(labels: dict) -> list[SelectChoice]:
+    return options(
+        [("", lazy_gettext("Any"))] + [(key.value, label) for key, label in labels.items()]
+    )
 
 
 class FilterForm(Form):
@@ -94,7 +98,8 @@ class ReplyForm(FlaskForm):
 
 class MoveForm(FlaskForm):
     status = SelectField(
-        lazy_gettext("New status"), choices=[(s.value, label) for s, label in STATUS_LABELS.items()]
+        lazy_gettext("New status"),
+        choices=options((s.value, label) for s, label in STATUS_LABELS.items()),
     )
 
 
@@ -119,7 +124,7 @@ class JoinForm(FlaskForm):
 
 class EscalateForm(FlaskForm):
     target = SelectField(
-        lazy_gettext("Escalate to"), choices=list(ESCALATION_TARGETS.items()), default="security"
+        lazy_gettext("Escalate to"), choices=options(ESCALATION_TARGETS.items()), default="security"
     )
 
 
@@ -129,7 +134,7 @@ class CannedPickForm(Form):
     canned = SelectField(lazy_gettext("Canned response"), choices=[], default="")
     language = SelectField(
         lazy_gettext("Language of the reply"),
-        choices=[(code, LANGUAGES[code]) for code in canned_responses.LANGUAGES],
+        choices=options((code, LANGUAGES[code]) for code in canned_responses.LANGUAGES),
         default=canned_responses.FALLBACK_LANGUAGE,
     )
 

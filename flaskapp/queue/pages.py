@@ -8,6 +8,7 @@ from flask import flash, render_template, request
 from flask_babel import gettext
 
 from flaskapp.access import current_user, current_user_row, may_see_restricted, requires
+from flaskapp.choices import options
 from flaskapp.context import db, settings
 from flaskapp.queue.blueprint import bp, case_or_404
 from flaskapp.queue.forms import (
@@ -93,13 +94,14 @@ def render_case(
     reply_form: ReplyForm | None = None,
 ) -> str:
     pick_form = CannedPickForm(request.args, language=_case_language(case))
-    pick_form.canned.choices = [("", gettext("Choose…"))] + [
-        (entry.key, entry.title) for entry in canned_responses.all_sets(db())
-    ]
+    pick_form.canned.choices = options(
+        [("", gettext("Choose…"))]
+        + [(entry.key, entry.title) for entry in canned_responses.all_sets(db())]
+    )
     move_form = MoveForm(formdata=None)
-    move_form.status.choices = [
+    move_form.status.choices = options(
         (s.value, STATUS_LABELS[s]) for s in cases.allowed_moves(case.status)
-    ]
+    )
     return render_template(
         "queue/show.html",
         case=case,

@@ -53,13 +53,16 @@ class CoreSettings(BaseModel):
     )
     secret_key: SecretStr = Field(
         SecretStr(""),
-        description="Signs session cookies; required outside development.",
+        description=(
+            "Signs session cookies; empty: a random key per process (sessions end at a "
+            "restart); production needs one of 32 characters or more."
+        ),
     )
     instance_path: Path = Field(
         Path("instance"),
         description="Folder for local state: the SQLite file, the development wiki.",
     )
-    debug: bool = False
+    debug: bool = Field(False, description="Flask's debug mode (tracebacks in pages).")
     environment: Literal["development", "production"] = Field(
         "development",
         description="production: secure cookies, OAuth required, development sign-in refused.",
@@ -156,6 +159,26 @@ class Settings(
     @property
     def oauth_configured(self) -> bool:
         return bool(self.oauth_client_id and self.oauth_client_secret.get_secret_value())
+
+    @property
+    def demo_sign_in(self) -> bool:
+        """The demo people's one-click sign-in: development only, without OAuth or dev_login."""
+        return (
+            self.demo
+            and self.environment == "development"
+            and not self.oauth_configured
+            and not self.dev_login
+        )
+
+    @property
+    def sign_in_mode(self) -> str:
+        """Which sign-in is on (the footer says it): oauth, local-wiki, dev-login, demo, none."""
+        if self.oauth_configured:
+            local = urlsplit(self.oauth_base_url).hostname in ("127.0.0.1", "localhost", "::1")
+            return "local-wiki" if local else "oauth"
+        if self.development_sign_in:
+            return "dev-login"
+        return "demo" if self.demo_sign_in else "none"
 
     @property
     def development_sign_in(self) -> bool:

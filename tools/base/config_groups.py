@@ -74,14 +74,27 @@ class SignInSettings(BaseModel):
         description="Wiki groups (local on any wiki, or global) that make someone a functionary.",
     )
     bootstrap_specialists: NameList = Field((), description="Specialists before any grant exists.")
-    bootstrap_restricted_specialists: NameList = ()
+    bootstrap_restricted_specialists: NameList = Field(
+        (), description="Restricted specialists before any grant exists."
+    )
     bootstrap_admins: NameList = Field((), description="Admins who can grant roles in the tool.")
     session_hours: int = Field(12, ge=1, le=168, description="A sign-in lasts this long.")
     roles_refresh_minutes: int = Field(
         15, ge=1, le=1440, description="Wiki groups, blocks and locks are checked again this often."
     )
     dev_login: bool = Field(
-        False, description="Sign in as any account of the local wiki, without a password."
+        False,
+        description=(
+            "Development only, without OAuth: sign in as any account of the local wiki "
+            "(safetydesk devwiki start), without a password."
+        ),
+    )
+    demo: bool = Field(
+        True,
+        description=(
+            "Development only: without an OAuth consumer, /login offers the demo people "
+            "(tools/people/data/demo_people.toml), and a new database gets the demo data."
+        ),
     )
 
     @field_validator(
@@ -148,11 +161,13 @@ class MailSettings(BaseModel):
     """Mail: the server the tool sends notifications through."""
 
     smtp_host: str = Field("", description="Mail server; empty sends no mail.")
-    smtp_port: int = 25
-    smtp_starttls: bool = False
-    smtp_username: str = ""
-    smtp_password: SecretStr = SecretStr("")
-    mail_from: str = "Safety Desk <safetydesk@toolforge.org>"
+    smtp_port: int = Field(25, description="Its port.")
+    smtp_starttls: bool = Field(False, description="Upgrade the connection with STARTTLS.")
+    smtp_username: str = Field("", description="Login on the mail server; empty: none.")
+    smtp_password: SecretStr = Field(SecretStr(""), description="Its password.")
+    mail_from: str = Field(
+        "Safety Desk <safetydesk@toolforge.org>", description="Sender of every mail."
+    )
 
 
 class OnCallSettings(BaseModel):

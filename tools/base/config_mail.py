@@ -38,11 +38,13 @@ class MailIntakeSettings(BaseModel):
     """The mailbox read over IMAP (``safetydesk mail fetch``)."""
 
     mail_imap_host: str = Field("", description="IMAP server of the team's mailbox; empty: off.")
-    mail_imap_port: int = Field(993, ge=1, le=65535)
+    mail_imap_port: int = Field(993, ge=1, le=65535, description="IMAP port of the mailbox.")
     mail_imap_ssl: bool = Field(True, description="Implicit TLS (port 993); false: plain IMAP.")
-    mail_imap_username: str = ""
-    mail_imap_password: SecretStr = SecretStr("")
-    mail_imap_folder: str = "INBOX"
+    mail_imap_username: str = Field("", description="The mailbox's IMAP login.")
+    mail_imap_password: SecretStr = Field(
+        SecretStr(""), description="The mailbox's IMAP password (a secret: environment only)."
+    )
+    mail_imap_folder: str = Field("INBOX", description="The folder the fetcher reads.")
     mail_addresses: dict[str, MailRoute] = Field(
         {},
         description=(

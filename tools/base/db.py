@@ -7,6 +7,7 @@ formats, microsecond timestamps) is settled here and nowhere else.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -178,6 +179,23 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def downgrade(engine: Engine, revision: str) -> None:
     command.downgrade(alembic_config(engine), revision)
+
+
+class _QuietMigrationContext(logging.Filter):
+    """Drop the two INFO lines Alembic writes each time a migration context is made.
+
+    Asking the revision is no migration (``/healthz/web`` asks on every probe), and
+    "Context impl SQLiteImpl." / "Will assume non-transactional DDL." say nothing an
+    operator needs; the lines of real upgrades ("Running upgrade …") are kept.
+    """
+
+    NOISE = ("Context impl ", "Will assume ")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self.NOISE)
+
+
+logging.getLogger("alembic.runtime.migration").addFilter(_QuietMigrationContext())
 
 
 def current_revision(engine: Engine) -> str | None:
