@@ -304,13 +304,10 @@ class OperationsSettings(BaseModel):
         ),
     )
     health_jobs: dict[str, int] = Field(
-        {
-            "lock_logger": 900,
-            "noticeboard_patrol": 900,
-            "account_watcher": 900,
-            "upload_watcher": 900,
-            "oncall": 180,
-        },
+        dict.fromkeys(
+            ("lock_logger", "noticeboard_patrol", "account_watcher", "upload_watcher"), 900
+        )
+        | {"oncall": 180},
         description=(
             "Jobs /healthz expects, each with the age in seconds its last heartbeat may "
             "reach before the job counts as stopped (JSON object)."
