@@ -255,7 +255,7 @@ def test_a_conversation_threads_both_ways_and_strangers_and_machines_do_not_get_
         "ts@safetydesk.example.org"
     )
     assert reply["Content-Language"] == "fr"  # the harassment address is the French desk
-    assert "Trust and Safety écrit" in reply.get_content()
+    assert "Confiance et sécurité écrit" in reply.get_content()
     assert "Which wiki was it?" in reply.get_content()
 
     # The requester answers the reply (In-Reply-To names it; no reference in the subject).
