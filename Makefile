@@ -29,6 +29,10 @@ lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Test files spread over three workers (pytest-xdist): most tests wait on a wiki, a browser
+# or a subprocess, so three keep two cores busy. PYTEST_ARGS= runs them in one process.
+PYTEST_ARGS ?= -n 3 --dist loadfile
+
 test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
