@@ -9,8 +9,10 @@ says what to fix.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import pywikibot
 import requests
 from pywikibot import config as pywikibot_config
 from pywikibot.exceptions import ApiTimeoutError, NoUsernameError, ServerError
@@ -55,6 +57,46 @@ def _number(name: str, value: str, kind: type, low: float, high: float) -> Any:
     if number is None or not low <= number <= high:
         raise LoggerError(f"{name} needs a number from {low:g} to {high:g}, not {value!r}")
     return number
+
+
+def parse_bot_options(
+    args: Sequence[str],
+    *,
+    values: tuple[str, ...] = (),
+    flags: tuple[str, ...] = ("-stream", "-once"),
+    start: bool = True,
+    error: type[Exception] = LoggerError,
+) -> tuple[dict[str, Any], list[str]]:
+    """A bot's own options, and the arguments it did not know (Pywikibot's, or its own).
+
+    The bots that follow the wikis take them alike: ``flags`` (``-stream``, ``-once``),
+    ``-poll:SECONDS`` (at least one: a bot must not hammer a wiki, even one on this
+    machine), ``-idle:SECONDS``, ``-start:TIME`` where ``start``, and the ``values``
+    options that need a value (``-api:URL``).
+    """
+    options: dict[str, Any] = {}
+    unknown: list[str] = []
+    for arg in args:
+        name, _, value = arg.partition(":")
+        if name in values:
+            if not value:
+                raise error(f"{name} needs a value: {name}:...")
+            options[name[1:]] = value
+        elif name in flags:
+            options[name[1:]] = True
+        elif name == "-poll":
+            options["poll"] = _number(name, value, float, 1, 86400)
+        elif name == "-idle":
+            options["idle"] = _number(name, value, float, 0.1, 86400)
+        elif name == "-start" and start:
+            try:
+                pywikibot.Timestamp.fromISOformat(value)
+            except ValueError:
+                raise error("-start needs a time such as 2026-12-03T00:00:00Z") from None
+            options["start"] = value
+        else:
+            unknown.append(arg)
+    return options, unknown
 
 
 def log_in(settings: Settings, api_url: str) -> APISite:

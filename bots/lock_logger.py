@@ -96,6 +96,7 @@ from bots.job import (
     log_in,
     make_default_site,
     open_database,
+    parse_bot_options,
 )
 from bots.lock_report import DailyReport
 from bots.lock_stream import LockStreamFollower
@@ -320,22 +321,16 @@ class LockLogger(LockStreamFollower, DailyReport, SingleSiteBot):
 
 def parse_options(args: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
     """The script's own options (see the module docstring) and the arguments it did not know."""
-    options: dict[str, Any] = {}
+    options, rest = parse_bot_options(
+        args,
+        values=("-api", "-wiki", "-report"),
+        flags=("-backfill", "-once", "-stream"),
+        start=False,
+    )
     unknown: list[str] = []
-    for arg in args:
+    for arg in rest:
         name, _, value = arg.partition(":")
-        if name in ("-api", "-wiki", "-report"):
-            if not value:
-                raise LoggerError(f"{name} needs a value: {name}:...")
-            options[name[1:]] = value
-        elif name in ("-backfill", "-once", "-stream"):
-            options[name[1:]] = True
-        elif name == "-poll":
-            # At least a second: a bot must not hammer a wiki, even one on this machine.
-            options["poll"] = _number(name, value, float, 1, 86400)
-        elif name == "-idle":
-            options["idle"] = _number(name, value, float, 0.1, 86400)
-        elif name == "-batch":
+        if name == "-batch":
             options["batch"] = _number(name, value, int, 1, 5000)
         elif name == "-suppress":
             options["suppress"] = "require"

@@ -89,10 +89,10 @@ from bots.job import (
     ONCE_ATTEMPTS,
     TRANSIENT_ERRORS,
     LoggerError,
-    _number,
     backoff,
     make_default_site,
     open_database,
+    parse_bot_options,
 )
 from bots.site import stop_on_sigterm
 from tools.base import db
@@ -318,25 +318,7 @@ def patrol_threshold(settings: Settings) -> float:
 
 def parse_options(args: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
     """The script's own options (see the module docstring) and the arguments it did not know."""
-    options: dict[str, Any] = {}
-    unknown: list[str] = []
-    for arg in args:
-        name, _, value = arg.partition(":")
-        if name in ("-stream", "-once"):
-            options[name[1:]] = True
-        elif name == "-poll":
-            options["poll"] = _number(name, value, float, 1, 86400)
-        elif name == "-idle":
-            options["idle"] = _number(name, value, float, 0.1, 86400)
-        elif name == "-start":
-            try:
-                pywikibot.Timestamp.fromISOformat(value)
-            except ValueError:
-                raise PatrolError("-start needs a time such as 2026-11-24T00:00:00Z") from None
-            options["start"] = value
-        else:
-            unknown.append(arg)
-    return options, unknown
+    return parse_bot_options(args, error=PatrolError)
 
 
 def main(*args: str) -> None:

@@ -58,11 +58,11 @@ from bots.job import (
     ONCE_ATTEMPTS,
     TRANSIENT_ERRORS,
     LoggerError,
-    _number,
     backoff,
     log_in,
     make_default_site,
     open_database,
+    parse_bot_options,
 )
 from bots.lock_stream import LockStreamFollower
 from bots.site import stop_on_sigterm
@@ -308,25 +308,8 @@ class UploadWatcher(LockStreamFollower, BaseBot):
 
 
 def parse_options(args: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
-    options: dict[str, Any] = {}
-    unknown: list[str] = []
-    for arg in args:
-        name, _, value = arg.partition(":")
-        if name in ("-stream", "-once"):
-            options[name[1:]] = True
-        elif name == "-poll":
-            options["poll"] = _number(name, value, float, 1, 86400)
-        elif name == "-idle":
-            options["idle"] = _number(name, value, float, 0.1, 86400)
-        elif name == "-start":
-            try:
-                pywikibot.Timestamp.fromISOformat(value)
-            except ValueError:
-                raise LoggerError("-start needs a time such as 2026-12-03T00:00:00Z") from None
-            options["start"] = value
-        else:
-            unknown.append(arg)
-    return options, unknown
+    """The script's own options (see the module docstring) and the arguments it did not know."""
+    return parse_bot_options(args)
 
 
 def main(*args: str) -> None:
