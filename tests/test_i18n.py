@@ -39,6 +39,7 @@ KEYWORDS = {
     "lazy_gettext": None,
     "lazy_ngettext": (1, 2),
     "N_plural": (1, 2),
+    "NP_": ((1, "c"), 2),
 }
 
 

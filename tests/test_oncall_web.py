@@ -129,6 +129,21 @@ def test_the_link_confirms_on_get_acknowledges_on_post_and_works_once(
     assert _case(app, reference)[2].count("acknowledged") == 1
 
 
+def test_the_link_page_addresses_the_reader_in_their_gender(
+    app: Flask, alice: FlaskClient, mailbox: Mailbox
+) -> None:
+    """French says appelée to a woman (the wiki's gender preference), with the reference
+    isolated for right-to-left pages."""
+    with sessions(app)() as session, session.begin():
+        user = session.scalars(select(User).where(User.username == "Alice Oncall")).one()
+        user.gender = "female"
+    reference = _emergency(app)
+    _work(app)
+    with frozen_at(SOON):
+        page = alice.get(f"{_link(mailbox)}?uselang=fr")
+    assert f"Vous avez été appelée pour l\u2019urgence <bdi>{reference}</bdi>" in page.text
+
+
 def test_the_link_refuses_someone_else_and_asks_the_signed_out_to_sign_in(
     app: Flask, alice: FlaskClient, bob: FlaskClient, mailbox: Mailbox
 ) -> None:
