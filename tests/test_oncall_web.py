@@ -226,7 +226,7 @@ def test_the_queue_shows_unacknowledged_emergencies_undelivered_callouts_and_gap
         rota = alice.get("/oncall").text
     assert f'data-emergency="{reference}"' in queue
     assert "not acknowledged, filed 5 minutes ago" in queue
-    assert "Called out: Alice Oncall." in queue
+    assert "Called out: <bdi>Alice Oncall</bdi>." in queue
     assert "Not delivered to <bdi>Alice Oncall</bdi>" in queue
     gap = "No one on duty from Mon 2 Mar 12:00 to Mon 9 Mar 00:00 UTC."
     assert gap in queue and gap in rota
