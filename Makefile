@@ -41,7 +41,7 @@ test: lint
 translations: $(VENV)/.run-installed
 	mkdir -p build
 	$(BIN)/pybabel extract --mapping-file=flaskapp/babel.cfg --keywords=lazy_gettext \
-		--keywords=lazy_ngettext:1,2 --keywords=N_plural:1,2 --add-comments=TRANSLATORS: --add-location=file \
+		--keywords=lazy_ngettext:1,2 --keywords=N_plural:1,2 --keywords=NP_:1c,2 --add-comments=TRANSLATORS: --add-location=file \
 		--project="Safety Desk" --output-file=build/messages.pot .
 	$(BIN)/pybabel update --input-file=build/messages.pot --output-dir=flaskapp/translations \
 		--ignore-obsolete --ignore-pot-creation-date

@@ -3,7 +3,7 @@
  * Create the accounts of Safety Desk's development wiki in one process.
  *
  * Reads JSON on standard input:
- *   {"users": [{"name": ..., "password": ..., "groups": [...]}],
+ *   {"users": [{"name": ..., "password": ..., "groups": [...], "gender": "female"}],
  *    "botPasswords": [{"user": ..., "appId": ..., "password": ..., "grants": [...]}],
  *    "blocks": [{"target": ..., "performer": ..., "reason": ..., "expiry": "infinity"}]}
  * Existing accounts get the given password and groups added; an existing bot
@@ -38,7 +38,8 @@ class SafetyDeskSetupDevWiki extends Maintenance {
 		$ids = [];
 		foreach ( $spec['users'] ?? [] as $account ) {
 			$ids[$account['name']] = $this->ensureUser(
-				$account['name'], $account['password'], $account['groups'] ?? []
+				$account['name'], $account['password'], $account['groups'] ?? [],
+				$account['gender'] ?? ''
 			);
 		}
 		foreach ( $spec['botPasswords'] ?? [] as $botPassword ) {
@@ -50,7 +51,9 @@ class SafetyDeskSetupDevWiki extends Maintenance {
 		$this->output( json_encode( [ 'users' => $ids ] ) . "\n" );
 	}
 
-	private function ensureUser( string $name, string $password, array $groups ): int {
+	private function ensureUser(
+		string $name, string $password, array $groups, string $gender
+	): int {
 		$services = MediaWikiServices::getInstance();
 		$user = $services->getUserFactory()->newFromName( $name );
 		if ( !$user ) {
@@ -84,6 +87,10 @@ class SafetyDeskSetupDevWiki extends Maintenance {
 		$missing = array_diff( $groups, $groupManager->getUserGroups( $user ) );
 		if ( $missing ) {
 			$groupManager->addUserToMultipleGroups( $user, $missing );
+		}
+		if ( $gender !== '' ) {
+			// The preference {{GENDER:}} and api.php's usprop=gender read.
+			$services->getUserOptionsManager()->setOption( $user, 'gender', $gender );
 		}
 		$user->saveSettings();
 		return $user->getId();

@@ -108,6 +108,7 @@ class Account:
     name: str
     password: str
     groups: tuple[str, ...] = ()
+    gender: str = ""  # the gender preference (male, female); none set: api.php says unknown
 
 
 @dataclass(frozen=True)
@@ -154,8 +155,8 @@ class Credentials:
 
         return cls(
             admin=Account(ADMIN_NAME, password(), ("sysop", "bureaucrat", "interface-admin")),
-            steward=Account("Steward One", password(), ("steward",)),
-            checkuser=Account("Checkuser One", password(), ("checkuser",)),
+            steward=Account("Steward One", password(), ("steward",), gender="female"),
+            checkuser=Account("Checkuser One", password(), ("checkuser",), gender="male"),
             oversighter=Account("Oversighter One", password(), ("suppress",)),
             plain=Account("Plain User", password(), ()),
             blocked=Account("Blocked User", password(), ()),
@@ -182,7 +183,9 @@ class Credentials:
         """Read back what :meth:`to_json` wrote."""
 
         def account(raw: Mapping[str, Any]) -> Account:
-            return Account(raw["name"], raw["password"], tuple(raw["groups"]))
+            return Account(
+                raw["name"], raw["password"], tuple(raw["groups"]), raw.get("gender", "")
+            )
 
         users = data["users"]
         bot = data["bot"]
@@ -741,7 +744,12 @@ class DevWiki:
         """Create accounts with their groups, and the bot password and block among them."""
         spec: dict[str, Any] = {
             "users": [
-                {"name": account.name, "password": account.password, "groups": list(account.groups)}
+                {
+                    "name": account.name,
+                    "password": account.password,
+                    "groups": list(account.groups),
+                    "gender": account.gender,
+                }
                 for account in accounts
             ],
             "botPasswords": [],

@@ -37,12 +37,18 @@ from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from flask import Flask, g, has_request_context, request, session
-from flask_babel import Babel, get_locale, gettext, ngettext
+from flask_babel import Babel, get_locale, get_translations, gettext, ngettext
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from tools.base.messages import TranslatableError
-from tools.base.translations import CATALOGUES, babel_id, fallbacks, read_over_fallbacks
+from tools.base.translations import (
+    CATALOGUES,
+    addressed,
+    babel_id,
+    fallbacks,
+    read_over_fallbacks,
+)
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +80,7 @@ def init_app(app: Flask) -> None:
     app.context_processor(_page_language)
     app.jinja_env.globals["language_links"] = language_links
     app.jinja_env.filters["bdi"] = isolate
+    app.jinja_env.globals["addressed"] = addressed_to
 
 
 # --- which language --------------------------------------------------------------
@@ -135,6 +142,15 @@ def isolate(value: object) -> Markup:
     """``<bdi>`` around a name, address, range or title, even inside a message: in Arabic,
     "2001:db8::/32" would otherwise show as "db8::/32:2001" and "Example!" as "!Example"."""
     return Markup("<bdi>{}</bdi>").format(value)
+
+
+def addressed_to(gender: str | None, message: str, **variables: object) -> Markup:
+    """A message addressing the reader, in their gender's form (``{{GENDER:}}``), for a page.
+
+    Like Jinja's ``_()``: the translation is the page's own text, the values are escaped.
+    """
+    text = Markup(addressed(get_translations(), gender, message))
+    return text % variables if variables else text
 
 
 # --- what templates get ----------------------------------------------------------

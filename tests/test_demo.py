@@ -34,6 +34,7 @@ from tools.models import (
     Category,
     LockEvent,
     Severity,
+    User,
 )
 from tools.people import demo as demo_people
 
@@ -144,6 +145,20 @@ def test_sessions_keep_the_real_paths_generation_and_refresh(app: Flask) -> None
     page = client.get("/").text
     client.post("/logout", data={"csrf_token": _token(page)})
     assert copy.get("/queue").status_code == 302  # the copy of the cookie ended too
+
+
+def test_signing_in_keeps_the_gender_the_wiki_shares(app: Flask) -> None:
+    """``usprop=gender``, as the file imitates it: the callout mails' words follow it."""
+    people = ("Claire Oversight", "Bruno Checkuser", "Dana Specialist")
+    for name in people:
+        _sign_in(app.test_client(), name)
+    with sessions(app)() as session:
+        stored = dict(session.execute(select(User.username, User.gender)).all())
+    assert {name: stored[name] for name in people} == {
+        "Claire Oversight": "female",
+        "Bruno Checkuser": "male",
+        "Dana Specialist": "unknown",
+    }
 
 
 def test_someone_not_in_the_file_is_refused(app: Flask) -> None:

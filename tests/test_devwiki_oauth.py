@@ -702,7 +702,7 @@ def test_the_central_api_answers_the_tools_one_query(devwiki: DevWiki) -> None:
         formatversion="2",
         list="users",
         ususers="Locked User",
-        usprop="groups|blockinfo|centralids",
+        usprop="groups|blockinfo|centralids|gender",
         meta="globaluserinfo",
         guiuser="Locked User",
         guiprop="groups|merged",
@@ -712,6 +712,16 @@ def test_the_central_api_answers_the_tools_one_query(devwiki: DevWiki) -> None:
     assert user["centralids"]["CentralAuth"] == answer["query"]["globaluserinfo"]["id"]
     assert user["centralids"]["CentralAuth"] != user["userid"]
     assert answer["query"]["globaluserinfo"]["locked"] is True
+    assert user["gender"] == "unknown"  # MediaWiki's own answer: no preference set
+    stewards = central(
+        devwiki,
+        action="query",
+        formatversion="2",
+        list="users",
+        ususers="Steward One",
+        usprop="gender",
+    )
+    assert stewards["query"]["users"][0]["gender"] == "female"  # set at installation
     assert answer["batchcomplete"] is True
 
 

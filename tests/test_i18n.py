@@ -39,6 +39,7 @@ KEYWORDS = {
     "lazy_gettext": None,
     "lazy_ngettext": (1, 2),
     "N_plural": (1, 2),
+    "NP_": ((1, "c"), 2),
 }
 
 
@@ -287,14 +288,15 @@ def test_role_and_permission_labels_are_translated(app: Flask) -> None:
 
 
 @functools.cache
-def _extracted() -> tuple[dict[str, set[str]], frozenset[str]]:
-    """Every message of the code (as ``make translations`` finds them) -> its files; and
-    the msgids that have a plural."""
+def _extracted() -> tuple[dict[str, set[str]], frozenset[str], frozenset[tuple[str, str]]]:
+    """Every message of the code (as ``make translations`` finds them) -> its files; the
+    msgids that have a plural; and the (msgid, context) pairs of messages in a context."""
     with (ROOT / "flaskapp" / "babel.cfg").open() as config:
         method_map, options_map = parse_mapping_cfg(config)
     found: dict[str, set[str]] = defaultdict(set)
     plural: set[str] = set()
-    for filename, _line, message, _comments, _context in extract_from_dir(
+    in_context: set[tuple[str, str]] = set()
+    for filename, _line, message, _comments, context in extract_from_dir(
         ROOT, method_map, options_map, keywords=KEYWORDS
     ):
         msgid = message if isinstance(message, str) else message[0]
@@ -302,7 +304,9 @@ def _extracted() -> tuple[dict[str, set[str]], frozenset[str]]:
             found[msgid].add(filename)
             if not isinstance(message, str) and len(message) > 1 and message[1]:
                 plural.add(msgid)
-    return found, frozenset(plural)
+            if context:
+                in_context.add((msgid, context))
+    return found, frozenset(plural), frozenset(in_context)
 
 
 def _extract() -> dict[str, set[str]]:
@@ -487,7 +491,7 @@ NOT_A_COUNT = {
 
 def test_every_message_with_a_count_has_plural_forms() -> None:
     """ "1 minutes" and "10 دقيقة" come from a count put in a single message: use ngettext."""
-    found, plural = _extracted()
+    found, plural, _in_context = _extracted()
     singular = [
         msgid
         for msgid in found
@@ -581,3 +585,19 @@ def test_a_core_error_with_a_count_takes_the_plural_form_it_needs(app: Flask) ->
     with app.test_request_context("/?uselang=ar"):
         assert i18n.error_text(TranslatableError(message, num=100)).endswith("100 حرف.")
         assert i18n.error_text(TranslatableError(message, num=11)).endswith("11 حرفًا.")
+
+
+def test_every_gendered_form_is_translated_in_every_language() -> None:
+    """Messages in a context (``NP_``: the reader's gender, as ``{{GENDER:}}``) need their
+    own entry; a missing one would address the reader in English."""
+    contexts = _extracted()[2]
+    assert ("You were called out for the emergency %(reference)s (%(category)s).", "female") in (
+        contexts
+    )
+    problems = [
+        f"  {code}: {msgid!r} ({context}): {problem}"
+        for code in TRANSLATED
+        for msgid, context in sorted(contexts)
+        if (problem := _untranslated(_catalogue(code).get(msgid, context)))
+    ]
+    assert not problems, "Gendered forms to translate:\n" + "\n".join(problems)

@@ -465,3 +465,42 @@ def test_resolving_an_emergency_stops_its_callouts(
         case = session.scalars(select(Case).where(Case.reference == reference)).one()
         assert case.events[-1].kind == "callouts_stopped"
         assert oncall.open_emergencies(session) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "gender", "says", "not_says"),
+    [
+        ("fr", "female", ["Vous avez été appelée pour"], ["appelé pour", "vous a été adressé"]),
+        ("fr", "male", ["Vous avez été appelé pour"], ["appelée pour", "vous a été adressé"]),
+        ("fr", "unknown", ["Un appel d\u2019astreinte vous a été adressé"], ["avez été appel"]),
+        ("ar", "female", ["لقد استُدعيتِ للطارئ", "أقرّي به (تتولين"], ["استُدعيتَ", "تتولى"]),
+        ("ar", "male", ["لقد استُدعيتَ للطارئ", "أقرّ به (تتولى"], ["استُدعيتِ", "تتولين"]),
+        ("ar", "unknown", ["وصلك استدعاء للطارئ", "أقرّ به (تتولى"], ["استُدعيت"]),
+    ],
+)
+def test_a_callout_addresses_its_reader_in_the_gender_the_wiki_shares(
+    factory: sessionmaker[Session],
+    team: dict[str, int],
+    smtp_server: tuple[str, int, Mailbox],
+    language: str,
+    gender: str,
+    says: list[str],
+    not_says: list[str],
+) -> None:
+    """MediaWiki's {{GENDER:}}: appelé / appelée in French, the verbs' forms in Arabic;
+    the neutral wording when the preference is unknown."""
+    _host, port, mailbox = smtp_server
+    settings = _settings(port)
+    with transaction(factory) as session:
+        alice = session.get_one(User, team["Alice Oncall"])
+        alice.language, alice.gender = language, gender
+    reference = _file_emergency(factory, settings, FILED)
+    _run(factory, settings, FILED)
+
+    [message] = mailbox.messages
+    body = message.get_content()
+    assert reference in body and "You were called out" not in body
+    for text in says:
+        assert text in body
+    for text in not_says:
+        assert text not in body

@@ -129,6 +129,21 @@ def test_the_link_confirms_on_get_acknowledges_on_post_and_works_once(
     assert _case(app, reference)[2].count("acknowledged") == 1
 
 
+def test_the_link_page_addresses_the_reader_in_their_gender(
+    app: Flask, alice: FlaskClient, mailbox: Mailbox
+) -> None:
+    """French says appelée to a woman (the wiki's gender preference), with the reference
+    isolated for right-to-left pages."""
+    with sessions(app)() as session, session.begin():
+        user = session.scalars(select(User).where(User.username == "Alice Oncall")).one()
+        user.gender = "female"
+    reference = _emergency(app)
+    _work(app)
+    with frozen_at(SOON):
+        page = alice.get(f"{_link(mailbox)}?uselang=fr")
+    assert f"Vous avez été appelée pour l\u2019urgence <bdi>{reference}</bdi>" in page.text
+
+
 def test_the_link_refuses_someone_else_and_asks_the_signed_out_to_sign_in(
     app: Flask, alice: FlaskClient, bob: FlaskClient, mailbox: Mailbox
 ) -> None:
@@ -211,7 +226,7 @@ def test_the_queue_shows_unacknowledged_emergencies_undelivered_callouts_and_gap
         rota = alice.get("/oncall").text
     assert f'data-emergency="{reference}"' in queue
     assert "not acknowledged, filed 5 minutes ago" in queue
-    assert "Called out: Alice Oncall." in queue
+    assert "Called out: <bdi>Alice Oncall</bdi>." in queue
     assert "Not delivered to <bdi>Alice Oncall</bdi>" in queue
     gap = "No one on duty from Mon 2 Mar 12:00 to Mon 9 Mar 00:00 UTC."
     assert gap in queue and gap in rota

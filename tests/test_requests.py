@@ -46,6 +46,9 @@ def test_functionary_files_a_request_and_sees_it_with_its_promise(steward: Flask
     assert "a first answer within 4 hours, a resolution within 3 days" in page
     listing = steward.get("/requests").text
     assert f'data-reference="{reference}"' in listing and "Received" in listing
+    # Isolated from the page's direction, so a right-to-left page keeps them whole (#27).
+    assert f"<bdi>{reference}</bdi>" in page and "<bdi>Harassment on a talk page</bdi>" in page
+    assert f"<bdi>{reference}</bdi>" in listing
 
 
 def test_the_request_keeps_its_wikis_subjects_and_parsed_evidence(

@@ -147,3 +147,15 @@ def test_one_block_rule_sitewide_and_global_refuse_partial_does_not() -> None:
     assert str(sitewide.refusal()).endswith("The reason given: Vandalism")
     assert str(globally.refusal()) == "This account is globally blocked. The reason given: Spam"
     assert account_from_api("Someone", _blocks({}, [other])).refusal() is None
+
+
+@pytest.mark.parametrize(
+    ("shared", "gender"),
+    [("female", "female"), ("male", "male"), ("unknown", "unknown"), (None, "unknown")],
+)
+def test_the_gender_preference_is_read_from_the_users_answer(
+    shared: str | None, gender: str
+) -> None:
+    """``usprop=gender``: male, female or unknown; an older answer without it is unknown."""
+    user = {"name": "X"} | ({"gender": shared} if shared else {})
+    assert account_from_api("X", {"users": [user]}).gender == gender

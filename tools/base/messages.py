@@ -20,6 +20,17 @@ def N_plural(singular: str, plural: str) -> tuple[str, str]:
     return singular, plural
 
 
+def NP_(context: str, message: str) -> str:
+    """Mark a message in a context (``male``/``female``: the reader's gender) for extraction.
+
+    MediaWiki's ``{{GENDER:}}``: where a language addresses a man and a woman differently,
+    the message gets one translation per context, picked by
+    :func:`tools.base.translations.addressed`; ``make translations`` extracts each.
+    """
+    del context
+    return message
+
+
 class TranslatableError(Exception):
     """An error whose ``message`` (marked with :func:`N_`) the web tool shows translated.
 

@@ -45,7 +45,7 @@ def read_over_fallbacks(po_path: Path) -> Catalog:
         with fallback.open("rb") as po_file:
             base = read_po(po_file, locale=po_path.parts[-3])
         for message in base:
-            own = catalog.get(message.id) if message.id else None
+            own = catalog.get(message.id, message.context) if message.id else None
             if message.id and (own is None or not own.string):
                 catalog[message.id] = message
     return catalog
@@ -62,6 +62,22 @@ def catalogue_path(code: str, source: Path = CATALOGUES) -> Path | None:
         if path.exists():
             return path
     return None
+
+
+#: The gender preferences MediaWiki shares (``list=users&usprop=gender``), as ``{{GENDER:}}``
+#: reads them; ``unknown`` (not set, or not shared) gets the message's neutral wording.
+GENDERS = ("male", "female", "unknown")
+
+
+def addressed(catalogue: NullTranslations, gender: str | None, message: str) -> str:
+    """A message that addresses its reader, in the form for their gender (``NP_`` contexts).
+
+    A language that does not tell them apart translates both contexts alike; English has
+    none, so every context falls back to the message itself.
+    """
+    if gender in ("male", "female"):
+        return catalogue.pgettext(gender, message)
+    return catalogue.gettext(message)
 
 
 @functools.cache

@@ -25,6 +25,8 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(NAME))
     language: Mapped[str] = mapped_column(String(16), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # The wiki's gender preference (male, female, unknown), for words that address them.
+    gender: Mapped[str] = mapped_column(String(16), default="unknown", server_default="unknown")
     created_at: Mapped[datetime] = mapped_column(default=now)
     last_login_at: Mapped[datetime | None]
     roles_checked_at: Mapped[datetime | None]

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 from tools.base.config import Settings
-from tools.base.messages import N_
-from tools.base.translations import translations
+from tools.base.messages import N_, NP_
+from tools.base.translations import addressed, translations
 from tools.models import Alert, Callout, CaseSource, Category, Severity
 from tools.oncall.rota import local_time
 
@@ -29,6 +29,17 @@ CATEGORY_LABELS = {
     Category.ENGINEERING: N_("Engineering help from the Foundation"),
     Category.OTHER: N_("Other"),
 }
+#: The callout addresses its reader: French says "appelé"/"appelée", Arabic's verbs and
+#: pronouns change with a man or a woman. Each message in the forms MediaWiki's
+#: ``{{GENDER:}}`` would pick; a person whose gender is unknown reads the neutral one.
+CALLED_OUT = N_("You were called out for the emergency %(reference)s (%(category)s).")
+ACKNOWLEDGE_IT = N_("Acknowledge it (you take the case; sign-in needed):")
+GENDERED = (
+    NP_("male", "You were called out for the emergency %(reference)s (%(category)s)."),
+    NP_("female", "You were called out for the emergency %(reference)s (%(category)s)."),
+    NP_("male", "Acknowledge it (you take the case; sign-in needed):"),
+    NP_("female", "Acknowledge it (you take the case; sign-in needed):"),
+)
 SEVERITY_LABELS = {
     Severity.EMERGENCY: N_("Emergency"),
     Severity.HIGH: N_("High"),
@@ -41,7 +52,9 @@ def callout_mail(
     callout: Callout, token: str, settings: Settings, now: datetime
 ) -> tuple[str, str]:
     """Subject and body of a callout: reference, category, links; never the case's content."""
-    _ = translations(callout.user.language if callout.user else None).gettext
+    catalogue = translations(callout.user.language if callout.user else None)
+    _ = catalogue.gettext
+    gender = callout.user.gender if callout.user else None
     case = callout.case
     category = _(CATEGORY_LABELS[case.category])
     expires = now + timedelta(hours=settings.oncall_ack_link_hours)
@@ -49,6 +62,9 @@ def callout_mail(
     filed_local = local_time(case.created_at, zone)
     lines = [
         _("Emergency callout for case %(reference)s") % {"reference": case.reference},
+        "",
+        addressed(catalogue, gender, CALLED_OUT)
+        % {"reference": case.reference, "category": category},
         "",
         _("Category: %(category)s") % {"category": category},
         _("Severity: %(severity)s") % {"severity": _(SEVERITY_LABELS[case.severity])},
@@ -66,7 +82,7 @@ def callout_mail(
             "rounds": settings.oncall_policy_repeat + 1,
         },
         "",
-        _("Acknowledge it (you take the case; sign-in needed):"),
+        addressed(catalogue, gender, ACKNOWLEDGE_IT),
         f"{settings.public_url}/oncall/ack/{token}",
         _("The link works once, until %(time)s UTC.") % {"time": f"{expires:%Y-%m-%d %H:%M}"},
         "",

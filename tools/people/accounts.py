@@ -28,6 +28,7 @@ def record_sign_in(session: Session, account: WikiAccount) -> User:
     user.username = account.username
     if account.central_id is not None:
         user.central_id = account.central_id
+    user.gender = account.gender  # as the wiki shares it now: a changed preference follows
     user.last_login_at = user.roles_checked_at = now()
     session.flush()
     return user

@@ -64,6 +64,7 @@ def api_answer(entry: Mapping[str, Any]) -> dict[str, Any]:
         "name": name,
         "groups": ["*", *entry.get("groups", ())],
         "centralids": {"CentralAuth": entry["central_id"]},
+        "gender": entry.get("gender", "unknown"),
     }
     if entry.get("blocked"):
         local |= {"blockid": entry["central_id"], "blockreason": entry["blocked"]}

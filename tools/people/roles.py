@@ -139,6 +139,8 @@ class WikiAccount:
     block_reason: str = ""
     globally_blocked: bool = False
     locked: bool = False
+    # The gender preference (male, female, unknown) the wiki shares, for {{GENDER:}}-like words.
+    gender: str = "unknown"
 
     def all_groups(self) -> frozenset[str]:
         groups = set(self.local_groups) | set(self.global_groups)
@@ -210,7 +212,7 @@ def permissions_for(roles: Iterable[Role]) -> frozenset[Permission]:
 def account_from_api(username: str, query: Mapping[str, Any]) -> WikiAccount:
     """Build a :class:`WikiAccount` from one api.php ``query`` answer (formatversion 2).
 
-    The request is ``list=users|globalblocks&usprop=groups|blockinfo|centralids``
+    The request is ``list=users|globalblocks&usprop=groups|blockinfo|centralids|gender``
     together with ``meta=globaluserinfo&guiprop=groups|merged`` for the same name, so
     one round trip to Meta-Wiki tells local groups, blocks, global groups, lock and
     every merged account's groups.
@@ -249,6 +251,7 @@ def account_from_api(username: str, query: Mapping[str, Any]) -> WikiAccount:
         block_reason=reason,
         globally_blocked=bool(global_blocks) and not sitewide,
         locked=_is_set(global_info.get("locked")),
+        gender=local.get("gender") if local.get("gender") in ("male", "female") else "unknown",
     )
 
 

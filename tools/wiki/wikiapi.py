@@ -64,7 +64,7 @@ def query(session: requests.Session, api_url: str, **params: str) -> dict[str, A
 
 
 def lookup_account(session: requests.Session, api_url: str, username: str) -> WikiAccount:
-    """Groups (local, global, on every merged wiki), blocks (local and global) and lock.
+    """Groups (local, global, on every merged wiki), blocks (local and global), lock, gender.
 
     A hidden account is ``missing`` to an anonymous caller in both ``list=users`` and
     ``globaluserinfo``; either raises :class:`AccountNotFound`.
@@ -74,7 +74,7 @@ def lookup_account(session: requests.Session, api_url: str, username: str) -> Wi
         api_url,
         list="users|globalblocks",
         ususers=username,
-        usprop="groups|blockinfo|centralids",
+        usprop="groups|blockinfo|centralids|gender",
         bgtargets=username,
         bgprop="target|expiry|reason",
         meta="globaluserinfo",
