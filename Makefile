@@ -31,7 +31,7 @@ lint: $(VENV)/.test-installed
 
 # Test files spread over three workers (pytest-xdist): most tests wait on a wiki, a browser
 # or a subprocess, so three keep two cores busy. PYTEST_ARGS= runs them in one process.
-PYTEST_ARGS ?= -n 3 --dist loadfile
+PYTEST_ARGS ?= -n 3 --dist loadfile --durations=25
 
 test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)

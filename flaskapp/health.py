@@ -40,9 +40,12 @@ def _answer(report: health.HealthReport, healthy: bool) -> tuple[Response, int]:
 
 #: How to start each job on a developer's machine (the Procfile's lines, run by hand).
 START_COMMANDS = {
-    "lock_logger": "python -m bots.lock_logger -poll:60",
+    "lock_logger": "python -m bots.lock_logger -stream",
     "noticeboard_patrol": "python -m bots.noticeboard_patrol -stream",
+    "account_watcher": "python -m bots.account_watcher -stream",
+    "upload_watcher": "python -m bots.upload_watcher -stream",
     "oncall": "safetydesk oncall run",
+    "mail_fetch": "safetydesk mail fetch",
 }
 
 

@@ -118,6 +118,33 @@ def migrated(engine: Engine) -> Engine:
     return engine
 
 
+# --- order ----------------------------------------------------------------------------
+
+#: Files that each take a minute or more (bots run as processes, browsers, the bench):
+#: run first, so that under pytest-xdist (``make test``) the short files fill the gaps
+#: beside them instead of leaving one long file alone at the end.
+SLOW_FIRST = (
+    "test_e2e_smoke.py",
+    "test_production_like.py",
+    "test_account_watcher.py",
+    "test_upload_watcher.py",
+    "test_cli.py",
+    "test_lock_logger_stream.py",
+    "test_steward_requests_bot.py",
+    "test_mail_intake.py",
+    "test_patrol.py",
+    "test_oncall_wake.py",
+    "test_api_fuzz.py",
+    "test_lock_logger.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow files first, each file's tests kept in their order."""
+    rank = {name: index for index, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
 # --- the local wiki ------------------------------------------------------------
 
 

@@ -496,7 +496,19 @@ def test_healthz_watches_the_fetcher_once_a_mailbox_is_set(
     settings: Settings,
     make_app: Callable[..., Flask],
 ) -> None:
-    app = make_app(database_url=settings.database_url, health_jobs={}, **dovecot.settings(folder))
+    # Monitoring as production has it (at home, a job that never ran is only listed).
+    production = {
+        "environment": "production",
+        "secret_key": "x" * 40,
+        "oauth_client_id": "consumer",
+        "oauth_client_secret": "secret",
+    }
+    app = make_app(
+        database_url=settings.database_url,
+        health_jobs={},
+        **dovecot.settings(folder),
+        **production,
+    )
     stopped = app.test_client().get("/healthz")
     assert stopped.status_code == 503 and not stopped.json["jobs"]["mail_fetch"]["healthy"]
     deliver(dovecot, folder, mail())
