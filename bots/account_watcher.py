@@ -54,7 +54,6 @@ Pywikibot's global options apply too, among them:
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -62,7 +61,7 @@ from typing import Any, ClassVar
 
 import pywikibot
 from pywikibot import config as pywikibot_config
-from pywikibot.bot import SingleSiteBot, show_help, suggest_help
+from pywikibot.bot import SingleSiteBot
 from pywikibot.site import APISite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -71,15 +70,17 @@ from bots.job import (
     ONCE_ATTEMPTS,
     TRANSIENT_ERRORS,
     LoggerError,
+    api_url_from,
     backoff,
     log_in,
     make_default_site,
     open_database,
     parse_bot_options,
+    script_main,
+    script_options,
 )
-from bots.site import stop_on_sigterm
 from tools.base import checkpoints, clock, db
-from tools.base.config import Settings, SettingsError, load_settings
+from tools.base.config import Settings, load_settings
 from tools.locks import api_time
 from tools.patrol import account_watch, pattern_store
 from tools.patrol.lookalikes import ProtectedNames
@@ -325,35 +326,17 @@ def parse_options(args: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
 
 def main(*args: str) -> None:
     """Check settings, database and account, then run (see the module docstring)."""
-    args = args or tuple(pywikibot.argvu[1:])
-    if any(arg.partition(":")[0] == "-help" for arg in args):
-        show_help("bots.account_watcher")
-        return
-    try:
-        settings = load_settings()
-        sessions = open_database(settings)
-        api_url = next(
-            (a.partition(":")[2] for a in args if a.startswith("-api:")), settings.central_api_url
-        )
-        make_default_site(api_url, settings)
-        local_args = pywikibot.handle_args(args, do_help=False)
-        options, unknown = parse_options(local_args)
-        if unknown:
-            suggest_help(unknown_parameters=unknown)
-            sys.exit(2)
-        options.pop("api", None)
-        bot = AccountWatcher(log_in(settings, api_url), sessions, settings, **options)
-        bot.setup()
-    except (SettingsError, LoggerError) as err:
-        pywikibot.error(str(err))
-        sys.exit(1)
-    except TRANSIENT_ERRORS as err:
-        pywikibot.error(f"cannot reach the wiki: {err}")
-        sys.exit(1)
-    stop_on_sigterm()
-    bot.run()
-    if bot.failed:
-        sys.exit(1)
+    script_main("bots.account_watcher", args, _build)
+
+
+def _build(args: Sequence[str]) -> AccountWatcher:
+    settings = load_settings()
+    sessions = open_database(settings)
+    api_url = api_url_from(args, settings)
+    make_default_site(api_url, settings)
+    options = script_options(args, parse_options)
+    options.pop("api", None)
+    return AccountWatcher(log_in(settings, api_url), sessions, settings, **options)
 
 
 if __name__ == "__main__":

@@ -9,20 +9,22 @@ says what to fix.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pywikibot
 import requests
 from pywikibot import config as pywikibot_config
+from pywikibot.bot import show_help, suggest_help
 from pywikibot.exceptions import ApiTimeoutError, NoUsernameError, ServerError
 from pywikibot.site import APISite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bots.site import BotPassword, connect, family_name, use_workdir
+from bots.site import BotPassword, connect, family_name, stop_on_sigterm, use_workdir
 from tools.base import db
-from tools.base.config import Settings
+from tools.base.config import Settings, SettingsError
 
 #: Seconds of replication lag at which the bot waits (``maxlag``): Wikimedia asks bots for 5.
 MAXLAG = 5
@@ -144,3 +146,50 @@ def make_default_site(api_url: str, settings: Settings) -> None:
     pywikibot_config.family_files.setdefault(name, api_url)
     pywikibot_config.family = pywikibot_config.mylang = name
     pywikibot_config.user_agent_description = settings.user_agent
+
+
+def script_main(module: str, args: Sequence[str], build: Callable[[Sequence[str]], Any]) -> None:
+    """A bot script from its command line to its exit status.
+
+    ``-help`` shows the module's docstring (Pywikibot finds a script's help by file name,
+    and these are package modules); ``build`` reads the settings, opens the database and
+    logs in; a setting, the database or the wiki failing at start ends it with one line
+    (status 1), as does a run that failed.
+    """
+    args = args or tuple(pywikibot.argvu[1:])
+    if any(arg.partition(":")[0] == "-help" for arg in args):
+        show_help(module)
+        return
+    try:
+        bot = build(args)
+        bot.setup()
+    except (SettingsError, LoggerError) as err:
+        pywikibot.error(str(err))
+        sys.exit(1)
+    except TRANSIENT_ERRORS as err:
+        pywikibot.error(f"cannot reach the wiki: {err}")
+        sys.exit(1)
+    stop_on_sigterm()
+    bot.run()
+    if bot.failed:
+        sys.exit(1)
+
+
+def script_options(
+    args: Sequence[str], parse: Callable[[Sequence[str]], tuple[dict[str, Any], list[str]]]
+) -> dict[str, Any]:
+    """Pywikibot's global options applied, then the script's own; an unknown one ends it (2)."""
+    options, unknown = parse(pywikibot.handle_args(args, do_help=False))
+    if unknown:
+        suggest_help(unknown_parameters=unknown)
+        sys.exit(2)
+    return options
+
+
+def api_url_from(args: Sequence[str], settings: Settings) -> str:
+    """The wiki of ``-api:URL``, else the central wiki of the settings."""
+    for arg in args:
+        name, _, value = arg.partition(":")
+        if name == "-api" and value:
+            return value
+    return settings.central_api_url

@@ -74,7 +74,6 @@ Pywikibot's global options apply too, among them:
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -83,7 +82,7 @@ from typing import Any, ClassVar
 
 import pywikibot
 from pywikibot import config as pywikibot_config
-from pywikibot.bot import SingleSiteBot, show_help, suggest_help
+from pywikibot.bot import SingleSiteBot
 from pywikibot.site import APISite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -92,19 +91,21 @@ from bots.job import (
     TRANSIENT_ERRORS,
     LoggerError,
     _number,
+    api_url_from,
     backoff,
     log_in,
     make_default_site,
     open_database,
     parse_bot_options,
+    script_main,
+    script_options,
 )
 from bots.lock_report import DailyReport
 from bots.lock_stream import LockStreamFollower
 from bots.progress import Progress
-from bots.site import stop_on_sigterm
 from tools import locks
 from tools.base import clock, db
-from tools.base.config import Settings, SettingsError, load_settings
+from tools.base.config import Settings, load_settings
 
 #: What each entry should carry (``details`` are the parameters).
 LOG_PROPERTIES = "ids|title|type|user|timestamp|comment|details"
@@ -343,42 +344,17 @@ def parse_options(args: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
 
 def main(*args: str) -> None:
     """Check settings, database and account, then run (see the module docstring)."""
-    args = args or tuple(pywikibot.argvu[1:])
-    if any(arg.partition(":")[0] == "-help" for arg in args):
-        # Pywikibot finds the help of scripts by file name; this one is a package module.
-        show_help("bots.lock_logger")
-        return
-    try:
-        settings = load_settings()
-        sessions = open_database(settings)
-        api_url = _api_url(args, settings)
-        make_default_site(api_url, settings)
-        local_args = pywikibot.handle_args(args, do_help=False)
-        options, unknown = parse_options(local_args)
-        if unknown:
-            suggest_help(unknown_parameters=unknown)
-            sys.exit(2)
-        options.pop("api", None)
-        bot = LockLogger(log_in(settings, api_url), sessions, settings, **options)
-        bot.setup()
-    except (SettingsError, LoggerError) as err:
-        pywikibot.error(str(err))
-        sys.exit(1)
-    except TRANSIENT_ERRORS as err:
-        pywikibot.error(f"cannot reach the wiki: {err}")
-        sys.exit(1)
-    stop_on_sigterm()
-    bot.run()
-    if bot.failed:
-        sys.exit(1)
+    script_main("bots.lock_logger", args, _build)
 
 
-def _api_url(args: Sequence[str], settings: Settings) -> str:
-    for arg in args:
-        name, _, value = arg.partition(":")
-        if name == "-api" and value:
-            return value
-    return settings.central_api_url
+def _build(args: Sequence[str]) -> LockLogger:
+    settings = load_settings()
+    sessions = open_database(settings)
+    api_url = api_url_from(args, settings)
+    make_default_site(api_url, settings)
+    options = script_options(args, parse_options)
+    options.pop("api", None)
+    return LockLogger(log_in(settings, api_url), sessions, settings, **options)
 
 
 if __name__ == "__main__":

@@ -60,14 +60,13 @@ Pywikibot's global options apply too, among them:
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import pywikibot
 from pywikibot import config as pywikibot_config
-from pywikibot.bot import BaseBot, show_help, suggest_help
+from pywikibot.bot import BaseBot
 from pywikibot.site import APISite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -88,15 +87,15 @@ from bots.eventstreams import STREAM_CHECKPOINT, StreamFollower
 from bots.job import (
     ONCE_ATTEMPTS,
     TRANSIENT_ERRORS,
-    LoggerError,
     backoff,
     make_default_site,
     open_database,
     parse_bot_options,
+    script_main,
+    script_options,
 )
-from bots.site import stop_on_sigterm
 from tools.base import db
-from tools.base.config import Settings, SettingsError, load_settings
+from tools.base.config import Settings, load_settings
 from tools.oncall import listen_for_emergencies
 from tools.patrol import alert_emergency, alerts, revisions
 from tools.patrol.wikitext import WikiDialect
@@ -323,34 +322,18 @@ def parse_options(args: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
 
 def main(*args: str) -> None:
     """Check settings, database and accounts, then run (see the module docstring)."""
-    args = args or tuple(pywikibot.argvu[1:])
-    if any(arg.partition(":")[0] == "-help" for arg in args):
-        show_help("bots.noticeboard_patrol")
-        return
-    try:
-        settings = load_settings()
-        sessions = open_database(settings)
-        listen_for_emergencies()  # an emergency alert calls out by itself
-        boards = watched_boards(settings)
-        make_default_site(api_url_of(boards[0].wiki, settings), settings)
-        local_args = pywikibot.handle_args(args, do_help=False)
-        options, unknown = parse_options(local_args)
-        if unknown:
-            suggest_help(unknown_parameters=unknown)
-            sys.exit(2)
-        sites, boards = connect_boards(settings)
-        bot = NoticeboardPatrol(sites, boards, sessions, settings, **options)
-        bot.setup()
-    except (SettingsError, LoggerError) as err:
-        pywikibot.error(str(err))
-        sys.exit(1)
-    except TRANSIENT_ERRORS as err:
-        pywikibot.error(f"cannot reach the wiki: {err}")
-        sys.exit(1)
-    stop_on_sigterm()
-    bot.run()
-    if bot.failed:
-        sys.exit(1)
+    script_main("bots.noticeboard_patrol", args, _build)
+
+
+def _build(args: Sequence[str]) -> NoticeboardPatrol:
+    settings = load_settings()
+    sessions = open_database(settings)
+    listen_for_emergencies()  # an emergency alert calls out by itself
+    boards = watched_boards(settings)
+    make_default_site(api_url_of(boards[0].wiki, settings), settings)
+    options = script_options(args, parse_options)
+    sites, boards = connect_boards(settings)
+    return NoticeboardPatrol(sites, boards, sessions, settings, **options)
 
 
 if __name__ == "__main__":

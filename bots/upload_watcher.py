@@ -41,7 +41,6 @@ would be raised, write nothing), -read_maxlag:N, -max_retries:N, -retry_wait:N, 
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
@@ -49,7 +48,7 @@ from typing import Any, ClassVar
 import pywikibot
 import requests
 from pywikibot import config as pywikibot_config
-from pywikibot.bot import BaseBot, show_help, suggest_help
+from pywikibot.bot import BaseBot
 from pywikibot.site import APISite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -63,11 +62,12 @@ from bots.job import (
     make_default_site,
     open_database,
     parse_bot_options,
+    script_main,
+    script_options,
 )
 from bots.lock_stream import LockStreamFollower
-from bots.site import stop_on_sigterm
 from tools.base import checkpoints, db
-from tools.base.config import Settings, SettingsError, load_settings
+from tools.base.config import Settings, load_settings
 from tools.oncall import listen_for_emergencies
 from tools.patrol import hash_banks, upload_matches, uploads
 from tools.patrol.image_hashes import ImageHashError, hash_image
@@ -314,35 +314,20 @@ def parse_options(args: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
 
 def main(*args: str) -> None:
     """Check settings, database and accounts, then run (see the module docstring)."""
-    args = args or tuple(pywikibot.argvu[1:])
-    if any(arg.partition(":")[0] == "-help" for arg in args):
-        show_help("bots.upload_watcher")
-        return
-    try:
-        settings = load_settings()
-        sessions = open_database(settings)
-        wikis = list(settings.uploads_wikis)
-        if not wikis:
-            raise LoggerError("no wiki to watch: set SAFETYDESK_UPLOADS_WIKIS ('commonswiki')")
-        make_default_site(api_url_of(wikis[0], settings), settings)
-        options, unknown = parse_options(pywikibot.handle_args(args, do_help=False))
-        if unknown:
-            suggest_help(unknown_parameters=unknown)
-            sys.exit(2)
-        sites = {wiki: log_in(settings, api_url_of(wiki, settings)) for wiki in wikis}
-        listen_for_emergencies()  # a child-safety match files an emergency: call out
-        bot = UploadWatcher(sites, sessions, settings, **options)
-        bot.setup()
-    except (SettingsError, LoggerError) as err:
-        pywikibot.error(str(err))
-        sys.exit(1)
-    except TRANSIENT_ERRORS as err:
-        pywikibot.error(f"cannot reach the wiki: {err}")
-        sys.exit(1)
-    stop_on_sigterm()
-    bot.run()
-    if bot.failed:
-        sys.exit(1)
+    script_main("bots.upload_watcher", args, _build)
+
+
+def _build(args: Sequence[str]) -> UploadWatcher:
+    settings = load_settings()
+    sessions = open_database(settings)
+    wikis = list(settings.uploads_wikis)
+    if not wikis:
+        raise LoggerError("no wiki to watch: set SAFETYDESK_UPLOADS_WIKIS ('commonswiki')")
+    make_default_site(api_url_of(wikis[0], settings), settings)
+    options = script_options(args, parse_options)
+    sites = {wiki: log_in(settings, api_url_of(wiki, settings)) for wiki in wikis}
+    listen_for_emergencies()  # a child-safety match files an emergency: call out
+    return UploadWatcher(sites, sessions, settings, **options)
 
 
 if __name__ == "__main__":
