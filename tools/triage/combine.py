@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from tools.triage import detectors, structure
+from tools.triage import derogation, detectors, structure
 from tools.triage.learned import LearnedModel, default_model
 from tools.triage.normalise import normalise
 from tools.triage.rules import RuleScorer, default_scorer, fold
@@ -73,6 +73,7 @@ class CombinedScorer:
             threat,
             detectors.doxxing(text, language),
             detectors.grooming(text, language),
+            derogation.score(text, language),
         ):
             if extra is not None:
                 candidates.append(extra)
@@ -107,6 +108,27 @@ class CombinedScorer:
         negated = structure.negated_harm(text, language)  # asked only here: it costs
         return negated or self._false_friend(category, text, language)
 
+    def _only_identity(
+        self,
+        rule: Finding | None,
+        model_score: float,
+        category: str,
+        text: str,
+        language: str,
+    ) -> bool:
+        """Whether a learned-only harassment score comes from naming a group and nothing else.
+
+        Abusive comments name groups so often that the model learnt the names: "I am
+        gay" scores as an insult. Written with a neutral word instead of the group
+        ("I am people"), a comment that falls below the threshold was not insulting.
+        """
+        if rule or category != "harassment" or model_score < THRESHOLD:
+            return False
+        neutral = structure.neutral(text, language)
+        if neutral == text:
+            return False
+        return self.learned(neutral, language).get(category, 0.0) < THRESHOLD
+
     def learned(self, text: str, language: str) -> dict[str, float]:
         """The learned layer's rescaled score per category (empty without a model)."""
         if self.model is None:
@@ -133,6 +155,8 @@ class CombinedScorer:
             model_score = learned.get(category, 0.0)
             if self._dampened(rule, model_score, category, text, language):
                 model_score *= structure.JOKE_FACTOR  # "I will not kill you", "shoot a mail"
+            elif self._only_identity(rule, model_score, category, text, language):
+                model_score *= structure.JOKE_FACTOR  # "I am gay", "i dont think he is gay"
             if rule_score >= THRESHOLD and model_score >= THRESHOLD:
                 value = 1 - (1 - rule_score) * (1 - model_score)
             else:

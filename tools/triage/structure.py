@@ -31,8 +31,12 @@ RULES_DIR = Path(__file__).parent / "rules"
 _SENTENCES = re.compile(r"[.!?\n;\u061f\u06d4]+")
 WINDOW = 8  # words between intent and harm, harm and target
 JOKE_FACTOR = 0.3
-#: Arabic verb prefixes of a first-person future or oath: سأقتلك، هقتلك، حقتلك، لأذبحنك، راح.
-_AR_FUTURE = ("سا", "سن", "ح", "ه", "لا", "بد", "رح", "را")
+#: Arabic verb prefixes of a future, oath or "let us": سأقتلك، هقتلك، حقتلك، لأذبحنك، لنقتل، ستموت.
+_AR_FUTURE = ("سا", "سن", "ست", "ح", "ه", "لا", "لن", "بد", "رح", "را")
+#: Arabic object suffixes: the harm's target in the verb itself (سأقتلك، أذبحهم).
+_AR_OBJECT = ("ك", "كم", "هم", "ها", "هن", "كي")
+_AR_ARTICLES = ("وال", "فال", "بال", "لل", "ال")
+_WORDS = re.compile(r"[^\W\d_]+")
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,11 @@ class Lexicon:
     normative: frozenset[str] = frozenset()  # should, must, deserve (one or two words)
     passive: frozenset[str] = frozenset()  # be, get, être, ser: "should *be* shot"
     death: tuple[str, ...] = ()  # die, mourir, morrer: "deserve to die" needs no "be"
+    people: frozenset[str] = frozenset()  # women, musulmans, imigrantes: a group as target
+    quantifier: frozenset[str] = frozenset()  # anyone, whoever: a target, not a group
+    plain: str = ""  # the first of ``people``: "people", "gens", a group named neutrally
+    close: frozenset[str] = frozenset()  # "i", "we": an intent only right before the harm
+    hortative: frozenset[str] = frozenset()  # "tuons", "matemos": harm and intent in one word
 
     @functools.cached_property
     def harm_set(self) -> frozenset[str]:
@@ -106,6 +115,11 @@ def load(file: Path) -> Lexicon | None:
         normative=frozenset(normalise(w) for w in spec.get("normative", [])),
         passive=frozenset(normalise(w) for w in spec.get("passive", [])),
         death=_stemmed(language, spec.get("death", [])),
+        people=frozenset(normalise(w) for w in spec.get("people", [])),
+        quantifier=frozenset(normalise(w) for w in spec.get("quantifier", [])),
+        plain=normalise(spec["people"][0]) if spec.get("people") else "",
+        close=frozenset(normalise(w) for w in spec.get("close", [])),
+        hortative=frozenset(normalise(w) for w in spec.get("hortative", [])),
     )
 
 
@@ -146,14 +160,18 @@ def _threat(
     """
     best, phrase = 0.0, []
     for index, stem in enumerate(stemmed):
-        strength = 2 if tokens[index] in lexicon.exact else _harm_at(lexicon, stem, stemmed, index)
+        token = tokens[index]
+        exact = token in lexicon.exact or token in lexicon.hortative
+        strength = 2 if exact else _harm_at(lexicon, stem, stemmed, index)
         if not strength:
             continue
         before = tokens[max(0, index - WINDOW) : index]
         after = tokens[index + 1 : index + 1 + WINDOW]
-        token = tokens[index]
-        intent = any(w in lexicon.intent for w in before) or (
-            lexicon.infix and token.startswith(_AR_FUTURE)
+        intent = (
+            any(w in lexicon.intent and w not in lexicon.close for w in before)
+            or any(w in lexicon.close for w in before[-4:])
+            or token in lexicon.hortative
+            or (lexicon.infix and _arabic_future(token))
         )
         if any(w in lexicon.negation for w in before[-4:]):
             if negated is not None:
@@ -165,8 +183,10 @@ def _threat(
         near = before[-5:] + after[:5] if strength == 2 else clitic + after[:1]
         if strength == 1:
             near = [w for w in near if w != "her"]  # "end her life": a possessive
-        target = any(w in lexicon.target for w in near) or (
-            lexicon.infix and token.endswith(("ك", "كم", "هم", "ها", "هن", "كي"))
+        # a weak harm needs a pronoun: "break *you*", not "breaking *any* rule"
+        is_target = _is_target if strength == 2 else lambda lex, w: w in lex.target
+        target = any(is_target(lexicon, w) for w in near) or (
+            lexicon.infix and token.endswith(_AR_OBJECT)
         )
         score = 0.9 if intent and target else 0.45 if target else 0.0
         if not score and strength == 2 and _normative(lexicon, before[-5:], stem):
@@ -174,6 +194,34 @@ def _threat(
         if score > best:
             best, phrase = score, tokens[max(0, index - 3) : index + 3]
     return best, phrase
+
+
+def _arabic_future(token: str) -> bool:
+    """Whether an Arabic verb carries a first-person future, oath or "let us" (لنقتل).
+
+    A leading "and" or "so" (وأقتلهم، فسأذبحك) is not part of the verb.
+    """
+    if token.startswith(("و", "ف")) and len(token) > 4:
+        token = token[1:]
+    if token.startswith("ال"):
+        return False
+    # أقتلهم: "I kill them" or "kill them!", a first person or an order, with its target
+    return token.startswith(_AR_FUTURE) or (token.startswith("ا") and token.endswith(_AR_OBJECT))
+
+
+def _is_target(lexicon: Lexicon, word: str) -> bool:
+    """Whether ``word`` names whom a harm is for: a pronoun, a quantifier or a group."""
+    return word in lexicon.target or word in lexicon.quantifier or is_group(lexicon, word)
+
+
+def is_group(lexicon: Lexicon, word: str) -> bool:
+    """Whether ``word`` names a group of people (women, musulmans, المهاجرين)."""
+    return _is_group(lexicon, lexicon.people, word)
+
+
+def sentences(normal: str) -> list[str]:
+    """The sentences of normalised text."""
+    return [s for s in _SENTENCES.split(normal) if s.strip()]
 
 
 def _normative(lexicon: Lexicon, before: list[str], stem: str) -> bool:
@@ -207,23 +255,29 @@ def _veiled(lexicon: Lexicon, text: str, tokens: list[str], stemmed: list[str]) 
 
 def score(text: str, language: str) -> Finding | None:
     """A violence finding when a sentence of ``text`` is built like a threat."""
-    table = lexicons()
-    lexicon = table.get(language) or table.get(language.split("-")[0]) or table.get("en")
+    lexicon = lexicon_for(language)
     if lexicon is None:
         return None
     normal = normalise(text)
     best, phrases = 0.0, []
+    parsed = []  # (sentence, its words, their stems)
     for sentence in _SENTENCES.split(normal):
         tokens = words(sentence)
-        if not tokens:
-            continue
-        stemmed = stems(tokens, lexicon.language)
+        if tokens:
+            parsed.append((sentence, tokens, stems(tokens, lexicon.language)))
+    for _sentence, tokens, stemmed in parsed:
         value, phrase = _threat(lexicon, tokens, stemmed)
         if value > best:
             best, phrases = value, [" ".join(phrase)]
-    tokens = words(normal)
-    if _veiled(lexicon, normal, tokens, stems(tokens, lexicon.language)) > best:
-        best, phrases = 0.85, [" ".join(m for m in lexicon.menace if m in normal)]
+    for index in range(len(parsed)):
+        if best >= 0.85:
+            break
+        # a menace and someone dear in one sentence or the next: "Nice car. Shame if…"
+        pair = parsed[index : index + 2]
+        near = " ".join(p[0] for p in pair)
+        tokens = [w for p in pair for w in p[1]]
+        if _veiled(lexicon, near, tokens, [w for p in pair for w in p[2]]):
+            best, phrases = 0.85, [" ".join(m for m in lexicon.menace if m in near)]
     if best and lexicon.joke is not None and lexicon.joke.search(normal):
         best *= JOKE_FACTOR
     if not best:
@@ -245,7 +299,7 @@ def negated_harm(text: str, language: str) -> bool:
     The learned layer reads words, not their order, so it cannot see this; the
     combining rule asks here before trusting it alone.
     """
-    lexicon = _lexicon(language)
+    lexicon = lexicon_for(language)
     if lexicon is None:
         return False
     negated: list[bool] = []
@@ -258,25 +312,51 @@ def negated_harm(text: str, language: str) -> bool:
 
 def function_words(language: str) -> frozenset[str]:
     """Pronouns, auxiliaries and negations of ``language``: no explanation on their own."""
-    lexicon = _lexicon(language)
+    lexicon = lexicon_for(language)
     if lexicon is None:
         return frozenset()
     return lexicon.intent | lexicon.target | lexicon.negation | lexicon.possessive
 
 
-def _lexicon(language: str) -> Lexicon | None:
+def lexicon_for(language: str) -> Lexicon | None:
+    """The lexicon of ``language`` (``pt-br`` reads ``pt``), else English's."""
     table = lexicons()
     return table.get(language) or table.get(language.split("-")[0]) or table.get("en")
 
 
+def neutral(text: str, language: str) -> str:
+    """``text`` with each group it names (women, muçulmanos, المهاجرين) as a neutral word.
+
+    The neutral word is the first of the rule file's ``people`` ("people", "gens").
+    """
+    lexicon = lexicon_for(language)
+    if lexicon is None or not lexicon.people:
+        return text
+    plain = lexicon.plain
+    groups = lexicon.people - {plain}
+
+    def swap(match: re.Match[str]) -> str:
+        return plain if _is_group(lexicon, groups, normalise(match.group())) else match.group()
+
+    return _WORDS.sub(swap, text)
+
+
+def _is_group(lexicon: Lexicon, groups: frozenset[str], word: str) -> bool:
+    """Whether ``word`` is one of ``groups``, in Arabic also with an article (للمهاجرين)."""
+    if word in groups:
+        return True
+    return lexicon.infix and any(
+        word.startswith(article) and word[len(article) :] in groups for article in _AR_ARTICLES
+    )
+
+
 def is_policy_talk(text: str, language: str) -> bool:
     """Whether ``text`` discusses the no-legal-threats policy (WP:NLT) rather than threatens."""
-    lexicon = _lexicon(language)
+    lexicon = lexicon_for(language)
     return bool(lexicon and lexicon.policy and lexicon.policy.search(normalise(text)))
 
 
 def is_joke(text: str, language: str) -> bool:
     """Whether ``text`` marks itself as a joke (emoji, "jk", "brincadeira", "هههه")."""
-    table = lexicons()
-    lexicon = table.get(language) or table.get(language.split("-")[0]) or table.get("en")
+    lexicon = lexicon_for(language)
     return bool(lexicon and lexicon.joke and lexicon.joke.search(normalise(text)))
