@@ -558,7 +558,8 @@ PORTUGUESE_OF = {
     "pt": r"\b(usuári\w*|registr(o|os|ou|ad\w*)|equipe|tela|arquivos?|contato|você"
     r"|aguardando|liber(ar|ou|ado|á-lo)|links?|entrar|sair)\b",
     "pt_BR": r"\b(utilizador\w*|registos?|regist(ou|ad\w*)|equipa|ecrã|ficheiros?"
-    r"|(iniciar|terminar|inicie) sessão|ligaç(ão|ões))\b",
+    r"|(iniciar|terminar|inicie) sessão|ligaç(ão|ões)|receç(ão|ões)|contacto|facto"
+    r"|(est(á|ão|ava|avam|ou)|estar) a \w+(ar|er|ir))\b",
 }
 
 
