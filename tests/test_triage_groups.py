@@ -31,6 +31,8 @@ def categories(text: str, language: str) -> set[str]:
         ("ar", "لنذبح هؤلاء الكفار واحدا واحدا"),
         ("ar", "سألاحق الملحدين وأذبحهم في بيوتهم"),
         ("ar", "حان الوقت لحرق الروافض في قراهم"),
+        ("en", "The first steward who locks my account gets a knife in the back."),
+        ("fr", "Le prochain type qui supprime ma page, je le poignarde."),
     ],
 )
 def test_threats_to_a_group_with_no_you_in_them_alert(language: str, text: str) -> None:
@@ -75,6 +77,7 @@ def test_naming_a_group_is_not_abuse(language: str, text: str) -> None:
         ("en", "I would rather not shoot my mouth off and get blocked."),
         ("en", "Adding colours is within the tools, without breaking any rule."),
         ("en", "Nice work on the article. Your school project must have taken weeks."),
+        ("en", "The next release will kill the old bug for good."),
     ],
 )
 def test_idioms_and_scattered_words_are_not_threats(language: str, text: str) -> None:

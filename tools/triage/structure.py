@@ -62,6 +62,8 @@ class Lexicon:
     death: tuple[str, ...] = ()  # die, mourir, morrer: "deserve to die" needs no "be"
     people: frozenset[str] = frozenset()  # women, musulmans, imigrantes: a group as target
     quantifier: frozenset[str] = frozenset()  # anyone, whoever: a target, not a group
+    head: frozenset[str] = frozenset()  # "the *next* admin who blocks me gets a bullet"
+    who: frozenset[str] = frozenset()  # the head is a person: "next *one*", "prochain *qui*"
     plain: str = ""  # the first of ``people``: "people", "gens", a group named neutrally
     close: frozenset[str] = frozenset()  # "i", "we": an intent only right before the harm
     hortative: frozenset[str] = frozenset()  # "tuons", "matemos": harm and intent in one word
@@ -117,6 +119,8 @@ def load(file: Path) -> Lexicon | None:
         death=_stemmed(language, spec.get("death", [])),
         people=frozenset(normalise(w) for w in spec.get("people", [])),
         quantifier=frozenset(normalise(w) for w in spec.get("quantifier", [])),
+        head=frozenset(normalise(w) for w in spec.get("head", [])),
+        who=frozenset(normalise(w) for w in spec.get("who", [])),
         plain=normalise(spec["people"][0]) if spec.get("people") else "",
         close=frozenset(normalise(w) for w in spec.get("close", [])),
         hortative=frozenset(normalise(w) for w in spec.get("hortative", [])),
@@ -188,12 +192,23 @@ def _threat(
         target = any(is_target(lexicon, w) for w in near) or (
             lexicon.infix and token.endswith(_AR_OBJECT)
         )
+        if not target and intent and strength == 2:
+            # "the next admin who blocks me gets a bullet": the target heads the sentence
+            target = _headed(lexicon, tokens[:index])
         score = 0.9 if intent and target else 0.45 if target else 0.0
         if not score and strength == 2 and _normative(lexicon, before[-5:], stem):
             score = 0.8  # "… should all be shot", "merecem morrer", "يستحقون الموت"
         if score > best:
             best, phrase = score, tokens[max(0, index - 3) : index + 3]
     return best, phrase
+
+
+def _headed(lexicon: Lexicon, before: list[str]) -> bool:
+    """Whether the words before a harm start with a person as its target ("the next one who")."""
+    return any(
+        word in lexicon.head and any(w in lexicon.who for w in before[at + 1 : at + 4])
+        for at, word in enumerate(before)
+    )
 
 
 def _arabic_future(token: str) -> bool:
