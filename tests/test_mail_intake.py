@@ -155,6 +155,17 @@ def test_a_new_mail_becomes_a_case_of_its_address_category(
         assert len(client.search(["SEEN"])) == 1
 
 
+def test_a_mail_that_does_not_say_its_language_is_answered_in_the_one_it_is_written_in(
+    dovecot: Dovecot, folder: str, factory: sessionmaker[Session], settings: Settings
+) -> None:
+    body = "Bonjour, un utilisateur a écrit sur ma page qu'il va me retrouver. Merci de votre aide."
+    deliver(dovecot, folder, mail(to=EMERGENCY, subject="Menace sur ma page", body=body))
+    assert [one.outcome for one in run_fetch(factory, settings).outcomes] == ["filed"]
+    with factory() as session:  # the address is English; the writer is French
+        (ack,) = session.scalars(select(OutgoingMail)).all()
+        assert "Nous avons reçu" in ack.subject and ack.headers["Content-Language"] == "fr"
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_sender_known_as_a_tool_account_is_the_requester_and_sees_their_mail(
     dovecot: Dovecot,

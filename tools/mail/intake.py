@@ -23,7 +23,7 @@ from tools.base.config_mail import MailRoute
 from tools.cases.filing import DESCRIPTION_MAX, TITLE_MAX, NewRequest, file_request
 from tools.cases.related import link_repeat
 from tools.cases.timeline import MESSAGE_MAX, add_event
-from tools.mail import replies, threads
+from tools.mail import language, replies, threads
 from tools.mail.parse import Incoming
 from tools.models import (
     Audience,
@@ -69,7 +69,11 @@ def file_message(
         authentication=incoming.authentication or None,
         authenticated=incoming.authenticated,
         size=incoming.size,
-        language=incoming.language or _route(settings, incoming).language,
+        language=(
+            incoming.language
+            or language.guess(f"{incoming.subject}\n{incoming.text}")
+            or _route(settings, incoming).language
+        ),
         created_at=now(),
     )
     session.add(row)
