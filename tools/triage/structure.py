@@ -10,7 +10,10 @@ Arabic variants). A second-person possessive next to family, home, school or car
 with a menace ("it would be a shame if…"), is a veiled threat. A normative
 statement ("X should all be shot", "méritent de mourir", "يجب قتلهم") needs no
 second person: a "should" before a passive harm or a death word threatens
-whoever the subject is, a group most often. A joke marker
+whoever the subject is, a group most often. A group named next to the harm
+("let's burn the refugees", "tuons les …", "لنقتل المهاجرين") is a target as a
+pronoun is, and so is a person heading the sentence ("the next admin *who* blocks
+me gets a bullet"). "I" or "je" intends only right before the harm. A joke marker
 ("jk", "😂", "brincadeira", "هههه") lowers the score: those were the false alarms.
 """
 
