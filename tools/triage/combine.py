@@ -100,34 +100,29 @@ class CombinedScorer:
         text: str,
         language: str,
     ) -> bool:
-        """Whether a learned-only harm score meets a negation or a false friend."""
-        if rule or model_score < LEARNED_FLOOR or category not in ("violence", "self_harm"):
+        """Whether a learned-only score meets a negation, a false friend or only a group's name."""
+        if rule or model_score < LEARNED_FLOOR:
+            return False
+        if category == "harassment":
+            return model_score >= THRESHOLD and self._only_a_group(text, language)
+        if category not in ("violence", "self_harm"):
             return False
         if category == "self_harm" and len(text) > SHORT:
             return False  # one negated sentence says little about a long post
         negated = structure.negated_harm(text, language)  # asked only here: it costs
         return negated or self._false_friend(category, text, language)
 
-    def _only_identity(
-        self,
-        rule: Finding | None,
-        model_score: float,
-        category: str,
-        text: str,
-        language: str,
-    ) -> bool:
-        """Whether a learned-only harassment score comes from naming a group and nothing else.
+    def _only_a_group(self, text: str, language: str) -> bool:
+        """Whether an insult the model alone sees comes from naming a group and nothing else.
 
         Abusive comments name groups so often that the model learnt the names: "I am
         gay" scores as an insult. Written with a neutral word instead of the group
         ("I am people"), a comment that falls below the threshold was not insulting.
         """
-        if rule or category != "harassment" or model_score < THRESHOLD:
-            return False
         neutral = structure.neutral(text, language)
         if neutral == text:
             return False
-        return self.learned(neutral, language).get(category, 0.0) < THRESHOLD
+        return self.learned(neutral, language).get("harassment", 0.0) < THRESHOLD
 
     def learned(self, text: str, language: str) -> dict[str, float]:
         """The learned layer's rescaled score per category (empty without a model)."""
@@ -154,9 +149,7 @@ class CombinedScorer:
             rule_score = rule.score if rule else 0.0
             model_score = learned.get(category, 0.0)
             if self._dampened(rule, model_score, category, text, language):
-                model_score *= structure.JOKE_FACTOR  # "I will not kill you", "shoot a mail"
-            elif self._only_identity(rule, model_score, category, text, language):
-                model_score *= structure.JOKE_FACTOR  # "I am gay", "i dont think he is gay"
+                model_score *= structure.JOKE_FACTOR  # "I will not kill you", "I am gay"
             if rule_score >= THRESHOLD and model_score >= THRESHOLD:
                 value = 1 - (1 - rule_score) * (1 - model_score)
             else:
