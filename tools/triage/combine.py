@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from tools.triage import derogation, detectors, structure
+from tools.triage import acts, derogation, detectors, structure
 from tools.triage.learned import LearnedModel, default_model
 from tools.triage.normalise import normalise
 from tools.triage.rules import RuleScorer, default_scorer, fold
@@ -74,6 +74,11 @@ class CombinedScorer:
             detectors.doxxing(text, language),
             detectors.grooming(text, language),
             derogation.score(text, language),
+            *(
+                a
+                for a in acts.score(text, language)
+                if not self._false_friend(a.category, text, language)
+            ),
         ):
             if extra is not None:
                 candidates.append(extra)

@@ -178,7 +178,9 @@ def _threat(
             any(w in lexicon.intent and w not in lexicon.close for w in before)
             or any(w in lexicon.close for w in before[-4:])
             or token in lexicon.hortative
-            or (lexicon.infix and _arabic_future(token))
+            or (lexicon.infix and arabic_future(token))
+            # سآتي إلى بيتك وأكسر رأسك: the future is on the verb before
+            or (lexicon.infix and any(w.startswith(("سا", "سن", "ست")) for w in before[-4:]))
         )
         if any(w in lexicon.negation for w in before[-4:]):
             if negated is not None:
@@ -191,8 +193,8 @@ def _threat(
         if strength == 1:
             near = [w for w in near if w != "her"]  # "end her life": a possessive
         # a weak harm needs a pronoun: "break *you*", not "breaking *any* rule"
-        is_target = _is_target if strength == 2 else lambda lex, w: w in lex.target
-        target = any(is_target(lexicon, w) for w in near) or (
+        aimed = is_target if strength == 2 else lambda lex, w: w in lex.target
+        target = any(aimed(lexicon, w) for w in near) or (
             lexicon.infix and token.endswith(_AR_OBJECT)
         )
         if not target and intent and strength == 2:
@@ -214,7 +216,7 @@ def _headed(lexicon: Lexicon, before: list[str]) -> bool:
     )
 
 
-def _arabic_future(token: str) -> bool:
+def arabic_future(token: str) -> bool:
     """Whether an Arabic verb carries a first-person future, oath or "let us" (لنقتل).
 
     A leading "and" or "so" (وأقتلهم، فسأذبحك) is not part of the verb.
@@ -227,7 +229,7 @@ def _arabic_future(token: str) -> bool:
     return token.startswith(_AR_FUTURE) or (token.startswith("ا") and token.endswith(_AR_OBJECT))
 
 
-def _is_target(lexicon: Lexicon, word: str) -> bool:
+def is_target(lexicon: Lexicon, word: str) -> bool:
     """Whether ``word`` names whom a harm is for: a pronoun, a quantifier or a group."""
     return word in lexicon.target or word in lexicon.quantifier or is_group(lexicon, word)
 

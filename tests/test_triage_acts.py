@@ -1,0 +1,59 @@
+"""Issue 16: legal threats and attacks read as structure, as threats of violence are.
+
+A legal threat is an intent, a legal act and whom it is against; an attack, an
+intent, an explosive and a place or a gathering. Neither needs the rule files'
+exact phrases. The sentences are written for these tests.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tools.triage import classify
+
+
+def categories(text: str, language: str) -> set[str]:
+    return {finding.category for finding in classify(text, language).above()}
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "Our lawyers will be filing a lawsuit against you and the Foundation on Monday."),
+        ("fr", "Mes avocats vont déposer une plainte contre vous dès demain."),
+        ("pt", "Vou processar vocês e a fundação por calúnia."),
+        ("ar", "سأرفع دعوى ضدك وضد المؤسسة الأسبوع القادم"),
+    ],
+)
+def test_a_legal_threat_in_words_of_its_own_is_caught(language: str, text: str) -> None:
+    assert "legal_threat" in categories(text, language)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "We are going to set off explosives at the editathon next week."),
+        ("fr", "Une bombe explosera dans les locaux de l'association vendredi."),
+        ("pt", "Vamos detonar explosivos na sede da associação amanhã."),
+        ("ar", "سنفجر عبوة في مقر الجمعية غدا"),
+    ],
+)
+def test_an_attack_on_a_place_or_gathering_is_terrorism(language: str, text: str) -> None:
+    assert "terrorism" in categories(text, language)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "The article on the 2004 lawsuit needs a better source for the settlement."),
+        ("en", "I have contacted every lawyer on the list of sources; none replied."),
+        ("en", "I will refer to Sue as her in the biography, as the sources do."),
+        ("en", "Where did I personally attack anyone? Show me the diff."),
+        ("en", "The bomb plot article says he used plastic explosive, which needs a detonator."),
+        ("fr", "L'article sur l'attentat de 1995 cite trois sources contradictoires."),
+        ("pt", "O advogado do clube deu entrevista; a fonte está no artigo."),
+        ("ar", "المقالة عن تفجير المرفأ تحتاج إلى مصادر أفضل"),
+    ],
+)
+def test_talking_about_lawsuits_and_bombings_is_not_a_threat(language: str, text: str) -> None:
+    assert not categories(text, language) & {"legal_threat", "terrorism"}

@@ -1,0 +1,111 @@
+"""Legal threats and attacks read as structure, as threats of violence are.
+
+"Mon avocat va porter plainte contre vous", "meu advogado vai processar vocês" and
+"we will sue you and the Foundation" share no phrase, but each has an intent (the
+threat structure's intent words, a first-person or future verb), a legal act
+(lawyer, sue, plainte, processar, دعوى) and whom it is against (you, the
+Foundation). An attack is an explosive or an attack word (bomb, bombe, explodir,
+تفجير) with an intent and a place or gathering (the conference, le siège, o
+encontro, اللقاء), or a word that carries the future in itself ("explosera",
+"will be blown up"). The word lists are ``[acts.legal]`` and ``[acts.attack]`` in
+the rule files, stemmed once; the intent and target words are the threat
+structure's.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from dataclasses import dataclass
+
+from tools.triage import structure
+from tools.triage.normalise import normalise, stems, words
+from tools.triage.verdict import Finding
+
+SCORE = {"legal_threat": 0.7, "terrorism": 0.75}
+WINDOW = 8  # words between the act and whom or where it is against
+CLOSE = 4  # words between the intent and the act: "my lawyer will file a *lawsuit*"
+
+
+@dataclass(frozen=True)
+class Act:
+    """The words of one kind of act in one language (``[acts.<kind>]`` of its rule file)."""
+
+    act: frozenset[str]  # stems: lawyer, sue, plainte; bomb, explosif
+    against: frozenset[str]  # stems of whom or where besides pronouns: foundation, conference
+    future: frozenset[str]  # words that carry the intent themselves: explosera, processarei
+    people: bool  # aimed at people ("sue *you*"), or only at ``against`` (a place, an event)
+
+
+@functools.cache
+def _acts(language: str) -> dict[str, Act]:
+    file = structure.RULES_DIR / f"{language}.toml"
+    if not file.is_file():
+        return {}
+    with file.open("rb") as handle:
+        tables = tomllib.load(handle).get("acts", {})
+    found = {}
+    for kind, category in (("legal", "legal_threat"), ("attack", "terrorism")):
+        spec = tables.get(kind)
+        if spec:
+            found[category] = Act(
+                act=_stems(language, spec.get("act", [])),
+                against=_stems(language, spec.get("against", [])),
+                future=frozenset(normalise(w) for w in spec.get("future", [])),
+                people=category == "legal_threat",
+            )
+    return found
+
+
+def _stems(language: str, entries: list[str]) -> frozenset[str]:
+    """Each entry stemmed word by word: "blown up" is "blown up", "lawsuits" "lawsuit"."""
+    return frozenset(" ".join(stems(words(normalise(e)), language)) for e in entries)
+
+
+def score(text: str, language: str) -> list[Finding]:
+    """A legal-threat or terrorism finding for each kind of act ``text`` is built as."""
+    lexicon = structure.lexicon_for(language)
+    if lexicon is None:
+        return []
+    acts = _acts(lexicon.language)
+    if not acts:
+        return []
+    parsed = []
+    for sentence in structure.sentences(normalise(text)):
+        tokens = words(sentence)
+        parsed.append((tokens, stems(tokens, lexicon.language)))
+    found = []
+    for category, act in acts.items():
+        phrase = next((p for t, s in parsed if (p := _built(lexicon, act, t, s))), None)
+        if phrase:
+            found.append(Finding(category, SCORE[category], (phrase,)))
+    return found
+
+
+def _built(
+    lexicon: structure.Lexicon, act: Act, tokens: list[str], stemmed: list[str]
+) -> str | None:
+    """The words of a sentence that carry an intent, an act and its target, if it has them."""
+    for index, stem in enumerate(stemmed):
+        if lexicon.infix:
+            named = any(root in stem for root in act.act)
+        else:  # one word, or a phrase of two or three ("blow up", "faire sauter")
+            named = any(" ".join(stemmed[index : index + n]) in act.act for n in (1, 2, 3))
+        if not named and tokens[index] not in act.future:
+            continue
+        before = tokens[max(0, index - CLOSE) : index]
+        if any(w in lexicon.negation for w in before):
+            continue
+        near = range(max(0, index - WINDOW), min(len(tokens), index + WINDOW + 1))
+        # "my lawyer *will*", "*vamos*"; "I" alone is no intent ("I have contacted a lawyer")
+        intent = any(w in lexicon.intent and w not in lexicon.close for w in before)
+        intent = intent or any(tokens[i] in act.future for i in near)  # "explosera"
+        if lexicon.infix:  # سنفجر، سأرفع دعوى
+            intent = intent or any(structure.arabic_future(w) for w in [*before, tokens[index]])
+        target = any(
+            stemmed[i] in act.against or (act.people and structure.is_target(lexicon, tokens[i]))
+            for i in near
+        )
+        if intent and target:
+            return " ".join(tokens[max(0, index - 3) : index + 4])
+    return None
