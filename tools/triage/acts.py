@@ -102,6 +102,7 @@ def _built(
         intent = intent or any(tokens[i] in act.future for i in near)  # "explosera"
         if lexicon.infix:  # سنفجر، سأرفع دعوى
             intent = intent or any(structure.arabic_future(w) for w in [*before, tokens[index]])
+            intent = intent or any(w.startswith(("سي", "سن", "سا")) for w in before)  # سيرفع
         target = any(
             stemmed[i] in act.against or (act.people and structure.is_target(lexicon, tokens[i]))
             for i in near

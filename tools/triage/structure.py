@@ -34,6 +34,7 @@ RULES_DIR = Path(__file__).parent / "rules"
 _SENTENCES = re.compile(r"[.!?\n;\u061f\u06d4]+")
 WINDOW = 8  # words between intent and harm, harm and target
 JOKE_FACTOR = 0.3
+REPORTED = 0.7  # a threat against the writer, reported by them: for a specialist to read
 #: Arabic verb prefixes of a future, oath or "let us": سأقتلك، هقتلك، حقتلك، لأذبحنك، لنقتل، ستموت.
 _AR_FUTURE = ("سا", "سن", "ست", "ح", "ه", "لا", "لن", "بد", "رح", "را")
 #: Arabic object suffixes: the harm's target in the verb itself (سأقتلك، أذبحهم).
@@ -70,6 +71,8 @@ class Lexicon:
     plain: str = ""  # the first of ``people``: "people", "gens", a group named neutrally
     close: frozenset[str] = frozenset()  # "i", "we": an intent only right before the harm
     hortative: frozenset[str] = frozenset()  # "tuons", "matemos": harm and intent in one word
+    me: frozenset[str] = frozenset()  # me, moi, mim: the writer as the target of a report
+    report: frozenset[str] = frozenset()  # wrote, a écrit, escreveu, كتب: a threat reported
 
     @functools.cached_property
     def harm_set(self) -> frozenset[str]:
@@ -127,6 +130,8 @@ def load(file: Path) -> Lexicon | None:
         plain=normalise(spec["people"][0]) if spec.get("people") else "",
         close=frozenset(normalise(w) for w in spec.get("close", [])),
         hortative=frozenset(normalise(w) for w in spec.get("hortative", [])),
+        me=frozenset(normalise(w) for w in spec.get("me", [])),
+        report=frozenset(normalise(w) for w in spec.get("report", [])),
     )
 
 
@@ -201,11 +206,29 @@ def _threat(
             # "the next admin who blocks me gets a bullet": the target heads the sentence
             target = _headed(lexicon, tokens[:index])
         score = 0.9 if intent and target else 0.45 if target else 0.0
+        if not score and _reported_against_writer(lexicon, tokens, index, near, intent):
+            score = REPORTED  # "he wrote that he will break my neck", "أنه سيقتلني"
         if not score and strength == 2 and _normative(lexicon, before[-5:], stem):
             score = 0.8  # "… should all be shot", "merecem morrer", "يستحقون الموت"
         if score > best:
             best, phrase = score, tokens[max(0, index - 3) : index + 3]
     return best, phrase
+
+
+def _reported_against_writer(
+    lexicon: Lexicon, tokens: list[str], index: int, near: list[str], intent: bool
+) -> bool:
+    """Whether a noticeboard report says someone threatened the writer.
+
+    "User X left a message saying he will break my neck": the target is "me", so
+    the threat structure alone does not see it, but a report verb before it does.
+    """
+    if not any(w in lexicon.report for w in tokens[:index]):
+        return False
+    token = tokens[index]
+    if lexicon.infix and token.endswith("ني") and token.startswith(("سي", "ست", *_AR_FUTURE)):
+        return True  # سيقتلني: he will kill me
+    return intent and any(w in lexicon.me for w in near)
 
 
 def _headed(lexicon: Lexicon, before: list[str]) -> bool:

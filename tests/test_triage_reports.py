@@ -1,0 +1,74 @@
+"""Issue 16: noticeboard reports alert as what they report.
+
+On a noticeboard the harm is most often told by the person it was aimed at: "he
+wrote that he would break my legs", "someone published my address". A specialist
+must read those as much as the threat itself. The sentences are written for these
+tests.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tools.triage import classify
+
+
+def categories(text: str, language: str) -> set[str]:
+    return {finding.category for finding in classify(text, language).above()}
+
+
+@pytest.mark.parametrize(
+    ("language", "category", "text"),
+    [
+        (
+            "en",
+            "violence",
+            "This IP posted on my user page that he is going to stab me at the meetup.",
+        ),
+        ("fr", "violence", "Il m'a envoyé un message disant qu'il allait me crever les yeux."),
+        ("pt", "violence", "Ele escreveu no meu mural que ia me esfaquear na saída do evento."),
+        ("ar", "violence", "كتب لي في صفحة النقاش أنه سيذبحني"),
+        ("en", "doxxing", "A sock keeps leaking the workplace and phone numbers of two admins."),
+        (
+            "fr",
+            "doxxing",
+            "Un compte a divulgué le lieu de travail d'une administratrice sur sa page.",
+        ),
+        ("pt", "doxxing", "Um perfil falso vazou o endereço e o telefone de uma editora."),
+        ("ar", "doxxing", "قام حساب جديد بنشر رقم هاتف محررة ومكان عملها"),
+        (
+            "en",
+            "self_harm",
+            "A new user says on their talk page they are planning to take their own life.",
+        ),
+        ("ar", "self_harm", "كتب محرر أنه قرر أن ينتحر بعد هذا الحظر"),
+        (
+            "en",
+            "harassment",
+            "He follows me to every article I touch and keeps calling me a stupid cow.",
+        ),
+        (
+            "fr",
+            "harassment",
+            "Cet utilisateur me harcèle partout et me traite de grosse sur les pages.",
+        ),
+        ("pt", "harassment", "Um usuário me chamou de piranha e me persegue por todas as páginas."),
+        ("ar", "harassment", "هذا الحساب يطاردني في كل المقالات ويصفني بالحمار"),
+    ],
+)
+def test_a_report_of_harm_alerts_as_that_harm(language: str, category: str, text: str) -> None:
+    assert category in categories(text, language)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "He wrote that my sources were outdated, so I updated them."),
+        ("en", "She said she will review my draft tomorrow."),
+        ("fr", "Il a écrit que mon article manquait de sources."),
+        ("pt", "Ele disse que vai revisar meu artigo amanhã."),
+        ("ar", "كتب لي أنه سيراجع مقالتي غدا"),
+    ],
+)
+def test_a_report_of_ordinary_talk_is_not_an_alert(language: str, text: str) -> None:
+    assert not categories(text, language)
