@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from tools.triage import classify
-from tools.triage.structure import neutral
+from tools.triage.derogation import neutral
 
 
 def categories(text: str, language: str) -> set[str]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from tools.triage import acts, derogation, detectors, structure
+from tools.triage import acts, derogation, detectors, insults, structure
 from tools.triage.learned import LearnedModel, default_model
 from tools.triage.normalise import normalise
 from tools.triage.rules import RuleScorer, default_scorer, fold
@@ -74,6 +74,7 @@ class CombinedScorer:
             detectors.doxxing(text, language),
             detectors.grooming(text, language),
             derogation.score(text, language),
+            insults.score(text, language),
             *(
                 a
                 for a in acts.score(text, language)
@@ -124,7 +125,7 @@ class CombinedScorer:
         gay" scores as an insult. Written with a neutral word instead of the group
         ("I am people"), a comment that falls below the threshold was not insulting.
         """
-        neutral = structure.neutral(text, language)
+        neutral = derogation.neutral(text, language)
         if neutral == text:
             return False
         return self.learned(neutral, language).get("harassment", 0.0) < THRESHOLD

@@ -14,12 +14,14 @@ stemmed once.
 from __future__ import annotations
 
 import functools
+import re
 import tomllib
 
 from tools.triage import structure
 from tools.triage.normalise import normalise, stems, words
 from tools.triage.verdict import Finding
 
+_WORDS = re.compile(r"[^\W\d_]+")
 SCORE = 0.65
 GAP = 3  # words between the group and the demeaning word: "are nothing but", "sont des"
 
@@ -81,3 +83,20 @@ def _demeaned(
         if stemmed[at] in demeaning:
             return at
     return None
+
+
+def neutral(text: str, language: str) -> str:
+    """``text`` with each group it names (women, muçulmanos, المهاجرين) as a neutral word.
+
+    The neutral word is the first of the rule file's ``people`` ("people", "gens").
+    """
+    lexicon = structure.lexicon_for(language)
+    if lexicon is None or not lexicon.people:
+        return text
+
+    def swap(match: re.Match[str]) -> str:
+        word = normalise(match.group())
+        named = word != lexicon.plain and structure.is_group(lexicon, word)
+        return lexicon.plain if named else match.group()
+
+    return _WORDS.sub(swap, text)

@@ -40,7 +40,6 @@ _AR_FUTURE = ("سا", "سن", "ست", "ح", "ه", "لا", "لن", "بد", "رح"
 #: Arabic object suffixes: the harm's target in the verb itself (سأقتلك، أذبحهم).
 _AR_OBJECT = ("ك", "كم", "هم", "ها", "هن", "كي")
 _AR_ARTICLES = ("وال", "فال", "بال", "لل", "ال")
-_WORDS = re.compile(r"[^\W\d_]+")
 
 
 @dataclass(frozen=True)
@@ -365,23 +364,6 @@ def lexicon_for(language: str) -> Lexicon | None:
     """The lexicon of ``language`` (``pt-br`` reads ``pt``), else English's."""
     table = lexicons()
     return table.get(language) or table.get(language.split("-")[0]) or table.get("en")
-
-
-def neutral(text: str, language: str) -> str:
-    """``text`` with each group it names (women, muçulmanos, المهاجرين) as a neutral word.
-
-    The neutral word is the first of the rule file's ``people`` ("people", "gens").
-    """
-    lexicon = lexicon_for(language)
-    if lexicon is None or not lexicon.people:
-        return text
-    plain = lexicon.plain
-    groups = lexicon.people - {plain}
-
-    def swap(match: re.Match[str]) -> str:
-        return plain if _is_group(lexicon, groups, normalise(match.group())) else match.group()
-
-    return _WORDS.sub(swap, text)
 
 
 def _is_group(lexicon: Lexicon, groups: frozenset[str], word: str) -> bool:

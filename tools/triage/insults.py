@@ -1,0 +1,87 @@
+"""Insults aimed at the reader, read as address + insult rather than as fixed phrases.
+
+"You absolute muppet", "t'es qu'un gros naze", "seu otário", "يا فاشل" share no
+phrase, but each names the reader (you, tu, espèce de, seu, يا) and, within a few
+words, calls them something from a long list of insults. An exclamation ("what a
+loser", "quel abruti", "que anta", "يا لك من أحمق") is built the same way. The
+lists are ``[insults]`` in the rule files: ``words`` (stemmed once) and ``address``
+(the words that turn an insult on the reader). A negation between them ("you are
+*not* an idiot") cancels it, as a joke marker lowers it in ``combine``.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from dataclasses import dataclass
+
+from tools.triage import structure
+from tools.triage.normalise import normalise, stems, words
+from tools.triage.verdict import Finding
+
+SCORE = 0.65
+REACH = 2  # words between the address and the insult: "you *absolute* muppet"
+
+
+@dataclass(frozen=True)
+class Insults:
+    """The insults of one language and the words that aim them at the reader."""
+
+    words: frozenset[str]  # stems
+    address: frozenset[str]  # normalised words: you, tu, seu, يا
+    suffix: tuple[str, ...]  # Arabic: the reader inside a word (عليك، منك)
+
+
+@functools.cache
+def _insults(language: str) -> Insults | None:
+    file = structure.RULES_DIR / f"{language}.toml"
+    if not file.is_file():
+        return None
+    with file.open("rb") as handle:
+        spec = tomllib.load(handle).get("insults")
+    if not spec:
+        return None
+    listed = [normalise(w) for w in spec.get("words", [])]
+    # Arabic words carry their articles and suffixes (بالحمار): stem them. Elsewhere a
+    # stem is too wide ("mano", bro, stems as "mane"): the word as listed, or its plural.
+    return Insults(
+        words=frozenset(stems(listed, language) if language == "ar" else listed),
+        address=frozenset(normalise(w) for w in spec.get("address", [])),
+        suffix=tuple(spec.get("suffix", [])),
+    )
+
+
+def score(text: str, language: str) -> Finding | None:
+    """A harassment finding where a sentence calls its reader an insult."""
+    lexicon = structure.lexicon_for(language)
+    if lexicon is None:
+        return None
+    insults = _insults(lexicon.language)
+    if insults is None:
+        return None
+    for sentence in structure.sentences(normalise(text)):
+        tokens = words(sentence)
+        if lexicon.infix:
+            found = stems(tokens, lexicon.language)
+        else:  # idiotas, connards: the plural of a listed word
+            found = [w if w in insults.words else w.removesuffix("s") for w in tokens]
+        for index, word in enumerate(found):
+            if word not in insults.words:
+                continue
+            start = _addressed(lexicon, insults, tokens, index)
+            if start is not None:
+                return Finding("harassment", SCORE, (" ".join(tokens[start : index + 1]),))
+    return None
+
+
+def _addressed(
+    lexicon: structure.Lexicon, insults: Insults, tokens: list[str], index: int
+) -> int | None:
+    """Where the word that aims the insult at ``index`` at the reader stands, if one does."""
+    for at in range(index - 1, max(-1, index - 2 - REACH), -1):
+        word = tokens[at]
+        if word in lexicon.negation:
+            return None
+        if word in insults.address or (insults.suffix and word.endswith(insults.suffix)):
+            return at
+    return None
