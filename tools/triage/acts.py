@@ -36,6 +36,11 @@ class Act:
     future: frozenset[str]  # words that carry the intent themselves: explosera, processarei
     people: bool  # aimed at people ("sue *you*"), or only at ``against`` (a place, an event)
 
+    @functools.cached_property
+    def first(self) -> frozenset[str]:
+        """The first stem of each act: most words are none, and are passed at once."""
+        return frozenset(entry.split(" ")[0] for entry in self.act)
+
 
 @functools.cache
 def _acts(language: str) -> dict[str, Act]:
@@ -70,13 +75,10 @@ def score(text: str, language: str) -> list[Finding]:
     acts = _acts(lexicon.language)
     if not acts:
         return []
-    parsed = []
-    for sentence in structure.sentences(normalise(text)):
-        tokens = words(sentence)
-        parsed.append((tokens, stems(tokens, lexicon.language)))
+    parsed = structure.parse(text, lexicon.language)
     found = []
     for category, act in acts.items():
-        phrase = next((p for t, s in parsed if (p := _built(lexicon, act, t, s))), None)
+        phrase = next((p for _, t, s in parsed if (p := _built(lexicon, act, t, s))), None)
         if phrase:
             found.append(Finding(category, SCORE[category], (phrase,)))
     return found
@@ -89,8 +91,10 @@ def _built(
     for index, stem in enumerate(stemmed):
         if lexicon.infix:
             named = any(root in stem for root in act.act)
-        else:  # one word, or a phrase of two or three ("blow up", "faire sauter")
+        elif stem in act.first:  # one word, or a phrase of two or three ("blow up")
             named = any(" ".join(stemmed[index : index + n]) in act.act for n in (1, 2, 3))
+        else:
+            named = False
         if not named and tokens[index] not in act.future:
             continue
         before = tokens[max(0, index - CLOSE) : index]

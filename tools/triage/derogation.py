@@ -18,7 +18,7 @@ import re
 import tomllib
 
 from tools.triage import structure
-from tools.triage.normalise import normalise, stems, words
+from tools.triage.normalise import normalise, stems
 from tools.triage.verdict import Finding
 
 _WORDS = re.compile(r"[^\W\d_]+")
@@ -51,9 +51,7 @@ def score(text: str, language: str) -> Finding | None:
     demeaning, stop = _lists(lexicon.language)
     if not demeaning or not lexicon.people:
         return None
-    for sentence in structure.sentences(normalise(text)):
-        tokens = words(sentence)
-        stemmed = stems(tokens, lexicon.language)
+    for _sentence, tokens, stemmed in structure.parse(text, lexicon.language):
         for index, word in enumerate(tokens):
             if word == lexicon.plain or not structure.is_group(lexicon, word):
                 continue

@@ -16,7 +16,7 @@ import tomllib
 from dataclasses import dataclass
 
 from tools.triage import structure
-from tools.triage.normalise import normalise, stems, words
+from tools.triage.normalise import normalise, stems
 from tools.triage.verdict import Finding
 
 SCORE = 0.65
@@ -59,10 +59,9 @@ def score(text: str, language: str) -> Finding | None:
     insults = _insults(lexicon.language)
     if insults is None:
         return None
-    for sentence in structure.sentences(normalise(text)):
-        tokens = words(sentence)
+    for _sentence, tokens, stemmed in structure.parse(text, lexicon.language):
         if lexicon.infix:
-            found = stems(tokens, lexicon.language)
+            found = stemmed
         else:  # idiotas, connards: the plural of a listed word
             found = [w if w in insults.words else w.removesuffix("s") for w in tokens]
         for index, word in enumerate(found):

@@ -261,9 +261,18 @@ def is_group(lexicon: Lexicon, word: str) -> bool:
     return _is_group(lexicon, lexicon.people, word)
 
 
-def sentences(normal: str) -> list[str]:
-    """The sentences of normalised text."""
-    return [s for s in _SENTENCES.split(normal) if s.strip()]
+@functools.lru_cache(maxsize=64)  # structure, acts, insults and derogation read the same
+def parse(text: str, language: str) -> tuple[tuple[str, list[str], list[str]], ...]:
+    """The sentences of ``text`` normalised, each with its words and their stems.
+
+    Callers read the lists and never change them: they are shared.
+    """
+    found = []
+    for sentence in _SENTENCES.split(normalise(text)):
+        tokens = words(sentence)
+        if tokens:
+            found.append((sentence, tokens, stems(tokens, language)))
+    return tuple(found)
 
 
 def _normative(lexicon: Lexicon, before: list[str], stem: str) -> bool:
@@ -302,11 +311,7 @@ def score(text: str, language: str) -> Finding | None:
         return None
     normal = normalise(text)
     best, phrases = 0.0, []
-    parsed = []  # (sentence, its words, their stems)
-    for sentence in _SENTENCES.split(normal):
-        tokens = words(sentence)
-        if tokens:
-            parsed.append((sentence, tokens, stems(tokens, lexicon.language)))
+    parsed = parse(text, lexicon.language)
     for _sentence, tokens, stemmed in parsed:
         value, phrase = _threat(lexicon, tokens, stemmed)
         if value > best:
