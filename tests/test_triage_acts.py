@@ -53,6 +53,8 @@ def test_an_attack_on_a_place_or_gathering_is_terrorism(language: str, text: str
         ("fr", "L'article sur l'attentat de 1995 cite trois sources contradictoires."),
         ("pt", "O advogado do clube deu entrevista; a fonte está no artigo."),
         ("ar", "المقالة عن تفجير المرفأ تحتاج إلى مصادر أفضل"),
+        ("en", "You will be unblocked once you withdraw the legal threat above."),
+        ("en", "Cease and desist from adding unsourced claims to biographies, please."),
     ],
 )
 def test_talking_about_lawsuits_and_bombings_is_not_a_threat(language: str, text: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.triage import classify
+from tools.triage import classify, insults
 
 
 def harassment(text: str, language: str) -> bool:
@@ -46,3 +46,9 @@ def test_an_insult_aimed_at_the_reader_is_harassment(language: str, text: str) -
 )
 def test_no_insult_aimed_at_the_reader_stays_quiet(language: str, text: str) -> None:
     assert not harassment(text, language)
+
+
+def test_an_english_plural_insult_is_the_readers_only_right_after_you() -> None:
+    # "you" is plural too: "you morons" insults the readers, "you protect morons" others
+    assert insults.score("Stop it, you morons.", "en") is not None
+    assert insults.score("Why do you protect morons like him?", "en") is None

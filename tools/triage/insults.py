@@ -30,6 +30,7 @@ class Insults:
     words: frozenset[str]  # stems
     address: frozenset[str]  # normalised words: you, tu, seu, يا
     suffix: tuple[str, ...]  # Arabic: the reader inside a word (عليك، منك)
+    plural_next: bool  # English "you" is also plural: a plural insult must follow it
 
 
 @functools.cache
@@ -48,6 +49,7 @@ def _insults(language: str) -> Insults | None:
         words=frozenset(stems(listed, language) if language == "ar" else listed),
         address=frozenset(normalise(w) for w in spec.get("address", [])),
         suffix=tuple(spec.get("suffix", [])),
+        plural_next=bool(spec.get("plural_next", False)),
     )
 
 
@@ -68,6 +70,9 @@ def score(text: str, language: str) -> Finding | None:
             if word not in insults.words:
                 continue
             start = _addressed(lexicon, insults, tokens, index)
+            plural = word != tokens[index]
+            if start is not None and plural and insults.plural_next and start != index - 1:
+                continue  # "you protecting *morons*": someone else
             if start is not None:
                 return Finding("harassment", SCORE, (" ".join(tokens[start : index + 1]),))
     return None
