@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from tools.triage import acts, derogation, detectors, insults, structure
+from tools.triage import acts, derogation, detectors, framing, insults, structure
 from tools.triage.learned import LearnedModel, default_model
 from tools.triage.normalise import normalise
 from tools.triage.rules import RuleScorer, default_scorer, fold
@@ -148,7 +148,7 @@ class CombinedScorer:
     def score(self, text: str, language: str) -> Verdict:
         found = self.evidence(text, language)
         learned = self.learned(text, language)
-        joke = structure.is_joke(text, language)
+        joke = framing.is_joke(text, language) or framing.is_counter_speech(text, language)
         findings = []
         for category in CATEGORIES:
             rule = found.get(category)
@@ -162,7 +162,7 @@ class CombinedScorer:
                 value = max(rule_score, model_score)
             if joke and category in ("violence", "harassment", "legal_threat"):
                 value *= structure.JOKE_FACTOR
-            if category == "legal_threat" and structure.is_policy_talk(text, language):
+            if category == "legal_threat" and framing.is_policy_talk(text, language):
                 value *= structure.JOKE_FACTOR
             if value <= 0.005 or (not rule and value < LEARNED_FLOOR):
                 continue

@@ -72,6 +72,8 @@ class Lexicon:
     hortative: frozenset[str] = frozenset()  # "tuons", "matemos": harm and intent in one word
     me: frozenset[str] = frozenset()  # me, moi, mim: the writer as the target of a report
     report: frozenset[str] = frozenset()  # wrote, a écrit, escreveu, كتب: a threat reported
+    frame: frozenset[str] = frozenset()  # "*Saying* that X should die is…": words as a subject
+    condemn: tuple[str, ...] = ()  # "… is disgusting", "discours de haine", "جريمة"
 
     @functools.cached_property
     def harm_set(self) -> frozenset[str]:
@@ -131,6 +133,8 @@ def load(file: Path) -> Lexicon | None:
         hortative=frozenset(normalise(w) for w in spec.get("hortative", [])),
         me=frozenset(normalise(w) for w in spec.get("me", [])),
         report=frozenset(normalise(w) for w in spec.get("report", [])),
+        frame=frozenset(normalise(w) for w in spec.get("frame", [])),
+        condemn=tuple(normalise(w) for w in spec.get("condemn", [])),
     )
 
 
@@ -378,15 +382,3 @@ def _is_group(lexicon: Lexicon, groups: frozenset[str], word: str) -> bool:
     return lexicon.infix and any(
         word.startswith(article) and word[len(article) :] in groups for article in _AR_ARTICLES
     )
-
-
-def is_policy_talk(text: str, language: str) -> bool:
-    """Whether ``text`` discusses the no-legal-threats policy (WP:NLT) rather than threatens."""
-    lexicon = lexicon_for(language)
-    return bool(lexicon and lexicon.policy and lexicon.policy.search(normalise(text)))
-
-
-def is_joke(text: str, language: str) -> bool:
-    """Whether ``text`` marks itself as a joke (emoji, "jk", "brincadeira", "هههه")."""
-    lexicon = lexicon_for(language)
-    return bool(lexicon and lexicon.joke and lexicon.joke.search(normalise(text)))
