@@ -26,6 +26,8 @@ def categories(text: str, language: str) -> set[str]:
         ("fr", "Dire que les Roms méritent d'être abattus est un délit."),
         ("pt", "Dizer que os nordestinos deviam ser fuzilados é crime."),
         ("ar", "القول إن اللاجئين يجب إعدامهم جريمة"),
+        ("en", "If you believe immigrants should be shot, please seek help."),
+        ("fr", "Si tu penses que les juifs méritent de mourir, va te faire soigner."),
     ],
 )
 def test_condemning_a_threat_or_an_insult_is_not_an_alert(language: str, text: str) -> None:

@@ -66,23 +66,17 @@ class CombinedScorer:
         normal = normalise(text)
         if normal != fold(text)[0].lower():  # leet, spacing, repeats: worth a second look
             candidates += self.rules.score(normal, language).findings
-        threat = structure.score(text, language)
-        if threat is not None and self._false_friend("violence", text, language):
-            threat = None  # "I'll shoot you an email", "سأضرب لك مثالا"
-        for extra in (
-            threat,
-            detectors.doxxing(text, language),
-            detectors.grooming(text, language),
+        read = (  # the structure readers; a false friend ("shoot you an email") silences them
+            structure.score(text, language),
             derogation.score(text, language),
             insults.score(text, language),
-            *(
-                a
-                for a in acts.score(text, language)
-                if not self._false_friend(a.category, text, language)
-            ),
-        ):
-            if extra is not None:
-                candidates.append(extra)
+            *acts.score(text, language),
+        )
+        candidates += [
+            f for f in read if f is not None and not self._false_friend(f.category, text, language)
+        ]
+        detected = (detectors.doxxing(text, language), detectors.grooming(text, language))
+        candidates += [f for f in detected if f is not None]
         for finding in sorted(candidates, key=lambda f: -f.score):
             best = found.get(finding.category)
             if best is None:

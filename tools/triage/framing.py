@@ -31,7 +31,8 @@ def is_counter_speech(text: str, language: str) -> bool:
     if lexicon is None or not lexicon.frame:
         return False
     parsed = structure.parse(text, lexicon.language)
-    framed = any(any(w in lexicon.frame for w in tokens[:2]) for _, tokens, _ in parsed)
+    # "Saying…", "Calling…", "If you think…": the frame opens the sentence
+    framed = any(any(w in lexicon.frame for w in tokens[:3]) for _, tokens, _ in parsed)
     return framed and any(c in normalise(text) for c in lexicon.condemn)
 
 
