@@ -26,6 +26,7 @@ from tools.base import clock
 from tools.base.config import load_settings
 from tools.models import Alert, Category, RoleGrant, Severity, User
 from tools.people import api_tokens
+from tools.triage import classify
 from tools.wiki.evidence import parse_evidence_links
 from tools.wiki.subjects import parse_subjects
 
@@ -42,6 +43,11 @@ PEOPLE = {
     "restricted specialist": (["user"], ["restricted-specialist"]),
     "admin": (["user"], ["admin"]),
 }
+
+
+def alerted(text: str, language: str) -> set[str]:
+    """The categories the triage alerts on for ``text`` (findings at or above the threshold)."""
+    return {finding.category for finding in classify(text, language).above()}
 
 
 def make_token(

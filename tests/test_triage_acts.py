@@ -8,12 +8,7 @@ exact phrases. The sentences are written for these tests.
 from __future__ import annotations
 
 import pytest
-
-from tools.triage import classify
-
-
-def categories(text: str, language: str) -> set[str]:
-    return {finding.category for finding in classify(text, language).above()}
+from helpers import alerted
 
 
 @pytest.mark.parametrize(
@@ -26,7 +21,7 @@ def categories(text: str, language: str) -> set[str]:
     ],
 )
 def test_a_legal_threat_in_words_of_its_own_is_caught(language: str, text: str) -> None:
-    assert "legal_threat" in categories(text, language)
+    assert "legal_threat" in alerted(text, language)
 
 
 @pytest.mark.parametrize(
@@ -39,7 +34,7 @@ def test_a_legal_threat_in_words_of_its_own_is_caught(language: str, text: str) 
     ],
 )
 def test_an_attack_on_a_place_or_gathering_is_terrorism(language: str, text: str) -> None:
-    assert "terrorism" in categories(text, language)
+    assert "terrorism" in alerted(text, language)
 
 
 @pytest.mark.parametrize(
@@ -58,4 +53,4 @@ def test_an_attack_on_a_place_or_gathering_is_terrorism(language: str, text: str
     ],
 )
 def test_talking_about_lawsuits_and_bombings_is_not_a_threat(language: str, text: str) -> None:
-    assert not categories(text, language) & {"legal_threat", "terrorism"}
+    assert not alerted(text, language) & {"legal_threat", "terrorism"}

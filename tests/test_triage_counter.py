@@ -10,12 +10,7 @@ these tests.
 from __future__ import annotations
 
 import pytest
-
-from tools.triage import classify
-
-
-def categories(text: str, language: str) -> set[str]:
-    return {finding.category for finding in classify(text, language).above()}
+from helpers import alerted
 
 
 @pytest.mark.parametrize(
@@ -31,7 +26,7 @@ def categories(text: str, language: str) -> set[str]:
     ],
 )
 def test_condemning_a_threat_or_an_insult_is_not_an_alert(language: str, text: str) -> None:
-    assert not categories(text, language) & {"violence", "harassment"}
+    assert not alerted(text, language) & {"violence", "harassment"}
 
 
 @pytest.mark.parametrize(
@@ -42,4 +37,4 @@ def test_condemning_a_threat_or_an_insult_is_not_an_alert(language: str, text: s
     ],
 )
 def test_a_report_that_condemns_the_threat_still_alerts(language: str, text: str) -> None:
-    assert "violence" in categories(text, language)
+    assert "violence" in alerted(text, language)

@@ -9,13 +9,9 @@ them. The sentences are written for these tests, in each language's own forms.
 from __future__ import annotations
 
 import pytest
+from helpers import alerted
 
-from tools.triage import classify
 from tools.triage.derogation import neutral
-
-
-def categories(text: str, language: str) -> set[str]:
-    return {finding.category for finding in classify(text, language).above()}
 
 
 @pytest.mark.parametrize(
@@ -36,7 +32,7 @@ def categories(text: str, language: str) -> set[str]:
     ],
 )
 def test_threats_to_a_group_with_no_you_in_them_alert(language: str, text: str) -> None:
-    assert "violence" in categories(text, language)
+    assert "violence" in alerted(text, language)
 
 
 @pytest.mark.parametrize(
@@ -50,7 +46,7 @@ def test_threats_to_a_group_with_no_you_in_them_alert(language: str, text: str) 
     ],
 )
 def test_a_group_demeaned_as_a_group_is_harassment(language: str, text: str) -> None:
-    assert "harassment" in categories(text, language)
+    assert "harassment" in alerted(text, language)
 
 
 @pytest.mark.parametrize(
@@ -66,7 +62,7 @@ def test_a_group_demeaned_as_a_group_is_harassment(language: str, text: str) -> 
     ],
 )
 def test_naming_a_group_is_not_abuse(language: str, text: str) -> None:
-    assert not categories(text, language)
+    assert not alerted(text, language)
 
 
 @pytest.mark.parametrize(
@@ -81,12 +77,12 @@ def test_naming_a_group_is_not_abuse(language: str, text: str) -> None:
     ],
 )
 def test_idioms_and_scattered_words_are_not_threats(language: str, text: str) -> None:
-    assert "violence" not in categories(text, language)
+    assert "violence" not in alerted(text, language)
 
 
 def test_a_menace_next_to_someone_dear_is_still_a_veiled_threat() -> None:
     text = "Nice little car your wife drives. Shame if something happened to it."
-    assert "violence" in categories(text, "en")
+    assert "violence" in alerted(text, "en")
 
 
 def test_a_group_is_written_as_a_neutral_word_to_ask_the_model_again() -> None:

@@ -8,12 +8,9 @@ the patrol is judged against their labels.
 from __future__ import annotations
 
 import pytest
+from helpers import alerted
 
-from tools.triage import classify, insults
-
-
-def harassment(text: str, language: str) -> bool:
-    return any(finding.category == "harassment" for finding in classify(text, language).above())
+from tools.triage import insults
 
 
 @pytest.mark.parametrize(
@@ -30,7 +27,7 @@ def harassment(text: str, language: str) -> bool:
     ],
 )
 def test_an_insult_aimed_at_the_reader_is_harassment(language: str, text: str) -> None:
-    assert harassment(text, language)
+    assert "harassment" in alerted(text, language)
 
 
 @pytest.mark.parametrize(
@@ -45,7 +42,7 @@ def test_an_insult_aimed_at_the_reader_is_harassment(language: str, text: str) -
     ],
 )
 def test_no_insult_aimed_at_the_reader_stays_quiet(language: str, text: str) -> None:
-    assert not harassment(text, language)
+    assert "harassment" not in alerted(text, language)
 
 
 def test_an_english_plural_insult_is_the_readers_only_right_after_you() -> None:

@@ -9,12 +9,7 @@ tests.
 from __future__ import annotations
 
 import pytest
-
-from tools.triage import classify
-
-
-def categories(text: str, language: str) -> set[str]:
-    return {finding.category for finding in classify(text, language).above()}
+from helpers import alerted
 
 
 @pytest.mark.parametrize(
@@ -57,7 +52,7 @@ def categories(text: str, language: str) -> set[str]:
     ],
 )
 def test_a_report_of_harm_alerts_as_that_harm(language: str, category: str, text: str) -> None:
-    assert category in categories(text, language)
+    assert category in alerted(text, language)
 
 
 @pytest.mark.parametrize(
@@ -71,4 +66,4 @@ def test_a_report_of_harm_alerts_as_that_harm(language: str, category: str, text
     ],
 )
 def test_a_report_of_ordinary_talk_is_not_an_alert(language: str, text: str) -> None:
-    assert not categories(text, language)
+    assert not alerted(text, language)
