@@ -26,7 +26,6 @@ from tools.base import clock
 from tools.base.config import load_settings
 from tools.models import Alert, Category, RoleGrant, Severity, User
 from tools.people import api_tokens
-from tools.triage import classify
 from tools.wiki.evidence import parse_evidence_links
 from tools.wiki.subjects import parse_subjects
 
@@ -47,6 +46,8 @@ PEOPLE = {
 
 def alerted(text: str, language: str) -> set[str]:
     """The categories the triage alerts on for ``text`` (findings at or above the threshold)."""
+    from tools.triage import classify  # scikit-learn loads in 1.5 s: only for the tests that ask
+
     return {finding.category for finding in classify(text, language).above()}
 
 
