@@ -10,6 +10,8 @@
 - JSON is read by :func:`tools.base.jsontext.loads`: deep nesting and lone surrogates
   are a ``ValueError`` (Flask's "bad JSON" path), never a ``RecursionError`` or a
   ``UnicodeEncodeError`` in the database driver.
+- A number in a path (``/alerts/<int:alert_id>``) fits a database id (signed 64 bits):
+  a larger one matches no route (404), never an ``OverflowError`` in the driver.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.routing import IntegerConverter
 
 from tools.base import jsontext
 
@@ -64,7 +67,21 @@ def _read_at_most(stream: Any, size: int) -> bytes:
     return b"".join(parts)
 
 
+#: The largest id a database row can have (BIGINT, SQLite's INTEGER).
+MAX_ID = 2**63 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` of every route: at most :data:`MAX_ID`, unless the route says otherwise."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    """Before the blueprints: their routes take the bounded ``int`` converter."""
+    app.url_map.converters["int"] = IdConverter
     app.json = StrictJSONProvider(app)
     app.wsgi_app = ChunkedBodies(app.wsgi_app, MAX_BODY_BYTES)  # type: ignore[method-assign]
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, MAX_FORM_MEMORY_SIZE=MAX_FIELD_BYTES)

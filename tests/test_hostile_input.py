@@ -157,3 +157,17 @@ def test_a_form_e_mail_that_is_not_one_address_is_refused(app: Flask, email: str
     assert answer.status_code == 400
     assert "Harassment on a talk page" in answer.text  # nothing typed is lost
     assert _count(app, Case) == 0
+
+
+@pytest.mark.parametrize("number", [2**63, 10**30])
+def test_an_id_too_large_for_the_database_is_a_404_not_a_500(app: Flask, number: int) -> None:
+    client = app.test_client()
+    specialist = bearer(make_token(app, "Spec One", grants=["specialist"]))
+    for method, path in [
+        ("get", f"/api/v1/alerts/{number}"),
+        ("post", f"/api/v1/alerts/{number}/dismiss"),
+    ]:
+        answer = getattr(client, method)(path, json={"reason": "0"}, headers=specialist)
+        assert answer.status_code == 404 and answer.is_json, (path, answer.status_code)
+    page = signed_in_client(app, "Spec One").get(f"/alerts/{number}")
+    assert page.status_code == 404
