@@ -244,7 +244,8 @@ class Bot:
         assert self.process is not None
         return self.process.wait(timeout)
 
-    def signal(self, number: int, timeout: float = 20) -> int:
+    def signal(self, number: int, timeout: float = 60) -> int:
+        # 60 s: on a loaded machine a bot may be mid-edit when stopped (seen at 20 s once)
         assert self.process is not None
         self.process.send_signal(number)
         return self.process.wait(timeout)
