@@ -4,18 +4,16 @@
 "we will sue you and the Foundation" share no phrase, but each has an intent (the
 threat structure's intent words, a first-person or future verb), a legal act
 (lawyer, sue, plainte, processar, دعوى) and whom it is against (you, the
-Foundation). An attack is an explosive or an attack word (bomb, bombe, explodir,
-تفجير) with an intent and a place or gathering (the conference, le siège, o
-encontro, اللقاء), or a word that carries the future in itself ("explosera",
-"will be blown up"). The word lists are ``[acts.legal]`` and ``[acts.attack]`` in
-the rule files, stemmed once; the intent and target words are the threat
-structure's.
+Foundation). An attack is an explosive (bomb, bombe, explodir, تفجير) with an
+intent, or a word that carries the future in itself ("explosera"), and a place or
+gathering (the conference, le siège, o encontro, اللقاء). The word lists are
+``[acts.legal]`` and ``[acts.attack]`` in the rule files, stemmed once; the intent
+and target words are the threat structure's.
 """
 
 from __future__ import annotations
 
 import functools
-import tomllib
 from dataclasses import dataclass
 
 from tools.triage import structure
@@ -44,11 +42,7 @@ class Act:
 
 @functools.cache
 def _acts(language: str) -> dict[str, Act]:
-    file = structure.RULES_DIR / f"{language}.toml"
-    if not file.is_file():
-        return {}
-    with file.open("rb") as handle:
-        tables = tomllib.load(handle).get("acts", {})
+    tables = structure.rule_table(language, "acts")
     found = {}
     for kind, category in (("legal", "legal_threat"), ("attack", "terrorism")):
         spec = tables.get(kind)
@@ -106,7 +100,7 @@ def _built(
         intent = intent or any(tokens[i] in act.future for i in near)  # "explosera"
         if lexicon.infix:  # سنفجر، سأرفع دعوى
             intent = intent or any(structure.arabic_future(w) for w in [*before, tokens[index]])
-            intent = intent or any(w.startswith(("سي", "سن", "سا")) for w in before)  # سيرفع
+            intent = intent or any(w.startswith("سي") for w in before)  # سيرفع: he will
         target = any(
             stemmed[i] in act.against or (act.people and structure.is_target(lexicon, tokens[i]))
             for i in near

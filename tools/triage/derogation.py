@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 
 from tools.triage import structure
 from tools.triage.normalise import normalise, stems
@@ -33,11 +32,7 @@ def _lists(language: str) -> tuple[frozenset[str], frozenset[str]]:
     A relative pronoun or a conjunction starts another clause: in "liberals *who*
     hate Michael Savage" the last word is not said of the liberals.
     """
-    file = structure.RULES_DIR / f"{language}.toml"
-    if not file.is_file():
-        return frozenset(), frozenset()
-    with file.open("rb") as handle:
-        spec = tomllib.load(handle).get("derogation", {})
+    spec = structure.rule_table(language, "derogation")
     listed = [normalise(w) for w in spec.get("words", [])]
     stop = frozenset(normalise(w) for w in spec.get("stop", []))
     return frozenset(stems(listed, language)), stop

@@ -2,17 +2,17 @@
 
 "You absolute muppet", "t'es qu'un gros naze", "seu otário", "يا فاشل" share no
 phrase, but each names the reader (you, tu, espèce de, seu, يا) and, within a few
-words, calls them something from a long list of insults. An exclamation ("what a
-loser", "quel abruti", "que anta", "يا لك من أحمق") is built the same way. The
-lists are ``[insults]`` in the rule files: ``words`` (stemmed once) and ``address``
-(the words that turn an insult on the reader). A negation between them ("you are
-*not* an idiot") cancels it, as a joke marker lowers it in ``combine``.
+words, calls them something from a long list of insults. An exclamation ("quel
+abruti", "يا لك من أحمق") is built the same way. The lists are ``[insults]`` in the
+rule files: ``words`` (as listed or with a plural s; stemmed in Arabic, whose words
+carry articles and suffixes) and ``address`` (the words that turn an insult on the
+reader). A negation between them ("you are *not* an idiot") cancels it, as a joke
+marker lowers it in ``combine``.
 """
 
 from __future__ import annotations
 
 import functools
-import tomllib
 from dataclasses import dataclass
 
 from tools.triage import structure
@@ -27,28 +27,23 @@ REACH = 2  # words between the address and the insult: "you *absolute* muppet"
 class Insults:
     """The insults of one language and the words that aim them at the reader."""
 
-    words: frozenset[str]  # stems
+    words: frozenset[str]  # normalised words (stems in Arabic)
     address: frozenset[str]  # normalised words: you, tu, seu, يا
-    suffix: tuple[str, ...]  # Arabic: the reader inside a word (عليك، منك)
     plural_next: bool  # English "you" is also plural: a plural insult must follow it
 
 
 @functools.cache
 def _insults(language: str) -> Insults | None:
-    file = structure.RULES_DIR / f"{language}.toml"
-    if not file.is_file():
-        return None
-    with file.open("rb") as handle:
-        spec = tomllib.load(handle).get("insults")
-    if not spec:
+    spec = structure.rule_table(language, "insults")
+    lexicon = structure.lexicon_for(language)
+    if not spec or lexicon is None:
         return None
     listed = [normalise(w) for w in spec.get("words", [])]
     # Arabic words carry their articles and suffixes (بالحمار): stem them. Elsewhere a
     # stem is too wide ("mano", bro, stems as "mane"): the word as listed, or its plural.
     return Insults(
-        words=frozenset(stems(listed, language) if language == "ar" else listed),
+        words=frozenset(stems(listed, language) if lexicon.infix else listed),
         address=frozenset(normalise(w) for w in spec.get("address", [])),
-        suffix=tuple(spec.get("suffix", [])),
         plural_next=bool(spec.get("plural_next", False)),
     )
 
@@ -86,6 +81,6 @@ def _addressed(
         word = tokens[at]
         if word in lexicon.negation:
             return None
-        if word in insults.address or (insults.suffix and word.endswith(insults.suffix)):
+        if word in insults.address:
             return at
     return None

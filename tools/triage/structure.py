@@ -139,6 +139,20 @@ def load(file: Path) -> Lexicon | None:
 
 
 @functools.cache
+def rule_table(language: str, name: str) -> dict:
+    """The table ``name`` of ``language``'s rule file (``insults``, ``acts``), or {}.
+
+    The readers beside the threat structure (acts, insults, derogation) each keep
+    their words in a table of their own; the file is read once per table and process.
+    """
+    file = RULES_DIR / f"{language}.toml"
+    if not file.is_file():
+        return {}
+    with file.open("rb") as handle:
+        return tomllib.load(handle).get(name, {})
+
+
+@functools.cache
 def lexicons() -> dict[str, Lexicon]:
     """The lexicons of the shipped rule files, read once per process."""
     found = (load(file) for file in sorted(RULES_DIR.glob("*.toml")))
@@ -229,7 +243,7 @@ def _reported_against_writer(
     if not any(w in lexicon.report for w in tokens[:index]):
         return False
     token = tokens[index]
-    if lexicon.infix and token.endswith("ني") and token.startswith(("سي", "ست", *_AR_FUTURE)):
+    if lexicon.infix and token.endswith("ني") and token.startswith(("سي", *_AR_FUTURE)):
         return True  # سيقتلني: he will kill me
     return intent and any(w in lexicon.me for w in near)
 
