@@ -243,3 +243,38 @@ def test_talk_about_the_legal_threats_policy_is_not_a_legal_threat(
     language: str, text: str
 ) -> None:
     assert "legal_threat" not in flagged(text, language)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "ur 13 right? add me on telegram and send me some selfies, don't tell your mum"),
+        ("en", "Which school are you at? Are you home alone on Fridays? I could come over."),
+        ("pt", "Você tem 12 anos? Fica sozinha em casa? Me chama no privado."),
+    ],
+)
+def test_asking_a_child_their_age_or_school_and_to_be_alone_is_grooming(
+    language: str, text: str
+) -> None:
+    assert "child_safety" in flagged(text, language)
+
+
+def test_someone_elses_age_beside_an_everyday_word_is_not_grooming() -> None:
+    text = "minha irmã tem 13 anos e já sai sozinha com as amigas, acredita?"
+    assert "child_safety" not in flagged(text, "pt")
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        (
+            "en",
+            "I've been stockpiling my mum's painkillers for weeks. Soon I'll stop being a burden.",
+        ),
+        ("pt", "Cansei, vou acabar com tudo hoje. Obrigada a quem foi gentil comigo."),
+        ("pt", "Ninguém vai sentir minha falta. É a última vez que edito aqui."),
+    ],
+)
+def test_ending_it_all_is_self_harm_not_a_threat(language: str, text: str) -> None:
+    found = flagged(text, language)
+    assert "self_harm" in found and "violence" not in found

@@ -67,3 +67,29 @@ def test_a_report_of_harm_alerts_as_that_harm(language: str, category: str, text
 )
 def test_a_report_of_ordinary_talk_is_not_an_alert(language: str, text: str) -> None:
     assert not alerted(text, language)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "Someone has been sending me death threats by e-mail since the RfA."),
+        ("en", "Death threats from an IP on the reference desk, please revdelete."),
+        ("fr", "Je reçois des menaces de mort depuis que j'ai bloqué ce compte."),
+        ("pt", "Estou recebendo ameaças de morte de um usuário anônimo."),
+    ],
+)
+def test_death_threats_received_or_reported_alert(language: str, text: str) -> None:
+    assert "violence" in alerted(text, language)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "The paragraph on the death threats the senator received needs a source."),
+        ("en", "She was convicted of threatening to kill a journalist in 2011, per the BBC."),
+        ("fr", "Le chapitre sur les menaces de mort contre le journal est trop long."),
+        ("pt", "O parágrafo sobre as ameaças de morte ao jornalista precisa de fonte."),
+    ],
+)
+def test_death_threats_as_an_articles_subject_do_not_alert(language: str, text: str) -> None:
+    assert "violence" not in alerted(text, language)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import alerted
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from tools.triage import classify
@@ -77,3 +78,27 @@ def test_a_language_can_have_a_threshold_of_its_own() -> None:
     assert scorer.threshold("harassment", "pt-br") == 0.3
     assert scorer.threshold("harassment", "fr") == 0.6
     assert scorer.threshold("violence", "pt") == 0.5
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "Cigarettes will kill you long before the traffic does."),
+        ("fr", "L'alcool va te tuer si tu continues comme ça."),
+        ("pt", "O cigarro vai te matar, diz o estudo citado."),
+    ],
+)
+def test_a_thing_that_kills_is_no_threat(language: str, text: str) -> None:
+    assert not alerted(text, language) & {"violence", "harassment"}
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "I will kill you if you revert me again."),
+        ("fr", "j3 v4is t3 p3ter l4 gu3ul3 et t3 d3f0nc3r"),
+        ("pt", "Você ainda vai levar uma facada, seu lixo."),
+    ],
+)
+def test_the_speaker_threatening_is_still_caught(language: str, text: str) -> None:
+    assert "violence" in alerted(text, language)

@@ -17,10 +17,18 @@ import functools
 from dataclasses import dataclass
 
 from tools.triage import structure
+from tools.triage.lexicon import Lexicon, rule_table
 from tools.triage.normalise import normalise, stems, words
 from tools.triage.verdict import Finding
 
-SCORE = {"legal_threat": 0.7, "terrorism": 0.75}
+SCORE = {"legal_threat": 0.7, "terrorism": 0.75, "harassment": 0.6}
+#: Whom each kind of act must be against: a person ("sue *you*") or an ``against`` word
+#: (a place: "the conference"), only an ``against`` word, or both: hounding is "*every*
+#: edit *you* make", since "I will revert your edit" is an editor's everyday work.
+AIM = {"legal_threat": "either", "terrorism": "against", "harassment": "both"}
+#: Arabic endings of "your": تعديلاتك، مقالاتكم.
+YOUR = ("ك", "كم", "كي")
+KINDS = (("legal", "legal_threat"), ("attack", "terrorism"), ("hounding", "harassment"))
 WINDOW = 8  # words between the act and whom or where it is against
 CLOSE = 4  # words between the intent and the act: "my lawyer will file a *lawsuit*"
 
@@ -32,7 +40,7 @@ class Act:
     act: frozenset[str]  # stems: lawyer, sue, plainte; bomb, explosif
     against: frozenset[str]  # stems of whom or where besides pronouns: foundation, conference
     future: frozenset[str]  # words that carry the intent themselves: explosera, processarei
-    people: bool  # aimed at people ("sue *you*"), or only at ``against`` (a place, an event)
+    aim: str  # see :data:`AIM`
 
     @functools.cached_property
     def first(self) -> frozenset[str]:
@@ -42,16 +50,16 @@ class Act:
 
 @functools.cache
 def _acts(language: str) -> dict[str, Act]:
-    tables = structure.rule_table(language, "acts")
+    tables = rule_table(language, "acts")
     found = {}
-    for kind, category in (("legal", "legal_threat"), ("attack", "terrorism")):
+    for kind, category in KINDS:
         spec = tables.get(kind)
         if spec:
             found[category] = Act(
                 act=_stems(language, spec.get("act", [])),
                 against=_stems(language, spec.get("against", [])),
                 future=frozenset(normalise(w) for w in spec.get("future", [])),
-                people=category == "legal_threat",
+                aim=AIM[category],
             )
     return found
 
@@ -78,9 +86,7 @@ def score(text: str, language: str) -> list[Finding]:
     return found
 
 
-def _built(
-    lexicon: structure.Lexicon, act: Act, tokens: list[str], stemmed: list[str]
-) -> str | None:
+def _built(lexicon: Lexicon, act: Act, tokens: list[str], stemmed: list[str]) -> str | None:
     """The words of a sentence that carry an intent, an act and its target, if it has them."""
     for index, stem in enumerate(stemmed):
         if lexicon.infix:
@@ -94,17 +100,27 @@ def _built(
         before = tokens[max(0, index - CLOSE) : index]
         if any(w in lexicon.negation for w in before):
             continue
-        near = range(max(0, index - WINDOW), min(len(tokens), index + WINDOW + 1))
+        reach = WINDOW + 4 if act.aim == "both" else WINDOW  # "… every article *until* you"
+        near = range(max(0, index - reach), min(len(tokens), index + reach + 1))
         # "my lawyer *will*", "*vamos*"; "I" alone is no intent ("I have contacted a lawyer")
         intent = any(w in lexicon.intent and w not in lexicon.close for w in before)
         intent = intent or any(tokens[i] in act.future for i in near)  # "explosera"
         if lexicon.infix:  # سنفجر، سأرفع دعوى
             intent = intent or any(structure.arabic_future(w) for w in [*before, tokens[index]])
             intent = intent or any(w.startswith("سي") for w in before)  # سيرفع: he will
-        target = any(
-            stemmed[i] in act.against or (act.people and structure.is_target(lexicon, tokens[i]))
-            for i in near
-        )
-        if intent and target:
+        if intent and _aimed(lexicon, act, tokens, stemmed, near):
             return " ".join(tokens[max(0, index - 3) : index + 4])
     return None
+
+
+def _aimed(lexicon: Lexicon, act: Act, tokens: list[str], stemmed: list[str], near: range) -> bool:
+    """Whether the words near an act say whom or where it is against, as its kind needs."""
+    against = any(stemmed[i] in act.against for i in near)
+    if act.aim == "against":
+        return against
+    person = any(structure.is_target(lexicon, tokens[i]) for i in near)
+    if act.aim == "either":
+        return against or person
+    # hounding: "every edit *you* make", "كل تعديلاتك" (the reader in the word's ending)
+    yours = lexicon.infix and any(tokens[i].endswith(YOUR) for i in near)
+    return against and (person or yours)

@@ -17,6 +17,7 @@ import functools
 import re
 
 from tools.triage import structure
+from tools.triage.lexicon import Lexicon, rule_table
 from tools.triage.normalise import normalise, stems
 from tools.triage.verdict import Finding
 
@@ -32,7 +33,7 @@ def _lists(language: str) -> tuple[frozenset[str], frozenset[str]]:
     A relative pronoun or a conjunction starts another clause: in "liberals *who*
     hate Michael Savage" the last word is not said of the liberals.
     """
-    spec = structure.rule_table(language, "derogation")
+    spec = rule_table(language, "derogation")
     listed = [normalise(w) for w in spec.get("words", [])]
     stop = frozenset(normalise(w) for w in spec.get("stop", []))
     return frozenset(stems(listed, language)), stop
@@ -58,7 +59,7 @@ def score(text: str, language: str) -> Finding | None:
 
 
 def _demeaned(
-    lexicon: structure.Lexicon,
+    lexicon: Lexicon,
     tokens: list[str],
     stemmed: list[str],
     index: int,

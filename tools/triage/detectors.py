@@ -114,9 +114,12 @@ def doxxing(text: str, language: str) -> Finding | None:
 
 _AGE = re.compile(
     r"\b(?:i'?m|i am|im|age|aged|j'ai|tenho|to com|tô com|tou com|عمري|عندي) ?(?:1[0-5]|[89])\b"
+    r"|\b(?:you'?re|you are|ur|u r|tu as|t'as|tens|você tem|voce tem|vc tem|عمرك)"
+    r" ?(?:1[0-5]|[89])\b"
     r"|\b(?:1[0-5]|[89]) ?(?:yo|y/o|years? old|ans|anos)\b|\byear [5-9]\b|\b[5-9](?:th"
     r"|st|nd|rd) grade\b"
-    r"|\b[3-6] ?(?:e|eme|ème)\b|\bcm[12]\b|\b[5-9]º? ?ano\b|الصف (?:ال)?(?:خامس|سادس"
+    r"|\b[3-6] ?(?:e|eme|ème)\b|\ben (?:sixi|cinqui|quatri|troisi)[eè]me\b|\bcm[12]\b"
+    r"|\b[5-9]º? ?ano\b|الصف (?:ال)?(?:خامس|سادس"
     r"|سابع|ثامن|تاسع|[5-9])"
     r"|how old (?:are|r) (?:you|u)|what school|which school|quel (?:age|âge)|t'as quel"
     r"|quelle (?:ecole|école)"
@@ -130,8 +133,9 @@ _CONTACT = re.compile(
     r"|discord|telegram|kik|skype|your number|meet (?:me|up)|send me|add me|fotos?|zap"
     r"|whats|privado"
     r"|me chama|me manda|manda|envoie|envoies|ajoute|en priv[ée]|ton num[ée]ro"
-    r"|rencontrer|te voir)\b"
-    r"|صور|صورتك|واتساب|واتس|خاص|رقمك|سناب|أرسلي|ارسلي|ارسل لي|كلميني|نلتقي",
+    r"|rencontrer|te voir|home alone|(?:pick|picking) you up|come over|sleepover"
+    r"|seule? (?:à|a) la maison|te chercher|sozinh[ao] em casa|te buscar|buscar voc[eê])\b"
+    r"|صور|صورتك|واتساب|واتس|خاص|رقمك|سناب|أرسلي|ارسلي|ارسل لي|كلميني|نلتقي|وحدك|وحدكِ",
     re.IGNORECASE,
 )
 _SECRET = re.compile(

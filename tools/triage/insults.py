@@ -16,6 +16,7 @@ import functools
 from dataclasses import dataclass
 
 from tools.triage import structure
+from tools.triage.lexicon import Lexicon, rule_table
 from tools.triage.normalise import normalise, stems
 from tools.triage.verdict import Finding
 
@@ -34,7 +35,7 @@ class Insults:
 
 @functools.cache
 def _insults(language: str) -> Insults | None:
-    spec = structure.rule_table(language, "insults")
+    spec = rule_table(language, "insults")
     lexicon = structure.lexicon_for(language)
     if not spec or lexicon is None:
         return None
@@ -73,9 +74,7 @@ def score(text: str, language: str) -> Finding | None:
     return None
 
 
-def _addressed(
-    lexicon: structure.Lexicon, insults: Insults, tokens: list[str], index: int
-) -> int | None:
+def _addressed(lexicon: Lexicon, insults: Insults, tokens: list[str], index: int) -> int | None:
     """Where the word that aims the insult at ``index`` at the reader stands, if one does."""
     for at in range(index - 1, max(-1, index - 2 - REACH), -1):
         word = tokens[at]

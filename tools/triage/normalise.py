@@ -20,6 +20,8 @@ _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 )
 _LEET_WORD = re.compile(r"\b(?=(?:[\w@$]*[a-z]){2})[a-z0-9@$]*[0-9@$][a-z0-9@$]*\b")
+#: A letter and a leet digit ("t3", "m3"): only read as leet beside longer leet words.
+_LEET_SHORT = re.compile(r"\b(?:[a-z][013457]|[013457][a-z])\b")
 #: Single letters separated by spaces, dots, dashes: "k i l l", "k.i.l.l".
 _SPACED = re.compile(r"\b(?:[^\W\d_][ .\-*_]){2,}[^\W\d_]\b")
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")
@@ -43,7 +45,10 @@ def normalise(text: str) -> str:
         text = text.replace("\u2019", "'").replace("\u2018", "'")
         text = _ARABIC_MARKS.sub("", text.translate(_ARABIC))
         text = _MARKS.sub("", unicodedata.normalize("NFD", text))
-    text = _LEET_WORD.sub(lambda m: m[0].translate(_LEET), text)
+    leet = _LEET_WORD.sub(lambda m: m[0].translate(_LEET), text)
+    if leet != text:  # "j3 v4is t3 d3f0nc3r": "j3" and "t3" are leet too, "b2" alone is not
+        leet = _LEET_SHORT.sub(lambda m: m[0].translate(_LEET), leet)
+    text = leet
     text = _SPACED.sub(lambda m: re.sub(r"[ .\-*_]", "", m[0]), text)
     return _REPEATS.sub(lambda m: m[1] if m[1] in _VOWELS else m[1] * 2, text)
 
