@@ -93,3 +93,33 @@ def test_death_threats_received_or_reported_alert(language: str, text: str) -> N
 )
 def test_death_threats_as_an_articles_subject_do_not_alert(language: str, text: str) -> None:
     assert "violence" not in alerted(text, language)
+
+
+@pytest.mark.parametrize(
+    ("language", "category", "text"),
+    [
+        ("en", "violence", "An IP wrote on my user page that he'd find my flat and hurt my wife."),
+        ("ar", "violence", "كتب أحدهم في بريدي أنه سيلحق بي إلى العمل ويضربني."),
+        ("pt", "self_harm", "Um editor comentou na Esplanada hoje que vai se suicidar."),
+        (
+            "en",
+            "doxxing",
+            "Someone keeps posting the real name and home address of an admin on IRC.",
+        ),
+        ("en", "harassment", "He has stalked me across a dozen articles since the AfD closed."),
+        ("en", "terrorism", "A user posted that they'll bring explosives to the Wikimania party."),
+    ],
+)
+def test_a_report_in_the_third_person_alerts_as_its_harm(
+    language: str, category: str, text: str
+) -> None:
+    assert category in alerted(text, language)
+
+
+def test_someone_elses_suicide_reported_is_not_an_insult() -> None:
+    assert "harassment" not in alerted("Ela escreveu que vai se matar, alguém ajude.", "pt")
+
+
+def test_a_reminder_of_where_to_report_threats_is_no_threat() -> None:
+    text = "Reminder: threats of violence go to the emergency address, not this board."
+    assert not alerted(text, "en")

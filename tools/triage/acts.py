@@ -103,7 +103,9 @@ def _built(lexicon: Lexicon, act: Act, tokens: list[str], stemmed: list[str]) ->
         reach = WINDOW + 4 if act.aim == "both" else WINDOW  # "… every article *until* you"
         near = range(max(0, index - reach), min(len(tokens), index + reach + 1))
         # "my lawyer *will*", "*vamos*"; "I" alone is no intent ("I have contacted a lawyer")
-        intent = any(w in lexicon.intent and w not in lexicon.close for w in before)
+        intent = any(
+            (w in lexicon.intent and w not in lexicon.close) or w in lexicon.third for w in before
+        )
         intent = intent or any(tokens[i] in act.future for i in near)  # "explosera"
         if lexicon.infix:  # سنفجر، سأرفع دعوى
             intent = intent or any(structure.arabic_future(w) for w in [*before, tokens[index]])

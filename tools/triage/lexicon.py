@@ -52,6 +52,7 @@ class Lexicon:
     frame: frozenset[str] = frozenset()  # "*Saying* that X should die is…": words as a subject
     condemn: tuple[str, ...] = ()  # "… is disgusting", "discours de haine", "جريمة"
     agent: frozenset[str] = frozenset()  # smoking, ça, isso: a subject that is no speaker
+    third: frozenset[str] = frozenset()  # he'll, they'd: someone else's intent (reports, acts)
 
     @functools.cached_property
     def harm_set(self) -> frozenset[str]:
@@ -114,6 +115,7 @@ def load(file: Path) -> Lexicon | None:
         frame=frozenset(normalise(w) for w in spec.get("frame", [])),
         condemn=tuple(normalise(w) for w in spec.get("condemn", [])),
         agent=frozenset(normalise(w) for w in spec.get("agent", [])),
+        third=frozenset(normalise(w) for w in spec.get("third", [])),
     )
 
 

@@ -106,7 +106,10 @@ def _threat(
             # "the next admin who blocks me gets a bullet": the target heads the sentence
             target = _headed(lexicon, tokens[:index])
         score = 0.9 if intent and target else 0.45 if target else 0.0
-        if not score and _reported_against_writer(lexicon, tokens, index, near, intent):
+        reported_intent = intent or any(w in lexicon.third for w in before)
+        if score < REPORTED and _reported_against_writer(
+            lexicon, tokens, index, near, reported_intent
+        ):
             score = REPORTED  # "he wrote that he will break my neck", "أنه سيقتلني"
         if not score and strength == 2 and _normative(lexicon, before[-5:], stem):
             score = 0.8  # "… should all be shot", "merecem morrer", "يستحقون الموت"
@@ -131,8 +134,12 @@ def _reported_against_writer(
     if not any(w in lexicon.report for w in tokens[:index]):
         return False
     token = tokens[index]
-    if lexicon.infix and token.endswith("ني") and token.startswith(("سي", *_AR_FUTURE)):
-        return True  # سيقتلني: he will kill me
+    if lexicon.infix and token.endswith("ني"):
+        bare = token[1:] if token.startswith(("و", "ف")) and len(token) > 4 else token
+        if bare.startswith(("سي", *_AR_FUTURE)):
+            return True  # سيقتلني: he will kill me
+        # أنه سيأتي إلى بيتي ويقتلني: the future is on the verb before
+        return any(w.startswith("سي") for w in tokens[max(0, index - 5) : index])
     return intent and any(w in lexicon.me for w in near)
 
 
