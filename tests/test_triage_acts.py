@@ -54,3 +54,17 @@ def test_an_attack_on_a_place_or_gathering_is_terrorism(language: str, text: str
 )
 def test_talking_about_lawsuits_and_bombings_is_not_a_threat(language: str, text: str) -> None:
     assert not alerted(text, language) & {"legal_threat", "terrorism"}
+
+
+@pytest.mark.parametrize(
+    ("language", "category", "text"),
+    [
+        ("fr", "terrorism", "Pendant la réunion du conseil on va tout faire péter."),
+        ("pt", "terrorism", "Vamos explodir tudo durante a reunião da associação."),
+        ("ar", "terrorism", "سنفجر القاعة أثناء الاجتماع القادم"),
+        ("ar", "legal_threat", "وكلنا محاميا لمقاضاتكم بتهمة التشهير."),
+        ("en", "legal_threat", "We have retained our lawyers over this defamatory article."),
+    ],
+)
+def test_attacks_and_legal_threats_in_other_words(language: str, category: str, text: str) -> None:
+    assert category in alerted(text, language)

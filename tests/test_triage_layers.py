@@ -278,3 +278,15 @@ def test_someone_elses_age_beside_an_everyday_word_is_not_grooming() -> None:
 def test_ending_it_all_is_self_harm_not_a_threat(language: str, text: str) -> None:
     found = flagged(text, language)
     assert "self_harm" in found and "violence" not in found
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("pt", "O vândalo se chama Marcos Lima, trabalha na Caixa, celular (21) 98877-6655."),
+        ("ar", "المخرب اسمه وليد ويعمل في مصرف في بيروت، رقمه 71234567"),
+        ("fr", "Ce compte, c'est Léa Moreau, elle bosse chez Decathlon, 06 71 22 33 44."),
+    ],
+)
+def test_a_name_with_an_employer_and_a_phone_is_doxxing(language: str, text: str) -> None:
+    assert "doxxing" in flagged(text, language)

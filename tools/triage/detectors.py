@@ -23,7 +23,7 @@ REGIONS = {
     "en": ("US", "GB", "IN", "AU"),
     "fr": ("FR", "BE", "CA", "MA"),
     "pt": ("BR", "PT"),
-    "ar": ("EG", "SA", "MA", "AE", "DZ"),
+    "ar": ("EG", "SA", "MA", "AE", "DZ", "LB", "JO", "IQ", "TN", "SY", "KW"),
 }
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _STREET = (
@@ -51,7 +51,8 @@ _UNMASK = re.compile(
 )
 _PERSON = re.compile(
     r"\b(?:his|her|their|he|she|lives?|living|works? at|call (?:him|her)|son|sa|ses|il|elle"
-    r"|habite|dele|dela|ele|ela|mora|seu|sua)\b|اسمه|اسمها|يسكن|تسكن|رقمه|رقمها|عنوانه|هاتفه",
+    r"|habite|dele|dela|ele|ela|mora|seu|sua|trabalha|se chama|chama-se|s'appelle|travaille"
+    r"|bosse|named|called)\b|اسمه|اسمها|يسكن|تسكن|رقمه|رقمها|عنوانه|هاتفه|يعمل|تعمل|يشتغل",
     re.IGNORECASE,
 )
 
