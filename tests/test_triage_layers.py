@@ -290,3 +290,33 @@ def test_ending_it_all_is_self_harm_not_a_threat(language: str, text: str) -> No
 )
 def test_a_name_with_an_employer_and_a_phone_is_doxxing(language: str, text: str) -> None:
     assert "doxxing" in flagged(text, language)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "Got a collection of pics of preteens, message me on telegram to trade."),
+        ("fr", "Des vidéos de mineures à échanger, contactez-moi en MP."),
+        ("pt", "Tenho vídeos de novinhas para trocar, chama no pv."),
+        ("ar", "مقاطع لقاصرات للتبادل، راسلني على الخاص"),
+    ],
+)
+def test_an_offer_of_images_of_minors_is_child_safety(language: str, text: str) -> None:
+    assert "child_safety" in flagged(text, language)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "Can anyone work out the true identity behind User:Blue_Heron?"),
+        ("fr", "Qui connaît la vraie identité de ce compte ? Il faut le démasquer."),
+        ("pt", "Alguém descobre a identidade verdadeira do usuário Garça?"),
+        ("ar", "من يعرف الهوية الحقيقية لصاحب هذا الحساب؟"),
+    ],
+)
+def test_asking_who_an_account_really_is_is_doxxing(language: str, text: str) -> None:
+    assert "doxxing" in flagged(text, language)
+
+
+def test_telling_ones_own_identity_is_no_request_to_identify() -> None:
+    assert "doxxing" not in flagged("Oops, I logged out and my IP showed; block it too.", "en")

@@ -53,3 +53,37 @@ def test_an_address_for_a_parcel_is_no_threat(language: str, text: str) -> None:
 )
 def test_not_waking_up_is_a_farewell(language: str, text: str) -> None:
     assert "self_harm" in alerted(text, language)
+
+
+@pytest.mark.parametrize(
+    ("language", "category", "text"),
+    [
+        (
+            "en",
+            "violence",
+            "Your little boy takes the 7:40 bus alone, doesn't he? Be careful out there.",
+        ),
+        ("en", "violence", "I'll see to it that you don't edit here again, by any means."),
+        ("pt", "violence", "Vou garantir que tu nunca mais escreva aqui, por bem ou por mal."),
+        ("en", "legal_threat", "Take it down or face serious legal consequences, last warning."),
+        ("fr", "legal_threat", "Supprimez cela ou vous en assumerez les conséquences judiciaires."),
+        ("pt", "legal_threat", "Apague isso ou vai enfrentar as consequências legais."),
+        ("ar", "legal_threat", "احذف المقال وإلا ستتحمل العواقب القانونية."),
+        ("en", "self_harm", "Standing on the roof of my building. I won't be coming back down."),
+        ("pt", "self_harm", "Estou no viaduto agora. Não vou voltar."),
+    ],
+)
+def test_ultimatums_and_edges_say_what_they_mean(language: str, category: str, text: str) -> None:
+    assert category in alerted(text, language)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "I'll see to it that the bot doesn't run again before the fix is merged."),
+        ("en", "The roof photo is lovely; I'm coming back to Commons to categorise it."),
+        ("pt", "Vou garantir que a predefinição não quebre de novo."),
+    ],
+)
+def test_the_same_words_in_everyday_work_are_not_alerts(language: str, text: str) -> None:
+    assert not alerted(text, language)

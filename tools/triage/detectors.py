@@ -43,10 +43,13 @@ _UNMASK = re.compile(
     r"who(?:'s| is) (?:really )?behind"
     r"|(?:want|need|find out|know|give me|post|reveal) (?:his|her|their) (?:real name|employer)"
     r"|(?:his|her|their) (?:real name|employer|workplace) (?:and|or)"
+    r"|(?:real|true) identity (?:of|behind)|(?:vraie identit[eé]|identit[eé] r[ée]elle) d"
+    r"|identidade (?:real|verdadeira) d[oae]"
+    r"|(?:الهوية الحقيقية|الهويه الحقيقيه) ل|هويته الحقيقية"
     r"|where (?:he|she|they) works?|qui se cache derri[eè]re|son vrai nom"
     r"|o nome (?:real|verdadeiro)"
     r"|quem (?:esta|está) por tr[aá]s|onde (?:ele|ela) trabalha|اسمه الحقيقي|اسمها الحقيقي"
-    r"|من وراء|مكان عمله|أين يعمل|وين يشتغل",
+    r"|من وراء (?:هذا |هذه )?(?:ال)?(?:حساب|حسابات|معرف|اسم)|مكان عمله|أين يعمل|وين يشتغل",
     re.IGNORECASE,
 )
 _PERSON = re.compile(
@@ -62,6 +65,8 @@ _DIGITS = re.compile(r"(?:\d[\s().\-/]{0,3}){7,}")
 
 
 _IP = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b")
+#: A request to find out who an account is: about a person by what it asks.
+UNMASK_KIND = "request to identify"
 #: How far around a piece of personal data a word about a person makes it someone's.
 CONTEXT = 80
 
@@ -99,12 +104,12 @@ def doxxing(text: str, language: str) -> Finding | None:
         *(("phone number", at, p) for at, p in _phones(text, language)),
         *(("e-mail address", at, e) for at, e in _emails(text)),
         *(("street address", m.start(), m.group(0).strip()) for m in _ADDRESS.finditer(text)),
-        *(("request to identify", m.start(), m.group(0)) for m in _UNMASK.finditer(text)),
+        *((UNMASK_KIND, m.start(), m.group(0)) for m in _UNMASK.finditer(text)),
     ]
     if not seen:
         return None
     kinds = {kind for kind, _, _ in seen}
-    personal = any(
+    personal = UNMASK_KIND in kinds or any(
         _PERSON.search(text, max(0, at - CONTEXT), at + len(value) + CONTEXT)
         for _, at, value in seen
     )

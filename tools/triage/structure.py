@@ -208,12 +208,20 @@ def _normative(lexicon: Lexicon, before: list[str], stem: str) -> bool:
     )
 
 
+def _dear(lexicon: Lexicon, stemmed: list[str]) -> bool:
+    """Whether one of these words is someone or something dear (a child, a home)."""
+    return any(stem.startswith(lexicon.dear) for stem in stemmed)
+
+
 def _veiled(lexicon: Lexicon, text: str, tokens: list[str], stemmed: list[str]) -> float:
-    dear = any(
-        (tokens[i] in lexicon.possessive or tokens[i + 1 : i + 3] == ["you", "have"])
-        and stemmed[i + (1 if tokens[i] in lexicon.possessive else 0)].startswith(lexicon.dear)
-        for i in range(len(tokens) - 1)
-    ) or (lexicon.infix and any(s.startswith(lexicon.dear) for s in stemmed))
+    dear = (
+        any(  # "your kids", "your little girl", "nice kids you have"
+            (tokens[i] in lexicon.possessive and _dear(lexicon, stemmed[i + 1 : i + 3]))
+            or (tokens[i + 1 : i + 3] == ["you", "have"] and _dear(lexicon, stemmed[i : i + 1]))
+            for i in range(len(tokens) - 1)
+        )
+        or (lexicon.infix and any(s.startswith(lexicon.dear) for s in stemmed))
+    )
     return 0.85 if dear and any(m in text for m in lexicon.menace) else 0.0
 
 
