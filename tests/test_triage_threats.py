@@ -102,3 +102,24 @@ def test_a_thing_that_kills_is_no_threat(language: str, text: str) -> None:
 )
 def test_the_speaker_threatening_is_still_caught(language: str, text: str) -> None:
     assert "violence" in alerted(text, language)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "لازم نغير المقدمة او نحذف الجزء الثاني من المقال",  # مقدمة holds دم
+        "ندمت على التعديل، سأعيده غدا إن شاء الله",  # ندم holds دم
+        "وين الصورة القديمة اشتقتلها",  # اشتقت لها holds قتل
+        "ياخسارة أموال اهلنا في هذا المشروع",  # a pity, and "our family", not yours
+    ],
+)
+def test_arabic_words_that_hold_a_harm_root_are_not_threats(text: str) -> None:
+    assert "violence" not in alerted(text, "ar")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["والله لأشرب من دمك يا خاين", "عندك بنات حلوين، خسارة لو صار لهم شي"],
+)
+def test_arabic_threats_with_short_roots_and_you_have_are_caught(text: str) -> None:
+    assert "violence" in alerted(text, "ar")

@@ -37,6 +37,25 @@ _AR_FUTURE = ("سا", "سن", "ست", "ح", "ه", "لا", "لن", "بد", "رح"
 #: Arabic object suffixes: the harm's target in the verb itself (سأقتلك، أذبحهم).
 _AR_OBJECT = ("ك", "كم", "هم", "ها", "هن", "كي")
 _AR_ARTICLES = ("وال", "فال", "بال", "لل", "ال")
+_AR_YOUR = ("ك", "كم", "كي")
+_AR_YOU_HAVE = ("عندك", "عندكم", "عندكي", "لديك", "لديكم")
+#: What may follow a two-letter root: a pronoun, or a plural (دماء، دمائهم).
+_AR_SHORT_TAIL = (
+    "",
+    "ك",
+    "كم",
+    "ه",
+    "هم",
+    "ها",
+    "ي",
+    "نا",
+    "اء",
+    "اءك",
+    "ائك",
+    "ائكم",
+    "ائهم",
+    "اءهم",
+)
 
 
 def _harm_at(lexicon: Lexicon, stem: str, stemmed: list[str] | None = None, at: int = 0) -> int:
@@ -54,10 +73,25 @@ def _harm_at(lexicon: Lexicon, stem: str, stemmed: list[str] | None = None, at: 
         if between in lexicon.target and after == phrase[1:]:
             return 2
     if lexicon.infix:
-        return 2 if any(root in stem for root in lexicon.harm) else 0
+        return 2 if any(_has_root(root, stem) for root in lexicon.harm) else 0
     if stem in lexicon.harm_set:
         return 2
     return 1 if stem in lexicon.weak else 0
+
+
+def _has_root(root: str, stem: str) -> bool:
+    """Whether an Arabic stem holds a harm root: anywhere for a long root (سأقتلك),
+    but a root of two letters (دم, blood) only as the word itself with an article
+    or an ending (دمك، بالدم، دماءهم), or it is in half the words (مقدمة، ندم، دمشق).
+    Its verb forms are listed as words of their own (``=اطخهم``).
+    """
+    if len(root) > 2:
+        return root in stem
+    for article in (*_AR_ARTICLES, "و", "ب", "ف", ""):
+        rest = stem.removeprefix(article) if article else stem
+        if rest.startswith(root) and rest[len(root) :] in _AR_SHORT_TAIL:
+            return True
+    return False
 
 
 def _threat(
@@ -220,7 +254,15 @@ def _veiled(lexicon: Lexicon, text: str, tokens: list[str], stemmed: list[str]) 
             or (tokens[i + 1 : i + 3] == ["you", "have"] and _dear(lexicon, stemmed[i : i + 1]))
             for i in range(len(tokens) - 1)
         )
-        or (lexicon.infix and any(s.startswith(lexicon.dear) for s in stemmed))
+        # بيتك، أولادك: the reader's in the word's ending, which the stem drops
+        or (
+            lexicon.infix
+            and any(
+                (t.endswith(_AR_YOUR) and s.startswith(lexicon.dear))
+                or (t in _AR_YOU_HAVE and _dear(lexicon, stemmed[i + 1 : i + 2]))  # عندك أولاد
+                for i, (t, s) in enumerate(zip(tokens, stemmed, strict=True))
+            )
+        )
     )
     return 0.85 if dear and any(m in text for m in lexicon.menace) else 0.0
 
