@@ -28,7 +28,7 @@ def flagged(text: str, language: str) -> set[str]:
         ("i will k1ll y0u", "i will kill you"),
         ("K I L L you", "kill you"),
         ("kiiiiill ｙｏｕ", "kill you"),
-        ("سَأَقْتُلُكَ ـــ يا إبراهيم", "ساقتلك  يا ابراهيم"),
+        ("سَأَقْتُلُكَ ـــ يا إبراهيم", "ساقتلك يا ابراهيم"),
         ("Tu vas MOURIR à 10h", "tu vas mourir a 10h"),
     ],
 )

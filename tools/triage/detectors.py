@@ -47,6 +47,13 @@ _UNMASK = re.compile(
     r"|identidade (?:real|verdadeira) d[oae]"
     r"|(?:الهوية الحقيقية|الهويه الحقيقيه) ل|هويته الحقيقية"
     r"|where (?:he|she|they) works?|qui se cache derri[eè]re|son vrai nom"
+    r"|where (?:this|that) (?:guy|person|user|editor|woman|man|girl|dude) (?:works|lives)"
+    r"|call (?:his|her|their) (?:boss|employer|workplace|mother|mum|mom|wife|husband)"
+    r"|o[uù] (?:ce|cette) (?:type|mec|gars|personne|utilisat\w+|nana|femme)"
+    r" (?:travaille|habite|bosse)"
+    r"|appeler son (?:patron|employeur|chef)"
+    r"|onde (?:esse|essa) (?:cara|pessoa|usu[aá]ri[oa]|mulher|mina|sujeito) (?:trabalha|mora)"
+    r"|ligar (?:pro|para o|pra o) (?:chefe|patr[aã]o) del[ea]|بمديره|بمديرها|مكان عملها"
     r"|o nome (?:real|verdadeiro)"
     r"|quem (?:esta|está) por tr[aá]s|onde (?:ele|ela) trabalha|اسمه الحقيقي|اسمها الحقيقي"
     r"|من وراء (?:هذا |هذه )?(?:ال)?(?:حساب|حسابات|معرف|اسم)|مكان عمله|أين يعمل|وين يشتغل",

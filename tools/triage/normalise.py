@@ -24,6 +24,7 @@ _LEET_WORD = re.compile(r"\b(?=(?:[\w@$]*[a-z]){2})[a-z0-9@$]*[0-9@$][a-z0-9@$]*
 _LEET_SHORT = re.compile(r"\b(?:[a-z][013457]|[013457][a-z])\b")
 #: Single letters separated by spaces, dots, dashes: "k i l l", "k.i.l.l".
 _SPACED = re.compile(r"\b(?:[^\W\d_][ .\-*_]){2,}[^\W\d_]\b")
+_SPACES = re.compile(r"[ \t]{2,}")
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")
 _VOWELS = frozenset("aeiouy")
 _ARABIC = str.maketrans(
@@ -50,6 +51,7 @@ def normalise(text: str) -> str:
         leet = _LEET_SHORT.sub(lambda m: m[0].translate(_LEET), leet)
     text = leet
     text = _SPACED.sub(lambda m: re.sub(r"[ .\-*_]", "", m[0]), text)
+    text = _SPACES.sub(" ", text)  # "k i l l  y o u": the words' double spaces too
     return _REPEATS.sub(lambda m: m[1] if m[1] in _VOWELS else m[1] * 2, text)
 
 

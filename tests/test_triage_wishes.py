@@ -1,0 +1,64 @@
+"""Issue 16: death wishes, gendered abuse, farewells to be read later, and asks for a workplace.
+
+Kinds the rules first missed when tried on sentences written for them: "I hope a
+bus hits you", "women like you ruin this", "by the time you read this", "my client
+will pursue you", "where does this guy work", and the same with letters spaced out
+or a knife emoji. The sentences are written for these tests.
+"""
+
+from __future__ import annotations
+
+import pytest
+from helpers import alerted
+
+
+@pytest.mark.parametrize(
+    ("language", "category", "text"),
+    [
+        ("en", "violence", "I pray a truck hits you on the way home from the editathon."),
+        ("fr", "violence", "J'espère qu'une voiture va te renverser demain matin."),
+        ("pt", "violence", "Tomara que um ônibus te atropele amanhã."),
+        ("ar", "violence", "يا رب تدهسك سيارة وأنت راجع"),
+        ("en", "harassment", "Girls like you are why this project is dying. Back to the kitchen."),
+        (
+            "fr",
+            "harassment",
+            "Les nanas comme toi devraient rester chez elles, retourne à la cuisine.",
+        ),
+        ("pt", "harassment", "Mulheres como você deviam ficar caladas, volta pra cozinha."),
+        ("ar", "harassment", "البنات مثلك مكانهن البيت، روحي للمطبخ"),
+        ("en", "self_harm", "By the time anyone reads this I'll be gone. Thank you for the years."),
+        ("fr", "self_harm", "Lorsque vous lirez ce message, je serai loin de tout."),
+        ("pt", "self_harm", "Quando vocês lerem esta mensagem eu já terei ido embora."),
+        (
+            "en",
+            "legal_threat",
+            "Having reviewed the page, I am urging my client to bring proceedings.",
+        ),
+        (
+            "pt",
+            "legal_threat",
+            "Aconselhei minha cliente a processar todos os editores envolvidos.",
+        ),
+        ("en", "doxxing", "Where does that editor work? Someone should call her boss."),
+        ("pt", "doxxing", "Onde essa usuária trabalha? Vou ligar pro chefe dela."),
+        ("en", "violence", "d i e  y o u  w h o r e, i'm coming for you"),
+        ("en", "violence", "coming for u after the meetup 🔪"),
+    ],
+)
+def test_the_kinds_first_missed_are_caught(language: str, category: str, text: str) -> None:
+    assert category in alerted(text, language)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "Great work on the knife-making article 🔪, thank you!"),
+        ("en", "I hope someone reviews the bus route article before Friday."),
+        ("fr", "J'espère qu'un relecteur passera sur l'article demain."),
+        ("pt", "Quando vocês lerem a página de ajuda, vão entender o procedimento."),
+        ("en", "My client asked me to thank the editors for the quick fix."),
+    ],
+)
+def test_their_everyday_look_alikes_are_not_alerts(language: str, text: str) -> None:
+    assert not alerted(text, language)
