@@ -26,8 +26,6 @@ SCORE = {"legal_threat": 0.7, "terrorism": 0.75, "harassment": 0.6}
 #: (a place: "the conference"), only an ``against`` word, or both: hounding is "*every*
 #: edit *you* make", since "I will revert your edit" is an editor's everyday work.
 AIM = {"legal_threat": "either", "terrorism": "against", "harassment": "both"}
-#: Arabic endings of "your": تعديلاتك، مقالاتكم.
-YOUR = ("ك", "كم", "كي")
 KINDS = (("legal", "legal_threat"), ("attack", "terrorism"), ("hounding", "harassment"))
 WINDOW = 8  # words between the act and whom or where it is against
 CLOSE = 4  # words between the intent and the act: "my lawyer will file a *lawsuit*"
@@ -124,5 +122,5 @@ def _aimed(lexicon: Lexicon, act: Act, tokens: list[str], stemmed: list[str], ne
     if act.aim == "either":
         return against or person
     # hounding: "every edit *you* make", "كل تعديلاتك" (the reader in the word's ending)
-    yours = lexicon.infix and any(tokens[i].endswith(YOUR) for i in near)
+    yours = lexicon.infix and any(tokens[i].endswith(structure.AR_YOUR) for i in near)
     return against and (person or yours)

@@ -104,8 +104,9 @@ def doxxing(text: str, language: str) -> Finding | None:
     """Personal data of someone in ``text``, each phrase prefixed by its kind.
 
     Each kind found counts as evidence; a word about a person (his, lives, call
-    him…) near the data doubles it. A lone number or address with nobody near it
-    (an embassy, a help line, a date) stays below the alert threshold.
+    him…) near the data doubles it, and a request to identify is about a person by
+    what it asks. A lone number or address with nobody near it (an embassy, a help
+    line, a date) stays below the alert threshold.
     """
     seen = [
         *(("phone number", at, p) for at, p in _phones(text, language)),

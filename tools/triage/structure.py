@@ -37,24 +37,12 @@ _AR_FUTURE = ("سا", "سن", "ست", "ح", "ه", "لا", "لن", "بد", "رح"
 #: Arabic object suffixes: the harm's target in the verb itself (سأقتلك، أذبحهم).
 _AR_OBJECT = ("ك", "كم", "هم", "ها", "هن", "كي")
 _AR_ARTICLES = ("وال", "فال", "بال", "لل", "ال")
-_AR_YOUR = ("ك", "كم", "كي")
+#: Arabic endings of "your" (بيتك، مقالاتكم), and "you have" before a word (عندك أولاد).
+AR_YOUR = ("ك", "كم", "كي")
 _AR_YOU_HAVE = ("عندك", "عندكم", "عندكي", "لديك", "لديكم")
-#: What may follow a two-letter root: a pronoun, or a plural (دماء، دمائهم).
-_AR_SHORT_TAIL = (
-    "",
-    "ك",
-    "كم",
-    "ه",
-    "هم",
-    "ها",
-    "ي",
-    "نا",
-    "اء",
-    "اءك",
-    "ائك",
-    "ائكم",
-    "ائهم",
-    "اءهم",
+#: What may follow a two-letter root: nothing, a pronoun, or a plural (دماء، دمائهم).
+_AR_SHORT_TAIL = frozenset(
+    {"", "ك", "كم", "ه", "هم", "ها", "ي", "نا", "اء", "اءك", "ائك", "ائكم", "ائهم", "اءهم"}
 )
 
 
@@ -258,7 +246,7 @@ def _veiled(lexicon: Lexicon, text: str, tokens: list[str], stemmed: list[str]) 
         or (
             lexicon.infix
             and any(
-                (t.endswith(_AR_YOUR) and s.startswith(lexicon.dear))
+                (t.endswith(AR_YOUR) and s.startswith(lexicon.dear))
                 or (t in _AR_YOU_HAVE and _dear(lexicon, stemmed[i + 1 : i + 2]))  # عندك أولاد
                 for i, (t, s) in enumerate(zip(tokens, stemmed, strict=True))
             )
