@@ -62,3 +62,40 @@ def test_the_kinds_first_missed_are_caught(language: str, category: str, text: s
 )
 def test_their_everyday_look_alikes_are_not_alerts(language: str, text: str) -> None:
     assert not alerted(text, language)
+
+
+@pytest.mark.parametrize(
+    ("language", "category", "text"),
+    [
+        ("en", "harassment", "At the editathon he grabbed me even though I said no, twice."),
+        ("fr", "harassment", "Depuis la rencontre il m'envoie des messages toutes les nuits."),
+        ("pt", "harassment", "Ele me agarrou no encontro depois que eu disse que não."),
+        ("ar", "harassment", "زميل من اللقاء يراسلني كل ليلة ولا يتوقف"),
+        ("en", "violence", "Put him on the panel and somebody will end up hurt, I promise you."),
+        ("pt", "violence", "Se ele vier ao evento alguém vai sair ferido."),
+        ("en", "self_harm", "Just swallowed a whole bottle of my antidepressants. Bye."),
+        ("fr", "self_harm", "J'ai avalé toute la boîte de somnifères, adieu."),
+        ("pt", "self_harm", "Tomei a cartela inteira de calmantes, adeus."),
+        ("ar", "self_harm", "بلعت علبة الحبوب كلها، وداعا"),
+        ("en", "legal_threat", "Your edits have been reported to the police and my solicitor."),
+    ],
+)
+def test_event_harassment_overdoses_and_police_reports_are_caught(
+    language: str, category: str, text: str
+) -> None:
+    assert category in alerted(text, language)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "Someone is going to get hurt feelings over this merge, but it is right."),
+        ("en", "I took my pills this morning and feel much better, thanks for asking."),
+        ("pt", "Tomei dois comprimidos para a dor de cabeça e voltei a editar."),
+        ("en", "I reported the vandalism to the admins' noticeboard."),
+    ],
+)
+def test_hurt_feelings_ordinary_pills_and_noticeboard_reports_are_not_alerts(
+    language: str, text: str
+) -> None:
+    assert not alerted(text, language)

@@ -48,6 +48,8 @@ _UNMASK = re.compile(
     r"|(?:الهوية الحقيقية|الهويه الحقيقيه) ل|هويته الحقيقية"
     r"|where (?:he|she|they) works?|qui se cache derri[eè]re|son vrai nom"
     r"|where (?:this|that) (?:guy|person|user|editor|woman|man|girl|dude) (?:works|lives)"
+    r"|(?:linkedin|facebook|instagram|home ?town) (?:\w+ ){0,3}of the"
+    r" (?:guy|person|man|woman) behind"
     r"|call (?:his|her|their) (?:boss|employer|workplace|mother|mum|mom|wife|husband)"
     r"|o[uù] (?:ce|cette) (?:type|mec|gars|personne|utilisat\w+|nana|femme)"
     r" (?:travaille|habite|bosse)"
