@@ -89,3 +89,26 @@ def test_a_group_is_written_as_a_neutral_word_to_ask_the_model_again() -> None:
     assert neutral("I am gay, she is a Muslim woman", "en") == "I am people, she is a people people"
     assert neutral("Les musulmans", "fr") == "Les gens"
     assert neutral("سأقتل المسلمين", "ar") == "سأقتل ناس"
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "Refugees should be wiped off the face of the earth."),
+        ("fr", "Il faut rayer de la carte tous ces migrants."),
+        ("fr", "J'aimerais voir les lesbiennes brûlées vives."),
+        ("pt", "Os ciganos deviam ser varridos do país, todos eles."),
+        ("pt", "Devemos pegar os gays e enforcá-los na praça."),
+        ("pt", "Vou machucar qualquer imigrante que aparecer aqui."),
+        ("ar", "يجب محو اليهود من الوجود"),
+        ("ar", "سأؤذي كل المهاجرين في الحي"),
+    ],
+)
+def test_eliminationist_and_wishful_threats_against_groups_are_caught(
+    language: str, text: str
+) -> None:
+    assert "violence" in alerted(text, language)
+
+
+def test_condemning_a_threat_against_a_group_in_arabic_is_not_one() -> None:
+    assert "violence" not in alerted("القول بأن اللاجئين يستحقون الموت كلام مقزز.", "ar")
