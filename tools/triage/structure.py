@@ -13,8 +13,11 @@ second person: a "should" before a passive harm or a death word threatens
 whoever the subject is, a group most often. A group named next to the harm
 ("let's burn the refugees", "tuons les …", "لنقتل المهاجرين") is a target as a
 pronoun is, and so is a person heading the sentence ("the next admin *who* blocks
-me gets a bullet"). "I" or "je" intends only right before the harm. A joke marker
-("jk", "😂", "brincadeira", "هههه") lowers the score: those were the false alarms.
+me gets a bullet"). "I" or "je" intends only right before the harm, and a thing
+as subject intends nothing ("smoking *will* kill you"). A report of a threat
+against the writer ("he wrote he'd hurt my kids") is read with someone else's
+intent too. A joke marker ("jk", "😂", "brincadeira", "هههه") lowers the score:
+those were the false alarms. The word lists are read by :mod:`tools.triage.lexicon`.
 """
 
 from __future__ import annotations
