@@ -99,3 +99,29 @@ def test_hurt_feelings_ordinary_pills_and_noticeboard_reports_are_not_alerts(
     language: str, text: str
 ) -> None:
     assert not alerted(text, language)
+
+
+@pytest.mark.parametrize(
+    ("language", "category", "text"),
+    [
+        ("fr", "harassment", "Espèce de pouffiasse, personne ne lit tes articles."),
+        ("ar", "harassment", "هاي المحررة الساقطة لازم تنحظر"),
+        ("ar", "self_harm", "بكرا ما رح تلاقوني، سامحوني"),
+        ("fr", "terrorism", "On va faire une tuerie à la foire du livre samedi."),
+        ("fr", "child_safety", "Un homme demande à une fille de 13 ans de le rencontrer en privé."),
+        ("pt", "child_safety", "Um homem pediu fotos para um menino de 12 anos no privado."),
+        ("fr", "doxxing", "Voilà son Instagram @marie.dupont.lyon, elle habite à Lyon 3e."),
+        ("ar", "doxxing", "هذا حسابها على انستغرام وعنوان بيتها في عمان شارع 12"),
+        ("pt", "legal_threat", "Ficam V. Exas. por este meio notificados da ação a instaurar."),
+        ("en", "violence", "you're dead meat after the meetup lol, not kidding"),
+        ("pt", "violence", "vou te matar kkk sem brincadeira"),
+    ],
+)
+def test_slurs_farewells_reports_and_jokes_taken_back(
+    language: str, category: str, text: str
+) -> None:
+    assert category in alerted(text, language)
+
+
+def test_a_joke_marker_still_lowers_a_threat_not_taken_back() -> None:
+    assert "violence" not in alerted("vou te matar kkkk", "pt")

@@ -64,7 +64,8 @@ _UNMASK = re.compile(
 _PERSON = re.compile(
     r"\b(?:his|her|their|he|she|lives?|living|works? at|call (?:him|her)|son|sa|ses|il|elle"
     r"|habite|dele|dela|ele|ela|mora|seu|sua|trabalha|se chama|chama-se|s'appelle|travaille"
-    r"|bosse|named|called)\b|اسمه|اسمها|يسكن|تسكن|رقمه|رقمها|عنوانه|هاتفه|يعمل|تعمل|يشتغل",
+    r"|bosse|named|called)\b|اسمه|اسمها|يسكن|تسكن|رقمه|رقمها|عنوانه|هاتفه|يعمل|تعمل|يشتغل"
+    r"|بيته|منزله|حسابه|حسابها",
     re.IGNORECASE,
 )
 
@@ -74,6 +75,13 @@ _DIGITS = re.compile(r"(?:\d[\s().\-/]{0,3}){7,}")
 
 
 _IP = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b")
+#: Someone's account elsewhere: a handle or profile named beside the network.
+_SOCIAL = re.compile(
+    r"\b(?:insta(?:gram)?|facebook|fb|twitter|tiktok|snap(?:chat)?|linkedin)\b[^.\n]{0,20}?@[\w.]{3,}"
+    r"|@[\w.]{3,}[^.\n]{0,20}?\b(?:insta(?:gram)?|facebook|twitter|tiktok|snap(?:chat)?)\b"
+    r"|(?:حسابه|حسابها) (?:على|في) (?:فيسبوك|فيس بوك|انستغرام|انستقرام|تويتر|تيك توك|سناب)",
+    re.IGNORECASE,
+)
 #: A request to find out who an account is: about a person by what it asks.
 UNMASK_KIND = "request to identify"
 #: How far around a piece of personal data a word about a person makes it someone's.
@@ -114,6 +122,7 @@ def doxxing(text: str, language: str) -> Finding | None:
         *(("phone number", at, p) for at, p in _phones(text, language)),
         *(("e-mail address", at, e) for at, e in _emails(text)),
         *(("street address", m.start(), m.group(0).strip()) for m in _ADDRESS.finditer(text)),
+        *(("social media account", m.start(), m.group(0)) for m in _SOCIAL.finditer(text)),
         *((UNMASK_KIND, m.start(), m.group(0)) for m in _UNMASK.finditer(text)),
     ]
     if not seen:

@@ -39,4 +39,4 @@ def is_counter_speech(text: str, language: str) -> bool:
 def is_joke(text: str, language: str) -> bool:
     """Whether ``text`` marks itself as a joke (emoji, "jk", "brincadeira", "هههه")."""
     lexicon = structure.lexicon_for(language)
-    return bool(lexicon and lexicon.joke and lexicon.joke.search(normalise(text)))
+    return bool(lexicon and lexicon.jokes(normalise(text)))

@@ -35,6 +35,7 @@ class Lexicon:
     dear: tuple[str, ...]
     menace: tuple[str, ...]
     joke: re.Pattern[str] | None
+    serious: re.Pattern[str] | None  # "not joking", "sem brincadeira": the joke marker undone
     policy: re.Pattern[str] | None  # a discussion of the no-legal-threats policy itself
     infix: bool  # harm and target may be one word (Arabic: سأقتلك)
     normative: frozenset[str] = frozenset()  # should, must, deserve (one or two words)
@@ -53,6 +54,12 @@ class Lexicon:
     condemn: tuple[str, ...] = ()  # "… is disgusting", "discours de haine", "جريمة"
     agent: frozenset[str] = frozenset()  # smoking, ça, isso: a subject that is no speaker
     third: frozenset[str] = frozenset()  # he'll, they'd: someone else's intent (reports, acts)
+
+    def jokes(self, normal: str) -> bool:
+        """Whether normalised text marks itself a joke, and does not take it back."""
+        if self.joke is None or not self.joke.search(normal):
+            return False
+        return self.serious is None or not self.serious.search(normal)
 
     @functools.cached_property
     def harm_set(self) -> frozenset[str]:
@@ -98,6 +105,7 @@ def load(file: Path) -> Lexicon | None:
         dear=_stemmed(language, spec["dear"]),
         menace=tuple(normalise(m) for m in spec["menace"]),
         joke=re.compile(normalise(joke)) if joke else None,
+        serious=re.compile(normalise(spec["serious"])) if spec.get("serious") else None,
         policy=re.compile(normalise(spec["policy"])) if spec.get("policy") else None,
         infix=bool(spec.get("infix", False)),
         normative=frozenset(normalise(w) for w in spec.get("normative", [])),

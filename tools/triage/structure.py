@@ -279,7 +279,7 @@ def score(text: str, language: str) -> Finding | None:
         tokens = [w for p in pair for w in p[1]]
         if _veiled(lexicon, near, tokens, [w for p in pair for w in p[2]]):
             best, phrases = 0.85, [" ".join(m for m in lexicon.menace if m in near)]
-    if best and lexicon.joke is not None and lexicon.joke.search(normal):
+    if best and lexicon.jokes(normal):
         best *= JOKE_FACTOR
     if not best:
         return None
