@@ -40,6 +40,11 @@ class Act:
     future: frozenset[str]  # words that carry the intent themselves: explosera, processarei
     aim: str  # see :data:`AIM`
 
+    @property
+    def reach(self) -> int:
+        """Words around the act searched for whom it is against ("… every article *until* you")."""
+        return WINDOW + 4 if self.aim == "both" else WINDOW
+
     @functools.cached_property
     def first(self) -> frozenset[str]:
         """The first stem of each act: most words are none, and are passed at once."""
@@ -98,8 +103,7 @@ def _built(lexicon: Lexicon, act: Act, tokens: list[str], stemmed: list[str]) ->
         before = tokens[max(0, index - CLOSE) : index]
         if any(w in lexicon.negation for w in before):
             continue
-        reach = WINDOW + 4 if act.aim == "both" else WINDOW  # "… every article *until* you"
-        near = range(max(0, index - reach), min(len(tokens), index + reach + 1))
+        near = range(max(0, index - act.reach), min(len(tokens), index + act.reach + 1))
         # "my lawyer *will*", "*vamos*"; "I" alone is no intent ("I have contacted a lawyer")
         intent = any(
             (w in lexicon.intent and w not in lexicon.close) or w in lexicon.third for w in before

@@ -131,10 +131,7 @@ def _threat(
             # "the next admin who blocks me gets a bullet": the target heads the sentence
             target = _headed(lexicon, tokens[:index])
         score = 0.9 if intent and target else 0.45 if target else 0.0
-        reported_intent = intent or any(w in lexicon.third for w in before)
-        if score < REPORTED and _reported_against_writer(
-            lexicon, tokens, index, near, reported_intent
-        ):
+        if score < REPORTED and _reported_against_writer(lexicon, tokens, index, near, intent):
             score = REPORTED  # "he wrote that he will break my neck", "أنه سيقتلني"
         if not score and strength == 2 and _normative(lexicon, before[-5:], stem):
             score = 0.8  # "… should all be shot", "merecem morrer", "يستحقون الموت"
@@ -165,6 +162,8 @@ def _reported_against_writer(
             return True  # سيقتلني: he will kill me
         # أنه سيأتي إلى بيتي ويقتلني: the future is on the verb before
         return any(w.startswith("سي") for w in tokens[max(0, index - 5) : index])
+    # "he wrote he'd hurt my kids": someone else's intent counts in a report
+    intent = intent or any(w in lexicon.third for w in tokens[max(0, index - WINDOW) : index])
     return intent and any(w in lexicon.me for w in near)
 
 
