@@ -39,6 +39,9 @@ class Act:
     against: frozenset[str]  # stems of whom or where besides pronouns: foundation, conference
     future: frozenset[str]  # words that carry the intent themselves: explosera, processarei
     aim: str  # see :data:`AIM`
+    #: acts of everyday words whose place must come after them: "we will attack *the
+    #: parade*", but "the town hall meeting will attack the housing problem" is no attack
+    object_after: frozenset[str] = frozenset()
 
     @property
     def reach(self) -> int:
@@ -63,6 +66,7 @@ def _acts(language: str) -> dict[str, Act]:
                 against=_stems(language, spec.get("against", [])),
                 future=frozenset(normalise(w) for w in spec.get("future", [])),
                 aim=AIM[category],
+                object_after=_stems(language, spec.get("object_after", [])),
             )
     return found
 
@@ -93,17 +97,18 @@ def _built(lexicon: Lexicon, act: Act, tokens: list[str], stemmed: list[str]) ->
     """The words of a sentence that carry an intent, an act and its target, if it has them."""
     for index, stem in enumerate(stemmed):
         if lexicon.infix:
-            named = any(root in stem for root in act.act)
+            named = [root for root in act.act if root in stem]
         elif stem in act.first:  # one word, or a phrase of two or three ("blow up")
-            named = any(" ".join(stemmed[index : index + n]) in act.act for n in (1, 2, 3))
+            named = [p for n in (1, 2, 3) if (p := " ".join(stemmed[index : index + n])) in act.act]
         else:
-            named = False
+            named = []
         if not named and tokens[index] not in act.future:
             continue
         before = tokens[max(0, index - CLOSE) : index]
         if any(w in lexicon.negation for w in before):
             continue
-        near = range(max(0, index - act.reach), min(len(tokens), index + act.reach + 1))
+        start = index + 1 if named and set(named) <= act.object_after else index - act.reach
+        near = range(max(0, start), min(len(tokens), index + act.reach + 1))
         # "my lawyer *will*", "*vamos*"; "I" alone is no intent ("I have contacted a lawyer")
         intent = any(
             (w in lexicon.intent and w not in lexicon.close) or w in lexicon.third for w in before

@@ -82,6 +82,19 @@ _SOCIAL = re.compile(
     r"|(?:حسابه|حسابها) (?:على|في) (?:فيسبوك|فيس بوك|انستغرام|انستقرام|تويتر|تيك توك|سناب)",
     re.IGNORECASE,
 )
+#: A car's registration named as such: letters and digits after "plate", "plaque", "placa", لوحة.
+_PLATE = re.compile(
+    r"\b(?i:(?:number |licen[cs]e |registration |reg )?plate|registration(?: number)?"
+    r"|reg(?: no\.?)?"
+    r"|plaque(?: d'immatriculation)?|immatricul[ée]e?|placa|matr[ií]cula)\b"
+    r"(?: (?:of (?:his|her|their|the) (?:car|van|truck|bike)|de (?:sa|la) (?:voiture|moto)"
+    r"|d[oa] (?:carro|moto|ve[ií]culo)(?: del[ea])?))?"
+    r"(?: (?:is|est|é|e|:|n[º°o.]?))?:? ?"
+    r"(?=[A-Z0-9 -]{0,8}\d)(?=[A-Z0-9 -]{0,8}[A-Z])"  # a digit and a capital letter, at least
+    r"[A-Z0-9]{1,4}[ -]?[A-Z0-9]{2,5}(?:[ -][A-Z0-9]{1,3})?\b"
+    r"|(?:لوحة|لوحه|نمرة|نمره)(?: (?:السيارة|السياره|سيارته|سيارتها))?"
+    r":? ?[\u0600-\u06ffA-Z ]{0,8}\d{2,7}",
+)
 #: A request to find out who an account is: about a person by what it asks.
 UNMASK_KIND = "request to identify"
 #: How far around a piece of personal data a word about a person makes it someone's.
@@ -123,6 +136,7 @@ def doxxing(text: str, language: str) -> Finding | None:
         *(("e-mail address", at, e) for at, e in _emails(text)),
         *(("street address", m.start(), m.group(0).strip()) for m in _ADDRESS.finditer(text)),
         *(("social media account", m.start(), m.group(0)) for m in _SOCIAL.finditer(text)),
+        *(("vehicle registration", m.start(), m.group(0)) for m in _PLATE.finditer(text)),
         *((UNMASK_KIND, m.start(), m.group(0)) for m in _UNMASK.finditer(text)),
     ]
     if not seen:

@@ -54,6 +54,8 @@ class Lexicon:
     condemn: tuple[str, ...] = ()  # "… is disgusting", "discours de haine", "جريمة"
     agent: frozenset[str] = frozenset()  # smoking, ça, isso: a subject that is no speaker
     third: frozenset[str] = frozenset()  # he'll, they'd: someone else's intent (reports, acts)
+    present_after: frozenset[str] = frozenset()  # te, vos: "te *quebro* a cara" is a threat
+    present_ending: str = ""  # -o: the first-person present that, after a clitic, threatens
 
     def jokes(self, normal: str) -> bool:
         """Whether normalised text marks itself a joke, and does not take it back."""
@@ -124,6 +126,8 @@ def load(file: Path) -> Lexicon | None:
         condemn=tuple(normalise(w) for w in spec.get("condemn", [])),
         agent=frozenset(normalise(w) for w in spec.get("agent", [])),
         third=frozenset(normalise(w) for w in spec.get("third", [])),
+        present_after=frozenset(normalise(w) for w in spec.get("present", {}).get("after", [])),
+        present_ending=spec.get("present", {}).get("ending", ""),
     )
 
 

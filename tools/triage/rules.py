@@ -11,6 +11,8 @@ language:
 - ``reported``: a word before a match in the same sentence that makes it someone
   else's words ("he *wrote* …"); such a match, and one inside quotation marks, is
   multiplied by ``reported_factor``: still worth a look on a noticeboard, but lower.
+  A category with ``lowered_when_reported = false`` (self-harm) is not lowered:
+  someone's suicidal words quoted by a friend are as urgent as said.
 
 A category's score combines its rules' weights as independent evidence,
 ``1 - Π(1 - w)``, each rule counted once. Text and patterns are compared with
@@ -219,7 +221,8 @@ def load_language(file: Path) -> LanguageRules:
             _compile(pattern, f"{category} rule {index}", file)
             alternatives.append(f"(?P<r{index}>{_lower(fold(pattern)[0])})")
             weights[f"r{index}"] = weight
-            if rule.get("report", False):
+            # self-harm quoted on a noticeboard is as urgent as said: not lowered
+            if rule.get("report", False) or not spec.get("lowered_when_reported", True):
                 reports.add(f"r{index}")
         friends = [
             _compile(_expand(p, defines, file), f"{category} false friend {i}", file).pattern

@@ -108,6 +108,7 @@ def _threat(
             )
             or any(w in lexicon.close for w in before[-4:])
             or token in lexicon.hortative
+            or _present(lexicon, before, token)
             or (lexicon.infix and arabic_future(token))
             # سآتي إلى بيتك وأكسر رأسك: the future is on the verb before
             or (lexicon.infix and any(w.startswith(("سا", "سن", "ست")) for w in before[-4:]))
@@ -138,6 +139,16 @@ def _threat(
         if score > best:
             best, phrase = score, tokens[max(0, index - 3) : index + 3]
     return best, phrase
+
+
+def _present(lexicon: Lexicon, before: list[str], token: str) -> bool:
+    """Whether a harm is the speaker's present said as a future: "te quebro", "vos mato"."""
+    return bool(
+        lexicon.present_ending
+        and before[-1:]
+        and before[-1] in lexicon.present_after
+        and token.endswith(lexicon.present_ending)
+    )
 
 
 def _agent(lexicon: Lexicon, before: list[str], at: int) -> bool:
