@@ -15,6 +15,7 @@ import re
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+from phonenumbers import Leniency
 
 from tools.triage.normalise import normalise
 from tools.triage.verdict import Finding
@@ -62,7 +63,7 @@ _UNMASK = re.compile(
     re.IGNORECASE,
 )
 _PERSON = re.compile(
-    r"\b(?:his|her|their|he|she|lives?|living|works? at|call (?:him|her)|son|sa|ses|il|elle"
+    r"\b(?:his|her|him|their|he|she|lives?|living|works? at|call (?:him|her)|son|sa|ses|il|elle"
     r"|habite|dele|dela|ele|ela|mora|seu|sua|trabalha|se chama|chama-se|s'appelle|travaille"
     r"|bosse|named|called)\b|اسمه|اسمها|يسكن|تسكن|رقمه|رقمها|عنوانه|هاتفه|يعمل|تعمل|يشتغل"
     r"|بيته|منزله|حسابه|حسابها",
@@ -95,8 +96,32 @@ _PLATE = re.compile(
     r"|(?:لوحة|لوحه|نمرة|نمره)(?: (?:السيارة|السياره|سيارته|سيارتها))?"
     r":? ?[\u0600-\u06ffA-Z ]{0,8}\d{2,7}",
 )
+#: An account said to be a named person: 'Admin "Kestrel" is Priya Natarajan'.
+_ACCOUNT = (
+    r"(?i:\b(?:user|admin|administrator|account|editor|sysop|steward|username|sock(?:puppet)?"
+    r"|utilisat(?:eur|rice)|compte|contribut(?:eur|rice)|usu[aá]ri[oa]|conta|editor[a]?)\b"
+    r"|المستخدم|المشرف|الحساب|المحرر|الإداري)[: ]*[\"“«»”]?\s?[\w.-]{3,}\s?[\"”»«“]?"
+    # or a handle with a digit in it, quoted: « Hibou42 »
+    r"|[\"“«»”]\s?(?=[\w.-]*\d)[\w.-]{3,}\s?[\"”»«“]"
+)
+_OUTED = re.compile(
+    r"(?:" + _ACCOUNT + r") (?i:is|=|c'est|est|é)(?: (?i:actually|really|in fact|in real life"
+    r"|irl|en fait|en r[ée]alit[ée]|na verdade|na vida real))?(?: (?:o|a))?"
+    r" [A-Z][a-zà-ÿ]+ [A-Z][\w'à-ÿ-]+"
+    # Arabic names have no capitals: "in reality" must say it is a person
+    r"|(?:" + _ACCOUNT + r") (?:هو|هي) (?:في الحقيقة|في الواقع|فعليا|بالحقيقة|اسمه|اسمها)"
+    r" [\u0621-\u064a]{2,} [\u0621-\u064a]{3,}"
+)
+#: Words that introduce a phone number: a number after them is one, even a made-up one.
+_PHONE_WORD = re.compile(
+    r"(?i:phone|mobile|cell|tel|t[ée]l[ée]phone|portable|whats ?app|celular|telem[oó]vel"
+    r"|zap|contacto|contato|جواله|جوالها|رقمه|رقمها|هاتفه|هاتفها|موبايله)"
+    r"\W{0,3}(?:n[ºo°.]? ?|is |:)?$"
+)
 #: A request to find out who an account is: about a person by what it asks.
 UNMASK_KIND = "request to identify"
+#: An account said to be a named person: about a person by what it says.
+OUTED_KIND = "account named as a person"
 #: How far around a piece of personal data a word about a person makes it someone's.
 CONTEXT = 80
 
@@ -108,6 +133,11 @@ def _phones(text: str, language: str) -> list[tuple[int, str]]:
     for region in REGIONS.get(language.split("-")[0], REGIONS["en"]):
         for match in phonenumbers.PhoneNumberMatcher(text, region):
             if not _IP.search(match.raw_string):  # an IP address is not a phone number
+                found.setdefault(match.raw_string, match.start)
+        # "mobile 07700 900123": introduced as a phone, a number in a reserved range counts
+        for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=Leniency.POSSIBLE):
+            digits = sum(c.isdigit() for c in match.raw_string)
+            if digits >= 10 and _PHONE_WORD.search(text, max(0, match.start - 25), match.start):
                 found.setdefault(match.raw_string, match.start)
     return [(start, raw) for raw, start in found.items()]
 
@@ -138,11 +168,12 @@ def doxxing(text: str, language: str) -> Finding | None:
         *(("social media account", m.start(), m.group(0)) for m in _SOCIAL.finditer(text)),
         *(("vehicle registration", m.start(), m.group(0)) for m in _PLATE.finditer(text)),
         *((UNMASK_KIND, m.start(), m.group(0)) for m in _UNMASK.finditer(text)),
+        *((OUTED_KIND, m.start(), m.group(0).strip()) for m in _OUTED.finditer(text)),
     ]
     if not seen:
         return None
     kinds = {kind for kind, _, _ in seen}
-    personal = UNMASK_KIND in kinds or any(
+    personal = bool(kinds & {UNMASK_KIND, OUTED_KIND}) or any(
         _PERSON.search(text, max(0, at - CONTEXT), at + len(value) + CONTEXT)
         for _, at, value in seen
     )
