@@ -1,8 +1,10 @@
-# ruff: noqa: RUF001  (Arabic and full-width letters are the point)
+# ruff: noqa: RUF001, RUF002  (Arabic, full-width and look-alike letters are the point)
 """Text normalisation and stemming shared by the structure rules and the learned layer.
 
-Writers dodge filters with ``k1ll``, ``k i l l``, ``kiiiill``, full-width letters or
-Arabic spelling variants; one folded form makes all of them the same word. Words
+Writers dodge filters with ``k1ll``, ``k!ll``, ``k i l l``, ``kiiiill``, full-width
+letters, Greek or Cyrillic look-alikes ("ѕhоοt"), a weapon emoji for the verb, a
+dot inside an Arabic word (شرمـ.ـوطة) or Arabic spelling variants; one folded form
+makes all of them the same word. Words
 are then stemmed (Snowball for en/fr/pt, a light prefix/suffix stripper for Arabic)
 so that a lexicon entry covers its inflections ("kill" → kills, killed, killing).
 Snowball runs in C when PyStemmer is installed (a dependency: ten times quicker).
@@ -15,11 +17,14 @@ import re
 import unicodedata
 
 import snowballstemmer
+from confusable_homoglyphs import confusables
 
 _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 )
 _LEET_WORD = re.compile(r"\b(?=(?:[\w@$]*[a-z]){2})[a-z0-9@$]*[0-9@$][a-z0-9@$]*\b")
+#: One "!" for an "i" in a short word ("k!ll", "b!tch"); not "mandado!!!!se".
+_BANG = re.compile(r"\b([a-z]{1,3})!(?=[a-z]{1,5}\b)")
 #: A letter and a leet digit ("t3", "m3"): only read as leet beside longer leet words.
 _LEET_SHORT = re.compile(r"\b(?:[a-z][013457]|[013457][a-z])\b")
 #: Single letters separated by spaces, dots, dashes: "k i l l", "k.i.l.l".
@@ -31,6 +36,20 @@ _ARABIC = str.maketrans(
     {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ؤ": "و", "ئ": "ي"}
 )
 _ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")
+#: Punctuation inside an Arabic word, stretched by a tatweel (شرمـ.ـوطة) or a star
+#: (شر*موطة): dropped. A bare dot or underscore stays: "انتم.تبغونها" is two sentences and
+#: "#السعودية_العظمى" a hashtag; "|" stays too: the lexicons' patterns are normalised.
+_ARABIC_INFIX = re.compile(
+    "(?<=[\u0621-\u064a])(?:\u0640+[.*_]+\u0640*|[.*_]+\u0640+|\\*+)(?=[\u0621-\u064a])"
+)
+_GREEK_CYRILLIC = re.compile("[\u0370-\u03ff\u0400-\u04ff]")
+_LATIN = re.compile("[a-z]")
+#: A word with Latin and Greek or Cyrillic letters in it: written to pass for Latin.
+_MIXED = re.compile("[a-z][\u0370-\u03ff\u0400-\u04ff]|[\u0370-\u03ff\u0400-\u04ff][a-z]")
+#: A weapon drawn for the verb ("I will 🔫 you"): read as the word, in every language's lexicon.
+_WEAPONS = str.maketrans(
+    {"🔫": " gun ", "🔪": " knife ", "🗡": " knife ", "💣": " bomb ", "🪓": " axe "}
+)
 #: Combining marks (accents after NFD), dropped: "é" reads as "e".
 _MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
@@ -44,15 +63,43 @@ def normalise(text: str) -> str:
     else:
         text = unicodedata.normalize("NFKC", text).casefold()
         text = text.replace("\u2019", "'").replace("\u2018", "'")
-        text = _ARABIC_MARKS.sub("", text.translate(_ARABIC))
+        text = _ARABIC_MARKS.sub("", _ARABIC_INFIX.sub("", text).translate(_ARABIC))
         text = _MARKS.sub("", unicodedata.normalize("NFD", text))
-    leet = _LEET_WORD.sub(lambda m: m[0].translate(_LEET), text)
+        text = _look_alikes(text).translate(_WEAPONS)
+    leet = _LEET_WORD.sub(lambda m: m[0].translate(_LEET), _BANG.sub(r"\1i", text))
     if leet != text:  # "j3 v4is t3 d3f0nc3r": "j3" and "t3" are leet too, "b2" alone is not
         leet = _LEET_SHORT.sub(lambda m: m[0].translate(_LEET), leet)
     text = leet
     text = _SPACED.sub(lambda m: re.sub(r"[ .\-*_]", "", m[0]), text)
     text = _SPACES.sub(" ", text)  # "k i l l  y o u": the words' double spaces too
     return _REPEATS.sub(lambda m: m[1] if m[1] in _VOWELS else m[1] * 2, text)
+
+
+@functools.cache
+def _look_alike_table() -> dict[int, str]:
+    """Greek and Cyrillic letters mapped to the Latin letter they pass for (confusables.txt)."""
+    table = {}
+    for char, glyphs in confusables.confusables_data.items():
+        if not _GREEK_CYRILLIC.match(char) or char != char.casefold():
+            continue
+        latin = [g["c"] for g in glyphs if g["c"].isascii() and g["c"].isalpha()]
+        if latin and len(latin[0]) == 1:
+            table[ord(char)] = latin[0].lower()
+    return table
+
+
+def _look_alikes(text: str) -> str:
+    """Latin text with Greek or Cyrillic letters slipped in, written in Latin letters.
+
+    Only where Latin letters are the most, or a word mixes them ("аm"): a Greek or
+    Russian comment stays as it is.
+    """
+    foreign = len(_GREEK_CYRILLIC.findall(text))
+    if not foreign:
+        return text
+    if len(_LATIN.findall(text)) < foreign and not _MIXED.search(text):
+        return text
+    return text.translate(_look_alike_table())
 
 
 def words(text: str) -> list[str]:
