@@ -29,7 +29,7 @@ REGIONS = {
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _STREET = (
     r"(?:street|st\.?|avenue|ave\.?|road|rd\.?|lane|ln\.?|drive|dr\.?|boulevard|blvd\.?"
-    r"|crescent)"
+    r"|crescent|close|way|court|ct\.?|place|pl\.?|terrace|gardens|grove|mews|row|walk|square)"
 )
 _ADDRESS = re.compile(
     r"\b\d{1,5}[a-z]? (?:[A-Z][\w'-]+ ){1,3}" + _STREET + r"(?=\W|$)"
@@ -118,6 +118,19 @@ _PHONE_WORD = re.compile(
     r"|zap|contacto|contato|جواله|جوالها|رقمه|رقمها|هاتفه|هاتفها|موبايله)"
     r"\W{0,3}(?:n[ºo°.]? ?|is |:)?$"
 )
+#: Someone's full name, and where someone works: each is everyday talk about an article's
+#: subject, so alone they never alert; beside other personal data they are doxxing.
+_NAMED = re.compile(
+    r"(?i:\b(?:il|elle) s'appelle|\b(?:ele|ela) se chama|\b(?:his|her|their) (?:full )?name is"
+    r"|\bchama-se)\s+[A-Z][a-zà-ÿ]+ [A-Z][\w'à-ÿ-]+"
+    r"|(?:اسمه|اسمها) (?:ال)?[\u0621-\u064a]{2,} (?:ال)?[\u0621-\u064a]{3,}"
+)
+_WORKPLACE = re.compile(
+    r"(?i:\b(?:works?|working) (?:at|for)|\bbosse (?:à|a|chez|au)|\btravaille (?:à|a|chez|au|pour)"
+    r"|\btrabalha (?:no|na|em|pro|pra|para))\s+(?:la |le |l'|o |a |the )?[A-Z][\w'à-ÿ-]+"
+    r"|(?:يشتغل|يعمل|تشتغل|تعمل|ويشتغل|ويعمل|وتشتغل|وتعمل) (?:في|ب|لدى|عند) [\u0621-\u064a]{3,}"
+)
+WEAK_KINDS = frozenset({"real name", "workplace"})
 #: A request to find out who an account is: about a person by what it asks.
 UNMASK_KIND = "request to identify"
 #: An account said to be a named person: about a person by what it says.
@@ -159,7 +172,8 @@ def doxxing(text: str, language: str) -> Finding | None:
     Each kind found counts as evidence; a word about a person (his, lives, call
     him…) near the data doubles it, and a request to identify is about a person by
     what it asks. A lone number or address with nobody near it (an embassy, a help
-    line, a date) stays below the alert threshold.
+    line, a date) stays below the alert threshold, and so does a full name or a
+    workplace alone.
     """
     seen = [
         *(("phone number", at, p) for at, p in _phones(text, language)),
@@ -169,6 +183,8 @@ def doxxing(text: str, language: str) -> Finding | None:
         *(("vehicle registration", m.start(), m.group(0)) for m in _PLATE.finditer(text)),
         *((UNMASK_KIND, m.start(), m.group(0)) for m in _UNMASK.finditer(text)),
         *((OUTED_KIND, m.start(), m.group(0).strip()) for m in _OUTED.finditer(text)),
+        *(("real name", m.start(), m.group(0)) for m in _NAMED.finditer(text)),
+        *(("workplace", m.start(), m.group(0)) for m in _WORKPLACE.finditer(text)),
     ]
     if not seen:
         return None
@@ -178,6 +194,8 @@ def doxxing(text: str, language: str) -> Finding | None:
         for _, at, value in seen
     )
     remaining = 0.65 ** len(kinds) * (0.5 if personal else 1)
+    if kinds <= WEAK_KINDS and len(kinds) == 1:  # "her name is …", "works at the BBC": a biography
+        remaining = max(remaining, 0.65)
     phrases = tuple(f"{kind}: {value}" for kind, _, value in seen)
     return Finding(category="doxxing", score=round(1 - remaining, 3), phrases=phrases)
 
@@ -194,6 +212,7 @@ _AGE = re.compile(
     r"|how old (?:are|r) (?:you|u)|what school|which school|quel (?:age|âge)|t'as quel"
     r"|quelle (?:ecole|école)"
     r"|quantos anos|qual (?:escola|colegio|colégio)|q escola|que escola|كم عمرك"
+    r"|em que s[ée]rie|que s[ée]rie|en quelle classe|quelle classe|t'es en quelle"
     r"|في أي مدرسة|اي مدرسة",
     re.IGNORECASE,
 )
@@ -202,10 +221,12 @@ _CONTACT = re.compile(
     r"|dm me|private(?:ly)?"
     r"|discord|telegram|kik|skype|your number|meet (?:me|up)|send me|add me|fotos?|zap"
     r"|whats|privado"
-    r"|me chama|me manda|manda|envoie|envoies|ajoute|en priv[ée]|ton num[ée]ro"
+    r"|me chama|me manda|manda|envoie|envoies|ajoute|en priv[ée]|ton num[ée]ro|video ?call"
+    r"|facetime|depois da aula|s[oó] eu e (?:voc[eê]|vc|tu)|juste toi et moi|apr[eè]s l'[ée]cole"
     r"|rencontrer|te voir|home alone|(?:pick|picking) you up|come over|sleepover"
     r"|seule? (?:à|a) la maison|te chercher|sozinh[ao] em casa|te buscar|buscar voc[eê])\b"
-    r"|صور|صورتك|واتساب|واتس|خاص|رقمك|سناب|أرسلي|ارسلي|ارسل لي|كلميني|نلتقي|وحدك|وحدكِ",
+    r"|صور|صورتك|واتساب|واتس|خاص|رقمك|سناب|أرسلي|ارسلي|ارسل لي|كلميني|نلتقي|وحدك|وحدكِ"
+    r"|بعد المدرسة|نتقابل|بس أنا وأنت",
     re.IGNORECASE,
 )
 _SECRET = re.compile(

@@ -108,7 +108,7 @@ def _threat(
             )
             or any(w in lexicon.close for w in before[-4:])
             or token in lexicon.hortative
-            or _present(lexicon, before, token)
+            or (strength == 2 and _present(lexicon, before, token))  # "te pago um café": weak
             or (lexicon.infix and arabic_future(token))
             # سآتي إلى بيتك وأكسر رأسك: the future is on the verb before
             or (lexicon.infix and any(w.startswith(("سا", "سن", "ست")) for w in before[-4:]))
