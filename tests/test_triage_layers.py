@@ -171,7 +171,10 @@ def test_train_builds_a_small_model_with_its_data_card(data_folder: Path, tmp_pa
     card = (output.parent / "DATA_CARD.md").read_text(encoding="utf-8")
     assert "CC BY-SA 3.0" in card and "| jigsaw |" in card and "set jigsaw, split test" in card
     model = LearnedModel.load(output)
-    assert set(model.models) == {"violence", "harassment"}
+    # the real sets teach violence and harassment; our own comments teach the rest,
+    # which only support the other evidence
+    assert {"violence", "harassment"} <= set(model.models)
+    assert set(model.meta["supporting"]) == set(model.models) - {"violence", "harassment"}
     threat, clean = model.probabilities(
         ["i will find you and hurt you", "thanks for the fix"], ["en", "en"]
     )

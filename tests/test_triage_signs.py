@@ -46,6 +46,17 @@ from helpers import alerted
         ("fr", "legal_threat", "Je vais saisir la justice si rien ne change."),
         ("pt", "legal_threat", "Vou recorrer à Justiça contra os editores."),
         ("ar", "legal_threat", "سنلجأ إلى المحاكم إن لم يحذف المقال"),
+        # a fifteenth round (first try 14 of 29): waiting with a weapon, an account no
+        # longer needed, a bloodbath promised at a march, a summons to expect
+        ("en", "violence", "We'll be waiting outside your flat with a crowbar."),
+        ("pt", "violence", "Te espero lá fora com uma barra de ferro."),
+        ("ar", "violence", "بستناك عند بيتك بسكين"),
+        ("en", "self_harm", "I won't be needing my account anymore. Sorry for everything."),
+        ("pt", "self_harm", "Não vou mais precisar das minhas coisas. Desculpem tudo."),
+        ("fr", "terrorism", "Le défilé de dimanche va finir en bain de sang."),
+        ("pt", "terrorism", "O desfile de domingo vai virar um banho de sangue."),
+        ("en", "legal_threat", "Expect a subpoena by the end of the month."),
+        ("fr", "legal_threat", "Attendez-vous à recevoir une assignation."),
     ],
 )
 def test_warning_signs_alert(language: str, category: str, text: str) -> None:

@@ -7,7 +7,10 @@ probability ``p`` counts through its category threshold ``t`` (chosen on the dev
 splits by ``safetydesk triage train``, per language where its dev rows allow,
 printed by ``eval``): it is rescaled so that
 ``p = t`` lands on :data:`THRESHOLD`, and the category's score is the higher of the
-two. Where both agree, the score rises (``1 - (1 - rule)(1 - learned)``). A comment
+two. Where both agree, the score rises (``1 - (1 - rule)(1 - learned)``). A category
+the model learnt from our own comments only (terrorism, doxxing, grooming, legal
+threats) is a *supporting* one: its score lifts a hint of the other evidence to an
+alert but never alerts alone, since a few hundred comments teach noise too. A comment
 marked as a joke has its violence score lowered. The scores keep their meaning for
 the patrol: at or above :data:`THRESHOLD` a finding is an alert.
 """
@@ -28,6 +31,8 @@ DEFAULT_THRESHOLD = 0.5
 LEARNED_FLOOR = THRESHOLD / 2
 #: A comment this short is one thought: a negation in it speaks for all of it.
 SHORT = 300
+#: The most a supporting category's learned score reaches with no other evidence.
+SUPPORT_CAP = THRESHOLD - 0.05
 LEARNED = "learned"  # the prefix of the learned layer's phrases in a finding
 
 
@@ -58,6 +63,8 @@ class CombinedScorer:
         self.model = model
         meta = model.meta.get("thresholds", {}) if model is not None else {}
         self.thresholds = dict(thresholds if thresholds is not None else meta)  # type: ignore[arg-type]
+        supporting = model.meta.get("supporting", []) if model is not None else []
+        self.supporting = frozenset(supporting)  # type: ignore[arg-type]
 
     def evidence(self, text: str, language: str) -> dict[str, Finding]:
         """The best finding per category of everything but the learned layer."""
@@ -150,6 +157,8 @@ class CombinedScorer:
             model_score = learned.get(category, 0.0)
             if self._dampened(rule, model_score, category, text, language):
                 model_score *= structure.JOKE_FACTOR  # "I will not kill you", "I am gay"
+            if rule is None and category in self.supporting:
+                model_score = min(model_score, SUPPORT_CAP)
             if rule_score >= THRESHOLD and model_score >= THRESHOLD:
                 value = 1 - (1 - rule_score) * (1 - model_score)
             else:

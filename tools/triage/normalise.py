@@ -22,7 +22,11 @@ from confusable_homoglyphs import confusables
 _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 )
-_LEET_WORD = re.compile(r"\b(?=(?:[\w@$]*[a-z]){2})[a-z0-9@$]*[0-9@$][a-z0-9@$]*\b")
+#: A word with a leet character before a letter ("k1ll", "d3ad"), or one vowel-like digit
+#: at its end ("mort0"); "Editor12" is a name.
+_LEET_WORD = re.compile(
+    r"\b(?=(?:[\w@$]*[a-z]){2})[a-z0-9@$]*[0-9@$][a-z][a-z0-9@$]*\b|\b[a-z]{3,}[0134]\b"
+)
 #: One "!" for an "i" in a short word ("k!ll", "b!tch"); not "mandado!!!!se".
 _BANG = re.compile(r"\b([a-z]{1,3})!(?=[a-z]{1,5}\b)")
 #: A letter and a leet digit ("t3", "m3"): only read as leet beside longer leet words.

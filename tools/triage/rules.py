@@ -162,6 +162,8 @@ def _factors(items: Iterable[tuple[Any, Any]]) -> frozenset[str] | None:
                 found = frozenset().union(*branches)  # type: ignore[arg-type]
         elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and argument[0] >= 1:
             found = _factors(argument[2])
+        elif op is _sre.ASSERT and argument[0] == 1:  # a lookahead's text must be there too
+            found = _factors(argument[1])
         if found:
             candidates.append(found)
     if run:
@@ -171,7 +173,13 @@ def _factors(items: Iterable[tuple[Any, Any]]) -> frozenset[str] | None:
 
 def _rarity(strings: frozenset[str]) -> tuple[int, float]:
     """How rarely a text holds one of ``strings``: their shortest length, then their mean."""
-    return min(map(len, strings)), sum(map(len, strings)) / len(strings)
+    lengths = [_weight(string) for string in strings]
+    return min(lengths), sum(lengths) / len(lengths)
+
+
+def _weight(string: str) -> int:
+    """A string's length as a gate, a character beyond ASCII and Arabic (an emoji) as three."""
+    return sum(1 if ord(c) < 0x0800 else 3 for c in string)
 
 
 def _lower(pattern: str) -> str:
@@ -196,7 +204,7 @@ def _gate(alternatives: Iterable[str]) -> frozenset[str] | None:
     gate: set[str] = set()
     for alternative in alternatives:
         found = _factors(_sre_parse.parse(alternative))
-        if not found or min(map(len, found)) < 2:
+        if not found or min(map(_weight, found)) < 2:
             return None
         gate.update(string.lower() for string in found)
     # "kill" is in every text "killing" is in: the longer one need not be looked for

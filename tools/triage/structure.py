@@ -64,10 +64,17 @@ def _harm_at(lexicon: Lexicon, stem: str, stemmed: list[str] | None = None, at: 
         if between in lexicon.target and after == phrase[1:]:
             return 2
     if lexicon.infix:
-        return 2 if any(_has_root(root, stem) for root in lexicon.harm) else 0
+        return 2 if _holds_harm_root(lexicon.language, stem) else 0
     if stem in lexicon.harm_set:
         return 2
     return 1 if stem in lexicon.weak else 0
+
+
+@functools.lru_cache(maxsize=65536)
+def _holds_harm_root(language: str, stem: str) -> bool:
+    """Whether an Arabic stem holds one of the language's harm roots (each stem once)."""
+    lexicon = lexicon_for(language)
+    return lexicon is not None and any(_has_root(root, stem) for root in lexicon.harm)
 
 
 def _has_root(root: str, stem: str) -> bool:
