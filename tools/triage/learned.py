@@ -125,7 +125,8 @@ class LearnedModel:
         self.models = models
         self.meta = meta
         self.features = Features()
-        self._weights_of_words: dict[tuple[str, str, str], float] = {}
+        # the same words come back comment after comment, as in Features' own cache
+        self._weigh = functools.lru_cache(maxsize=200_000)(self._word_weight)
         self._matrix = (
             np.ascontiguousarray(np.stack([m.weights for m in models.values()], axis=1))
             if models
@@ -164,16 +165,10 @@ class LearnedModel:
         ranked = sorted(((self._weigh(w, language, category), w) for w in found), reverse=True)
         return tuple(word for value, word in ranked[:top] if value > 0)
 
-    def _weigh(self, word: str, language: str, category: str) -> float:
-        """What one word alone scores for ``category``: cached, the same words come back."""
-        key = (word, language, category)
-        value = self._weights_of_words.get(key)
-        if value is None:
-            indices, values = self.features.hashed(word, language)
-            value = float(values @ self.models[category].weights[indices])
-            if len(self._weights_of_words) < 200_000:
-                self._weights_of_words[key] = value
-        return value
+    def _word_weight(self, word: str, language: str, category: str) -> float:
+        """What one word alone scores for ``category`` (cached per model as ``_weigh``)."""
+        indices, values = self.features.hashed(word, language)
+        return float(values @ self.models[category].weights[indices])
 
     def save(self, file: Path = MODEL_FILE) -> None:
         """Weights as float16 (half the size, no measurable change in the scores)."""

@@ -96,32 +96,32 @@ def train(data: Path | None = None, c: float = 4.0) -> LearnedModel:
     models: dict[str, CategoryModel] = {}
     real = np.array([r.source != OWN for r in train_rows])
     real_dev = np.array([r.source != OWN for r in dev_rows])
-    from_real = set()
+    every_dev = np.ones(len(dev_rows), dtype=bool)
+    measured_on: dict[str, np.ndarray] = {}  # per category, the dev rows it is calibrated on
     for category in CATEGORIES:
         y = np.array([category in r.labels for r in train_rows], dtype=int)
         keep = real if y[real].sum() >= MIN_POSITIVES else np.ones(len(y), dtype=bool)
         if y[keep].sum() < MIN_POSITIVES:
             continue
-        if keep is real:
-            from_real.add(category)
+        # calibrated and thresholded on the dev rows of what it learned from
+        measured_on[category] = real_dev if keep is real else every_dev
         fitted = _fit(x_train[keep], y[keep], c)
         weights = fitted.coef_[0].astype(np.float16).astype(np.float32)
         margins = np.asarray(x_dev @ weights).ravel() + float(fitted.intercept_[0])
         y_dev = np.array([category in r.labels for r in dev_rows], dtype=int)
-        # calibrated on the dev rows of what it learned from: real comments, or all
-        dev = real_dev if category in from_real else np.ones(len(y_dev), dtype=bool)
+        dev = measured_on[category]
         a, b = _platt(margins[dev], y_dev[dev])
         models[category] = CategoryModel(weights, float(fitted.intercept_[0]), a, b)
     model = LearnedModel(models, {"trained": dt.date.today().isoformat()})
-    model.meta["thresholds"] = _thresholds(model, dev_rows, from_real)
+    model.meta["thresholds"] = _thresholds(model, dev_rows, measured_on)
     # learned from our own comments alone: a hint beside the rules, never an alert by itself
-    model.meta["supporting"] = sorted(set(models) - from_real)
+    model.meta["supporting"] = sorted(c for c, rows in measured_on.items() if rows is every_dev)
     model.meta["rows"] = _counts(rows)
     return model
 
 
 def _thresholds(
-    model: LearnedModel, dev_rows: Sequence[evaluate.Example], from_real: set[str]
+    model: LearnedModel, dev_rows: Sequence[evaluate.Example], measured_on: dict[str, np.ndarray]
 ) -> dict[str, float]:
     """A threshold per learned category, and per language where its dev rows suffice.
 
@@ -136,10 +136,9 @@ def _thresholds(
     evidence = [rules_only.evidence(r.text, r.language) for r in dev_rows]
     probabilities = model.probabilities([r.text for r in dev_rows], [r.language for r in dev_rows])
     languages = np.array([r.language.split("-")[0] for r in dev_rows])
-    real = np.array([r.source != OWN for r in dev_rows])
     chosen = {}
     for category in model.models:
-        rows = real if category in from_real else np.ones(len(dev_rows), dtype=bool)
+        rows = measured_on[category]
         labels = np.array([category in r.labels for r in dev_rows], dtype=int)[rows]
         other = np.array(
             [e[category].score >= THRESHOLD if category in e else False for e in evidence]
