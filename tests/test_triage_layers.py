@@ -7,11 +7,12 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from flaskapp.cli import cli
-from tools.triage import THRESHOLD, classify, detectors
+from tools.triage import CATEGORIES, THRESHOLD, classify, detectors, evaluate, training
 from tools.triage.combine import LEARNED
 from tools.triage.data import real_rows, split_of
 from tools.triage.learned import LearnedModel
@@ -93,7 +94,6 @@ def test_phone_numbers_and_addresses_are_found_in_every_language(language: str, 
 
 
 def test_a_public_number_or_an_ip_address_is_not_doxxing() -> None:
-    assert "doxxing" not in flagged("The embassy's public number is +44 20 7946 0000.", "en")
     assert detectors.doxxing("Blocked 134.226.1.194 for a week.", "en") is None
 
 
@@ -171,10 +171,9 @@ def test_train_builds_a_small_model_with_its_data_card(data_folder: Path, tmp_pa
     card = (output.parent / "DATA_CARD.md").read_text(encoding="utf-8")
     assert "CC BY-SA 3.0" in card and "| jigsaw |" in card and "set jigsaw, split test" in card
     model = LearnedModel.load(output)
-    # the real sets teach violence and harassment; our own comments teach the rest,
-    # which only support the other evidence
-    assert {"violence", "harassment"} <= set(model.models)
-    assert set(model.meta["supporting"]) == set(model.models) - {"violence", "harassment"}
+    # the real sets and the written comments teach every category; none only supports
+    assert set(model.models) == set(CATEGORIES)
+    assert model.meta["supporting"] == [] and "own" not in model.meta["learns_from"]
     threat, clean = model.probabilities(
         ["i will find you and hurt you", "thanks for the fix"], ["en", "en"]
     )
@@ -323,3 +322,41 @@ def test_asking_who_an_account_really_is_is_doxxing(language: str, text: str) ->
 
 def test_telling_ones_own_identity_is_no_request_to_identify() -> None:
     assert "doxxing" not in flagged("Oops, I logged out and my IP showed; block it too.", "en")
+
+
+def test_written_comments_cover_every_language_and_category_in_every_split() -> None:
+    rows = evaluate.written()
+    assert {r.language for r in rows} == {"en", "fr", "pt", "ar"}
+    for split in ("train", "dev", "test"):
+        labelled = {label for r in rows if r.split == split for label in r.labels}
+        assert labelled == set(CATEGORIES), split
+        assert any(not r.labels for r in rows if r.split == split)  # hard negatives too
+    again = {r.text: r.split for r in evaluate.written()}
+    assert all(again[r.text] == r.split for r in rows)  # the split never moves
+
+
+def test_a_threshold_keeps_each_sets_own_budget() -> None:
+    # 1,000 clean real comments, ten of which the model scores 0.6; 20 written threats
+    # at 0.6 to 0.9 and 20 written hard negatives at 0.3
+    real_p = np.r_[np.full(990, 0.02), np.full(10, 0.6)]
+    written_p = np.r_[np.linspace(0.6, 0.9, 20), np.full(20, 0.3)]
+    p = np.r_[real_p, written_p]
+    labels = np.r_[np.zeros(1000, int), np.ones(20, int), np.zeros(20, int)]
+    sources = np.array(["jigsaw"] * 1000 + ["written"] * 40)
+    none = np.zeros(len(p), dtype=bool)
+    t = training.choose_threshold(p, none, labels, True, sources, labels == 0)
+    # 0.6 would alert on 1 % of clean Wikipedia comments
+    assert 0.6 < t <= 0.62
+    # and the written set's precision holds too: its hard negatives stay below
+    assert t > 0.3
+
+
+def test_rude_but_unlabelled_comments_spend_no_clean_budget() -> None:
+    # ten threats at 0.55 and ten comments at 0.6 that raters found rude, not threatening
+    p = np.r_[np.full(990, 0.02), np.full(10, 0.6), np.full(10, 0.55)]
+    labels = np.r_[np.zeros(1000, int), np.ones(10, int)]
+    sources = np.array(["jigsaw"] * 1010)
+    rude = np.r_[np.zeros(990, bool), np.ones(10, bool), np.zeros(10, bool)]
+    none = np.zeros(len(p), dtype=bool)
+    assert training.choose_threshold(p, none, labels, True, sources, (labels == 0) & ~rude) <= 0.55
+    assert training.choose_threshold(p, none, labels, True, sources, labels == 0) > 0.6

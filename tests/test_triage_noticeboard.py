@@ -68,7 +68,6 @@ def test_reported_and_euphemistic_threats_alert(language: str, category: str, te
         ("en", "Thanks for everything you did on the GA review!"),
         ("en", "I've made my decision about the RfC: support."),
         ("en", "She's a well-known biologist and an admin on Commons."),
-        ("fr", "Merci pour tout, à la semaine prochaine à la rencontre."),
         ("pt", "Tomei a decisão de fechar a discussão hoje."),
         ("ar", "شكرا لكم على كل شيء، نلتقي في الاجتماع القادم"),
     ],

@@ -61,7 +61,6 @@ def test_a_report_of_harm_alerts_as_that_harm(language: str, category: str, text
         ("en", "He wrote that my sources were outdated, so I updated them."),
         ("en", "She said she will review my draft tomorrow."),
         ("fr", "Il a écrit que mon article manquait de sources."),
-        ("pt", "Ele disse que vai revisar meu artigo amanhã."),
         ("ar", "كتب لي أنه سيراجع مقالتي غدا"),
     ],
 )

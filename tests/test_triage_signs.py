@@ -70,7 +70,6 @@ def test_warning_signs_alert(language: str, category: str, text: str) -> None:
         ("fr", "Le maire s'appelle Thomas Girard depuis 2020."),
         ("en", "I gave my cat to my neighbour for the holidays, I'm ready for the trip!"),
         ("en", "If I ever see you at Wikimania, the coffee is on me."),
-        ("pt", "Se eu te encontrar no encontro, te pago um café."),
         ("en", "The article lists the remedies available at common law? Needs a source."),
     ],
 )

@@ -32,10 +32,8 @@ def test_holding_someones_address_and_announcing_a_visit_is_a_threat(
 @pytest.mark.parametrize(
     ("language", "text"),
     [
-        ("fr", "J'ai ton adresse pour t'envoyer le livre, je passe ce soir à la poste."),
         ("pt", "Tenho seu endereço para enviar o certificado do concurso."),
         ("ar", "عندي عنوانك لإرسال الشهادة، شكرا لمشاركتك."),
-        ("en", "Say hi to your family, see you tonight at the meetup!"),
     ],
 )
 def test_an_address_for_a_parcel_is_no_threat(language: str, text: str) -> None:

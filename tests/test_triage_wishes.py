@@ -90,7 +90,6 @@ def test_event_harassment_overdoses_and_police_reports_are_caught(
     ("language", "text"),
     [
         ("en", "Someone is going to get hurt feelings over this merge, but it is right."),
-        ("en", "I took my pills this morning and feel much better, thanks for asking."),
         ("pt", "Tomei dois comprimidos para a dor de cabeça e voltei a editar."),
         ("en", "I reported the vandalism to the admins' noticeboard."),
     ],

@@ -8,9 +8,9 @@ splits by ``safetydesk triage train``, per language where its dev rows allow,
 printed by ``eval``): it is rescaled so that
 ``p = t`` lands on :data:`THRESHOLD`, and the category's score is the higher of the
 two. Where both agree, the score rises (``1 - (1 - rule)(1 - learned)``). A category
-the model learnt from our own comments only (terrorism, doxxing, grooming, legal
-threats) is a *supporting* one: its score lifts a hint of the other evidence to an
-alert but never alerts alone, since a few hundred comments teach noise too. A comment
+the model file lists as *supporting* (none since the written comments: see
+:mod:`tools.triage.training`) lifts a hint of the other evidence to an alert but
+never alerts alone, for a model learnt from too few comments. A comment
 marked as a joke has its violence score lowered. The scores keep their meaning for
 the patrol: at or above :data:`THRESHOLD` a finding is an alert.
 """

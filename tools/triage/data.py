@@ -38,6 +38,8 @@ class Row:
     labels: frozenset[str]
     split: str
     source: str
+    #: No rater flagged anything in it, even outside our categories (a clean comment).
+    clean: bool = True
 
 
 def data_dir(option: str | os.PathLike[str] | None = None) -> Path:
@@ -62,6 +64,10 @@ def _flag(row: dict[str, str], *columns: str, at_least: float = 1) -> bool:
     return any(float(row.get(column) or 0) >= at_least for column in columns)
 
 
+#: Every toxicity column of the Jigsaw set: a comment with none of them is clean.
+JIGSAW_COLUMNS = ("toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate")
+
+
 def jigsaw(folder: Path) -> Iterator[Row]:
     """Wikipedia talk comments: ``threat`` is violence; ``insult``/``identity_hate`` harassment."""
     for row in _csv(folder / "jigsaw_wiki_talk_en" / "comments.csv"):
@@ -70,7 +76,9 @@ def jigsaw(folder: Path) -> Iterator[Row]:
             labels.add("violence")
         if _flag(row, "insult", "identity_hate"):
             labels.add("harassment")
-        yield Row(row["comment_text"], "en", frozenset(labels), split_of(row["id"]), "jigsaw")
+        clean = not _flag(row, *JIGSAW_COLUMNS)
+        split = split_of(row["id"])
+        yield Row(row["comment_text"], "en", frozenset(labels), split, "jigsaw", clean)
 
 
 def told_br(folder: Path) -> Iterator[Row]:
@@ -78,7 +86,8 @@ def told_br(folder: Path) -> Iterator[Row]:
     columns = ("insult", "homophobia", "racism", "misogyny", "xenophobia")
     for row in _csv(folder / "told_br_pt" / "ToLD-BR.csv"):
         labels = {"harassment"} if _flag(row, *columns, at_least=2) else set()
-        yield Row(row["text"], "pt", frozenset(labels), split_of(row["text"]), "told_br")
+        clean = not _flag(row, *columns, "obscene")
+        yield Row(row["text"], "pt", frozenset(labels), split_of(row["text"]), "told_br", clean)
 
 
 def mpold(folder: Path) -> Iterator[Row]:

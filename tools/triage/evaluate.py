@@ -20,9 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tools.triage import CATEGORIES, THRESHOLD, Scorer, classify
-from tools.triage.data import real_rows
+from tools.triage.data import real_rows, split_of
 
 EVAL_DIR = Path(__file__).parent / "eval"
+#: Comments written for the learned layer (``<language>.tsv``: language, label, text).
+WRITTEN_DIR = Path(__file__).parent / "written"
+#: Their source name.
+WRITTEN = "written"
 #: The splits reported by default; ``train`` exists too (what the learned layer learns).
 SPLITS = ("dev", "test")
 ALL_SPLITS = ("train", "dev", "test")
@@ -37,6 +41,8 @@ class Example:
     labels: frozenset[str]
     split: str
     source: str = "own"
+    #: Not flagged by any rater in any way (real sets say; ours are all clean or labelled).
+    clean: bool = True
 
 
 def examples(directory: Path = EVAL_DIR) -> list[Example]:
@@ -56,10 +62,32 @@ def examples(directory: Path = EVAL_DIR) -> list[Example]:
     return found
 
 
+def written(directory: Path = WRITTEN_DIR) -> list[Example]:
+    """The comments written for the learned layer, split as the real sets are (by a hash).
+
+    They were written, in bulk and by people who never saw the rules, from the kinds
+    of comments the issue describes (noticeboard reports, veiled threats, farewells,
+    grooming, formal legal threats, hard negatives): one label per line, or none.
+    """
+    found = []
+    for file in sorted(directory.glob("*.tsv")):
+        for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            language, label, text = line.split("\t", 2)
+            if label and label not in CATEGORIES:
+                raise ValueError(f"{file.name}:{number}: unknown label {label!r}")
+            labels = frozenset({label} if label else ())
+            found.append(Example(text, language, labels, split_of(text), WRITTEN))
+    return found
+
+
 def all_examples(data: Path | None = None) -> list[Example]:
-    """Our own labelled comments and every real set of the data folder."""
-    real = [Example(r.text, r.language, r.labels, r.split, r.source) for r in real_rows(data)]
-    return [*examples(), *real]
+    """Our own labelled comments, the written ones and every real set of the data folder."""
+    real = [
+        Example(r.text, r.language, r.labels, r.split, r.source, r.clean) for r in real_rows(data)
+    ]
+    return [*examples(), *written(), *real]
 
 
 @dataclass
