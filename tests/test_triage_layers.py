@@ -261,11 +261,6 @@ def test_asking_a_child_their_age_or_school_and_to_be_alone_is_grooming(
     assert "child_safety" in flagged(text, language)
 
 
-def test_someone_elses_age_beside_an_everyday_word_is_not_grooming() -> None:
-    text = "minha irmã tem 13 anos e já sai sozinha com as amigas, acredita?"
-    assert "child_safety" not in flagged(text, "pt")
-
-
 @pytest.mark.parametrize(
     ("language", "text"),
     [

@@ -30,6 +30,7 @@ LOOK_ALIKES = [
     ("en", "Say hi to your family, see you tonight at the meetup!"),
     ("en", "I took my pills this morning and feel much better, thanks for asking."),
     ("en", "The embassy's public number is +44 20 7946 0000."),
+    ("pt", "minha irmã tem 13 anos e já sai sozinha com as amigas, acredita?"),
 ]
 
 
@@ -43,3 +44,14 @@ def test_the_rules_alone_leave_look_alikes_alone(language: str, text: str) -> No
 def test_a_look_alike_alert_shows_it_is_the_models_guess(language: str, text: str) -> None:
     for finding in classify(text, language).above():
         assert any(p.startswith(f"{LEARNED}: ") for p in finding.phrases), finding
+
+
+def test_the_patrol_reads_a_comment_with_other_languages_rules_not_their_model() -> None:
+    from tools.patrol.revisions import classify_comment
+
+    # an English header read as French or Portuguese is words the model never saw there
+    header = "Report incidents here. Sign your posts with four tildes."
+    assert classify_comment(header, "en").above() == ()
+    # a French threat on an English board is still read with the French rules
+    french = classify_comment("Je vais te tuer, je sais où tu habites.", "en")
+    assert french.language == "fr" and "violence" in {f.category for f in french.above()}

@@ -23,7 +23,8 @@ from tools.base import checkpoints
 from tools.models import Alert
 from tools.patrol.alerts import raise_alert
 from tools.patrol.wikitext import Comment, WikiDialect, new_comments, plain_text
-from tools.triage import Verdict, classify
+from tools.triage import Finding, Verdict, classify
+from tools.triage.combine import LEARNED
 from tools.triage.rules import RULES_DIR
 
 #: The bot name under which the patrol keeps its checkpoints.
@@ -44,15 +45,25 @@ def classify_comment(text: str, language: str) -> Verdict:
 
     Cross-wiki boards (Meta-Wiki's Steward requests) get comments in many languages,
     and a French comment on an English board must be read with the French rules.
+    Only the rules of another language count, not its learned thresholds: an English
+    comment read as French is words the model never saw in French.
     """
     best = classify(text, language)
     for other in rule_languages():
         if other == language:
             continue
         verdict = classify(text, other)
-        if verdict.top is not None and (best.top is None or verdict.top.score > best.top.score):
+        top = verdict.top
+        if top is None or not _by_rules(top):
+            continue
+        if best.top is None or top.score > best.top.score:
             best = verdict
     return best
+
+
+def _by_rules(finding: Finding) -> bool:
+    """Whether a finding has a phrase of the rules, not only the learned layer's words."""
+    return any(not phrase.startswith(f"{LEARNED}: ") for phrase in finding.phrases)
 
 
 def classify_revision(

@@ -56,6 +56,8 @@ class Lexicon:
     third: frozenset[str] = frozenset()  # he'll, they'd: someone else's intent (reports, acts)
     present_after: frozenset[str] = frozenset()  # te, vos: "te *quebro* a cara" is a threat
     present_ending: str = ""  # -o: the first-person present that, after a clitic, threatens
+    things: frozenset[str] = frozenset()  # mosquito, weeds, bug: a harm's object, no person
+    things_skip: frozenset[str] = frozenset()  # every, the, those: words before the object
 
     def jokes(self, normal: str) -> bool:
         """Whether normalised text marks itself a joke, and does not take it back."""
@@ -128,6 +130,8 @@ def load(file: Path) -> Lexicon | None:
         third=frozenset(normalise(w) for w in spec.get("third", [])),
         present_after=frozenset(normalise(w) for w in spec.get("present", {}).get("after", [])),
         present_ending=spec.get("present", {}).get("ending", ""),
+        things=frozenset(normalise(w) for w in spec.get("things", {}).get("words", [])),
+        things_skip=frozenset(normalise(w) for w in spec.get("things", {}).get("skip", [])),
     )
 
 

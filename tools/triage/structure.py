@@ -117,9 +117,17 @@ def _threat(
             or token in lexicon.hortative
             or (strength == 2 and _present(lexicon, before, token))  # "te pago um café": weak
             or (lexicon.infix and arabic_future(token))
+            # سيشنق المثليون جميعا: "the gays will be hanged", a future against a group
+            or (
+                lexicon.infix
+                and token.startswith("سي")
+                and any(is_group(lexicon, w) for w in before[-4:] + after[:3])
+            )
             # سآتي إلى بيتك وأكسر رأسك: the future is on the verb before
             or (lexicon.infix and any(w.startswith(("سا", "سن", "ست")) for w in before[-4:]))
         )
+        if _at_a_thing(lexicon, token, after):
+            continue  # "I'm going to kill every mosquito", "matar esse bug"
         if any(w in lexicon.negation for w in before[-4:]):
             if negated is not None:
                 negated.append(True)
@@ -146,6 +154,25 @@ def _threat(
         if score > best:
             best, phrase = score, tokens[max(0, index - 3) : index + 3]
     return best, phrase
+
+
+def _at_a_thing(lexicon: Lexicon, token: str, after: list[str]) -> bool:
+    """Whether a harm's object is a pest, a plant or a program, not a person.
+
+    The first word after the harm (past "every", "the", "toutes les") that is a
+    thing or a person decides: "kill every mosquito", not "kill you like a mosquito".
+    """
+    if not lexicon.things or (lexicon.infix and token.endswith(_AR_OBJECT)):
+        return False
+    for word in after[:4]:
+        bare = word.removeprefix("ال") if lexicon.infix else word
+        if word in lexicon.things or bare in lexicon.things or word.rstrip("s") in lexicon.things:
+            return True
+        if word not in lexicon.things_skip and (
+            is_target(lexicon, word) or is_group(lexicon, word)
+        ):
+            return False
+    return False
 
 
 def _present(lexicon: Lexicon, before: list[str], token: str) -> bool:
