@@ -31,6 +31,7 @@ LOOK_ALIKES = [
     ("en", "I took my pills this morning and feel much better, thanks for asking."),
     ("en", "The embassy's public number is +44 20 7946 0000."),
     ("pt", "minha irmã tem 13 anos e já sai sozinha com as amigas, acredita?"),
+    ("pt", "Quando vocês lerem a página de ajuda, vão entender o procedimento."),
 ]
 
 

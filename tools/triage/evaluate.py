@@ -4,12 +4,13 @@ Our own set (``tools/triage/eval/*.jsonl``) holds noticeboard-style comments in
 English, French, Arabic and Portuguese: positives of every category and hard
 negatives (ordinary disputes, jokes marked as jokes, discussions of the
 no-legal-threats policy). Its newer rows were written from the kinds of comments
-the rules missed, not from the rules. The real sets (:mod:`tools.triage.data`) were
-written by nobody on this project. Each comment belongs to one split: ``train``
-(the learned layer learns it), ``dev`` (rules and thresholds are tuned on it) and
-``test`` (only reported: the honest figure). Each set is reported separately. A
-comment is counted as flagged in a category when the scorer gives that category
-at least the threshold.
+the rules missed, not from the rules. The written set (:func:`written`) was
+written for the learned layer by people who never saw the rules. The real sets
+(:mod:`tools.triage.data`) were written by nobody on this project. Each comment
+belongs to one split: ``train`` (the learned layer learns it), ``dev`` (rules and
+thresholds are tuned on it) and ``test`` (only reported: the honest figure). Each
+set is reported separately. A comment is counted as flagged in a category when
+the scorer gives that category at least the threshold.
 """
 
 from __future__ import annotations

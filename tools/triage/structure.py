@@ -166,7 +166,7 @@ def _at_a_thing(lexicon: Lexicon, token: str, after: list[str]) -> bool:
         return False
     for word in after[:4]:
         bare = word.removeprefix("ال") if lexicon.infix else word
-        if word in lexicon.things or bare in lexicon.things or word.rstrip("s") in lexicon.things:
+        if word in lexicon.things or bare in lexicon.things:
             return True
         if word not in lexicon.things_skip and (
             is_target(lexicon, word) or is_group(lexicon, word)
