@@ -94,12 +94,12 @@ def choose_threshold(
     categories weigh recall twice (beta 2): a missed threat costs more.
     """
     beta2 = 4.0 if emergency else 1.0
-    sources = np.full(len(labels), "real") if sources is None else sources
+    groups = _budget_groups(np.full(len(labels), "real") if sources is None else sources)
     clean = labels == 0 if clean is None else clean
     best, chosen = -1.0, 0.99
     for t in np.round(np.arange(0.01, 0.99, 0.01), 2):
         flagged = evidence | (probabilities >= t)
-        if not _within_budgets(flagged, evidence, labels, sources, clean):
+        if not _within_budgets(flagged, evidence, labels, groups, clean):
             continue
         tp = int((flagged & (labels == 1)).sum())
         fp = int((flagged & (labels == 0)).sum())
@@ -110,16 +110,20 @@ def choose_threshold(
     return chosen
 
 
+def _budget_groups(sources: np.ndarray) -> np.ndarray:
+    """Each row's budget: its source's, the written sets sharing one (each alone holds
+    too few of what the model adds)."""
+    return np.where(np.isin(sources, list(WRITTEN_SOURCES)), evaluate.WRITTEN, sources)
+
+
 def _within_budgets(
     flagged: np.ndarray,
     evidence: np.ndarray,
     labels: np.ndarray,
-    sources: np.ndarray,
+    groups: np.ndarray,
     clean: np.ndarray,
 ) -> bool:
-    """Whether the flags keep every source's budget (see :func:`choose_threshold`)."""
-    # the written sets share one budget: each alone holds too few of what the model adds
-    groups = np.where(np.isin(sources, list(WRITTEN_SOURCES)), evaluate.WRITTEN, sources)
+    """Whether the flags keep every budget group's budget (see :func:`choose_threshold`)."""
     return all(
         _within_budget(flagged & ~evidence & (groups == g), labels, clean & (groups == g), g)
         for g in set(groups)
@@ -230,6 +234,7 @@ def precise_threshold(
     clean: np.ndarray,
 ) -> float | None:
     """The lowest threshold whose flags keep :data:`TARGET_PRECISION` (None: none does)."""
+    groups = _budget_groups(sources)
     for t in np.round(np.arange(0.01, 0.99, 0.01), 2):
         flagged = evidence | (probabilities >= t)
         tp = int((flagged & (labels == 1)).sum())
@@ -237,7 +242,7 @@ def precise_threshold(
         if (
             tp
             and tp / (tp + fp) >= TARGET_PRECISION
-            and _within_budgets(flagged, evidence, labels, sources, clean)
+            and _within_budgets(flagged, evidence, labels, groups, clean)
         ):
             return float(t)
     return None
@@ -267,7 +272,7 @@ def data_card(model: LearnedModel, report: str) -> str:
         f"Thresholds: {model.meta.get('thresholds')} (`category@language`: the lowest",
         "that keeps precision 0.8 on that language's dev rows; the others: the best",
         "F-beta on all dev rows, beta 2 for emergency categories, within each source's budget:",
-        f"at most {MAX_FALSE_ALARMS:.1%} of a real set's clean dev comments added per category,",
+        f"at most {MAX_FALSE_ALARMS:.1%} of a real set's clean comments added per category,",
         "precision 0.8 of what it adds on a written set).",
         "Features are hashed with scikit-learn's public `murmurhash3_32`, as",
         "`HashingVectorizer(alternate_sign=False)` hashes them.",
