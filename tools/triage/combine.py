@@ -149,7 +149,7 @@ class CombinedScorer:
     def score(self, text: str, language: str) -> Verdict:
         found = self.evidence(text, language)
         learned = self.learned(text, language)
-        joke = framing.is_joke(text, language) or framing.is_counter_speech(text, language)
+        joke: bool | None = None  # asked only of a comment with something to lower: it costs
         findings = []
         for category in CATEGORIES:
             rule = found.get(category)
@@ -163,8 +163,13 @@ class CombinedScorer:
                 value = 1 - (1 - rule_score) * (1 - model_score)
             else:
                 value = max(rule_score, model_score)
-            if joke and category in ("violence", "harassment", "legal_threat"):
-                value *= structure.JOKE_FACTOR
+            if value > 0.005 and category in ("violence", "harassment", "legal_threat"):
+                if joke is None:
+                    joke = framing.is_joke(text, language) or framing.is_counter_speech(
+                        text, language
+                    )
+                if joke:
+                    value *= structure.JOKE_FACTOR
             if category == "legal_threat" and framing.is_policy_talk(text, language):
                 value *= structure.JOKE_FACTOR
             if value <= 0.005 or (not rule and value < LEARNED_FLOOR):

@@ -28,12 +28,10 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from re import _constants as _sre  # the parser's opcodes, to read literal words out of a rule
-from re import _parser as _sre_parse
-from typing import Any
 
+from tools.triage.gates import StringFinder, alternation, required
 from tools.triage.verdict import CATEGORIES, Finding, Verdict
 
 RULES_DIR = Path(__file__).parent / "rules"
@@ -87,12 +85,38 @@ class CategoryRules:
     """One category of one language: all its patterns in one regular expression."""
 
     category: str
-    pattern: re.Pattern[str]
+    alternatives: tuple[str, ...]  # one named group per rule, lower case
     weights: Mapping[str, float]  # group name -> weight
     reports: frozenset[str]  # group names of rules that already describe a report
     false_friends: re.Pattern[str] | None
-    gate: frozenset[str] | None  # one of these is in every match (lower case); None: no such set
-    gate_pattern: re.Pattern[str] | None = None  # the gate as one search (quicker than a loop)
+    #: per rule, strings one of which every match holds (lower case); None: not known
+    required: tuple[frozenset[str] | None, ...] = ()
+    _by_string: dict[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_string: dict[str, list[int]] = {}
+        for index, strings in enumerate(self.required):
+            for string in strings or ():
+                by_string.setdefault(string, []).append(index)
+        object.__setattr__(self, "_by_string", {k: tuple(v) for k, v in by_string.items()})
+
+    @functools.cached_property
+    def _always(self) -> tuple[int, ...]:
+        return tuple(i for i, strings in enumerate(self.required) if strings is None)
+
+    @property
+    def strings(self) -> Iterable[str]:
+        """Every string a rule of this category may require."""
+        return self._by_string.keys()
+
+    def pattern(self, present: frozenset[str]) -> re.Pattern[str] | None:
+        """The rules a text holding the strings ``present`` can match, as one pattern."""
+        chosen = set(self._always)
+        for string in present:
+            chosen.update(self._by_string.get(string, ()))
+        if not chosen:
+            return None
+        return alternation(tuple(self.alternatives[i] for i in sorted(chosen)))
 
 
 @dataclass(frozen=True)
@@ -105,6 +129,11 @@ class LanguageRules:
     clause_break: re.Pattern[str]
     reported: re.Pattern[str]
     reported_factor: float
+
+    @functools.cached_property
+    def finder(self) -> StringFinder:
+        """One search for the strings any of the language's rules require."""
+        return StringFinder(s for category in self.categories for s in category.strings)
 
 
 _QUOTED = re.compile(
@@ -137,51 +166,6 @@ def _expand(pattern: str, defines: Mapping[str, str], file: Path) -> str:
     return re.sub(r"<([a-z_]+)>", replace, pattern)
 
 
-def _factors(items: Iterable[tuple[Any, Any]]) -> frozenset[str] | None:
-    """Strings one of which every match of a parsed pattern contains (None: none known).
-
-    Of the pieces a sequence must match, the set whose shortest string is longest
-    wins: a gate of "kill" or "murder" skips more text than a gate of "i"; on a tie,
-    the longer strings on average ("idiota", "fdp" rather than "ele", "ela").
-    """
-    candidates: list[frozenset[str]] = []
-    run = ""
-    for op, argument in items:
-        if op is _sre.LITERAL:
-            run += chr(argument)
-            continue
-        if run:
-            candidates.append(frozenset({run}))
-            run = ""
-        found: frozenset[str] | None = None
-        if op is _sre.SUBPATTERN:
-            found = _factors(argument[3])
-        elif op is _sre.BRANCH:
-            branches = [_factors(branch) for branch in argument[1]]
-            if all(branches):
-                found = frozenset().union(*branches)  # type: ignore[arg-type]
-        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and argument[0] >= 1:
-            found = _factors(argument[2])
-        elif op is _sre.ASSERT and argument[0] == 1:  # a lookahead's text must be there too
-            found = _factors(argument[1])
-        if found:
-            candidates.append(found)
-    if run:
-        candidates.append(frozenset({run}))
-    return max(candidates, key=_rarity, default=None)
-
-
-def _rarity(strings: frozenset[str]) -> tuple[int, float]:
-    """How rarely a text holds one of ``strings``: their shortest length, then their mean."""
-    lengths = [_weight(string) for string in strings]
-    return min(lengths), sum(lengths) / len(lengths)
-
-
-def _weight(string: str) -> int:
-    """A string's length as a gate, a character beyond ASCII and Arabic (an emoji) as three."""
-    return sum(1 if ord(c) < 0x0800 else 3 for c in string)
-
-
 def _lower(pattern: str) -> str:
     """A pattern in lower case, its escapes (``\\b``, ``\\u201c``…) left alone.
 
@@ -189,26 +173,6 @@ def _lower(pattern: str) -> str:
     makes Python's regular expressions about twice as quick.
     """
     return re.sub(r"\\.|[^\\]+", lambda m: m[0] if m[0][0] == "\\" else m[0].lower(), pattern)
-
-
-def _alternation(alternatives: list[str]) -> re.Pattern[str]:
-    """One pattern of named alternatives, with the leading ``\\b`` most share tried once."""
-    bounded = [a.replace(">\\b", ">", 1) for a in alternatives if a.split(">", 1)[1][:2] == "\\b"]
-    others = [a for a in alternatives if a.split(">", 1)[1][:2] != "\\b"]
-    parts = [f"\\b(?:{'|'.join(bounded)})"] if bounded else []
-    return re.compile("|".join(parts + others))
-
-
-def _gate(alternatives: Iterable[str]) -> frozenset[str] | None:
-    """The strings a text must contain for a category's pattern to have a chance."""
-    gate: set[str] = set()
-    for alternative in alternatives:
-        found = _factors(_sre_parse.parse(alternative))
-        if not found or min(map(_weight, found)) < 2:
-            return None
-        gate.update(string.lower() for string in found)
-    # "kill" is in every text "killing" is in: the longer one need not be looked for
-    return frozenset(g for g in gate if not any(o != g and o in g for o in gate))
 
 
 def load_language(file: Path) -> LanguageRules:
@@ -239,13 +203,10 @@ def load_language(file: Path) -> LanguageRules:
         categories.append(
             CategoryRules(
                 category=category,
-                pattern=_alternation(alternatives),
+                alternatives=tuple(alternatives),
                 weights=weights,
                 reports=frozenset(reports),
-                gate=(gate := _gate(alternatives)),
-                gate_pattern=None
-                if gate is None
-                else re.compile("|".join(map(re.escape, sorted(gate))) or "(?!)"),
+                required=tuple(required(alternative) for alternative in alternatives),
                 false_friends=re.compile("|".join(friends), _FLAGS) if friends else None,
             )
         )
@@ -288,11 +249,13 @@ class RuleScorer:
         if len(lowered) != len(folded):  # a letter whose lower case is longer: keep offsets
             lowered = folded
         context = _Context(folded, rules)
+        present = rules.finder.present(lowered)
         findings = []
         for category in rules.categories:
-            if category.gate_pattern is not None and not category.gate_pattern.search(lowered):
+            pattern = category.pattern(present)
+            if pattern is None:
                 continue
-            finding = _score_category(category, text, lowered, offsets, context)
+            finding = _score_category(category, pattern, text, lowered, offsets, context)
             if finding is not None:
                 findings.append(finding)
         findings.sort(key=lambda finding: (-finding.score, CATEGORIES.index(finding.category)))
@@ -331,6 +294,7 @@ class _Context:
 
 def _score_category(
     category: CategoryRules,
+    pattern: re.Pattern[str],
     text: str,
     folded: str,
     offsets: list[int] | None,
@@ -339,7 +303,7 @@ def _score_category(
     best: dict[str, float] = {}
     phrases: list[str] = []
     friends: list[tuple[int, int]] | None = None
-    for match in category.pattern.finditer(folded):
+    for match in pattern.finditer(folded):
         start, end = match.span()
         if category.false_friends is not None:
             if friends is None:
