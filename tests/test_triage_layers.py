@@ -355,3 +355,22 @@ def test_rude_but_unlabelled_comments_spend_no_clean_budget() -> None:
     none = np.zeros(len(p), dtype=bool)
     assert training.choose_threshold(p, none, labels, True, sources, (labels == 0) & ~rude) <= 0.55
     assert training.choose_threshold(p, none, labels, True, sources, labels == 0) > 0.6
+
+
+def test_a_language_threshold_is_held_to_the_precision_of_what_the_model_adds() -> None:
+    # 40 written legal threats the rules already flag; the model adds, at 0.2, ten
+    # other comments of which only two are legal threats (eight are other categories)
+    p = np.r_[np.full(40, 0.9), np.full(2, 0.2), np.full(8, 0.2), np.full(50, 0.05)]
+    labels = np.r_[np.ones(42, int), np.zeros(58, int)]
+    evidence = np.r_[np.ones(40, bool), np.zeros(60, bool)]
+    sources = np.array(["written"] * 100)
+    other_category = np.r_[np.zeros(42, bool), np.ones(8, bool), np.zeros(50, bool)]
+    t = training.precise_threshold(p, evidence, labels, sources, ~other_category & (labels == 0))
+    # overall precision at 0.2 would be 42/50 = 84 %, but what the model adds is 2 in 10
+    assert t is not None and t > 0.2
+
+
+def test_a_language_without_real_comments_cannot_lower_its_threshold() -> None:
+    assert training._has_real(np.array(["written", "jigsaw"]))
+    assert training._has_real(np.array(["told_br"]))
+    assert not training._has_real(np.array(["written", "own", "cssrs"]))

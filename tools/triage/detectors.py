@@ -17,6 +17,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from phonenumbers import Leniency
 
+from tools.triage.gates import Quick
 from tools.triage.normalise import normalise
 from tools.triage.verdict import Finding
 
@@ -31,36 +32,41 @@ _STREET = (
     r"(?:street|st\.?|avenue|ave\.?|road|rd\.?|lane|ln\.?|drive|dr\.?|boulevard|blvd\.?"
     r"|crescent|close|way|court|ct\.?|place|pl\.?|terrace|gardens|grove|mews|row|walk|square)"
 )
-_ADDRESS = re.compile(
-    r"\b\d{1,5}[a-z]? (?:[A-Z][\w'-]+ ){1,3}" + _STREET + r"(?=\W|$)"
-    r"|\b\d{1,5},? (?:rue|avenue|av\.|boulevard|bd|chemin|impasse|allee|place|quai) [\w' -]{3,40}"
-    r"|\b(?:rua|avenida|av\.|travessa|alameda|estrada|largo"
-    r"|praça) [\w' -]{3,40}?,? (?:n[ºo°.]? ?)?\d{1,5}"
-    r"|(?:شارع|حي|طريق|زقاق|عمارة) [\u0600-\u06ff ]{2,30}\d{1,5}|\d{1,5},? (?:شارع"
-    r"|حي) [\u0600-\u06ff]{2,}",
-    re.IGNORECASE,
+_ADDRESS = Quick(
+    re.compile(
+        r"\b\d{1,5}[a-z]? (?:[A-Z][\w'-]+ ){1,3}" + _STREET + r"(?=\W|$)"
+        r"|\b\d{1,5},? (?:rue|avenue|av\.|boulevard|bd|chemin|impasse|allee|place|quai)"
+        r" [\w' -]{3,40}"
+        r"|\b(?:rua|avenida|av\.|travessa|alameda|estrada|largo"
+        r"|praça) [\w' -]{3,40}?,? (?:n[ºo°.]? ?)?\d{1,5}"
+        r"|(?:شارع|حي|طريق|زقاق|عمارة) [\u0600-\u06ff ]{2,30}\d{1,5}|\d{1,5},? (?:شارع"
+        r"|حي) [\u0600-\u06ff]{2,}",
+        re.IGNORECASE,
+    )
 )
-_UNMASK = re.compile(
-    r"who(?:'s| is) (?:really )?behind"
-    r"|(?:want|need|find out|know|give me|post|reveal) (?:his|her|their) (?:real name|employer)"
-    r"|(?:his|her|their) (?:real name|employer|workplace) (?:and|or)"
-    r"|(?:real|true) identity (?:of|behind)|(?:vraie identit[eé]|identit[eé] r[ée]elle) d"
-    r"|identidade (?:real|verdadeira) d[oae]"
-    r"|(?:الهوية الحقيقية|الهويه الحقيقيه) ل|هويته الحقيقية"
-    r"|where (?:he|she|they) works?|qui se cache derri[eè]re|son vrai nom"
-    r"|where (?:this|that) (?:guy|person|user|editor|woman|man|girl|dude) (?:works|lives)"
-    r"|(?:linkedin|facebook|instagram|home ?town) (?:\w+ ){0,3}of the"
-    r" (?:guy|person|man|woman) behind"
-    r"|call (?:his|her|their) (?:boss|employer|workplace|mother|mum|mom|wife|husband)"
-    r"|o[uù] (?:ce|cette) (?:type|mec|gars|personne|utilisat\w+|nana|femme)"
-    r" (?:travaille|habite|bosse)"
-    r"|appeler son (?:patron|employeur|chef)"
-    r"|onde (?:esse|essa) (?:cara|pessoa|usu[aá]ri[oa]|mulher|mina|sujeito) (?:trabalha|mora)"
-    r"|ligar (?:pro|para o|pra o) (?:chefe|patr[aã]o) del[ea]|بمديره|بمديرها|مكان عملها"
-    r"|o nome (?:real|verdadeiro)"
-    r"|quem (?:esta|está) por tr[aá]s|onde (?:ele|ela) trabalha|اسمه الحقيقي|اسمها الحقيقي"
-    r"|من وراء (?:هذا |هذه )?(?:ال)?(?:حساب|حسابات|معرف|اسم)|مكان عمله|أين يعمل|وين يشتغل",
-    re.IGNORECASE,
+_UNMASK = Quick(
+    re.compile(
+        r"who(?:'s| is) (?:really )?behind"
+        r"|(?:want|need|find out|know|give me|post|reveal) (?:his|her|their) (?:real name|employer)"
+        r"|(?:his|her|their) (?:real name|employer|workplace) (?:and|or)"
+        r"|(?:real|true) identity (?:of|behind)|(?:vraie identit[eé]|identit[eé] r[ée]elle) d"
+        r"|identidade (?:real|verdadeira) d[oae]"
+        r"|(?:الهوية الحقيقية|الهويه الحقيقيه) ل|هويته الحقيقية"
+        r"|where (?:he|she|they) works?|qui se cache derri[eè]re|son vrai nom"
+        r"|where (?:this|that) (?:guy|person|user|editor|woman|man|girl|dude) (?:works|lives)"
+        r"|(?:linkedin|facebook|instagram|home ?town) (?:\w+ ){0,3}of the"
+        r" (?:guy|person|man|woman) behind"
+        r"|call (?:his|her|their) (?:boss|employer|workplace|mother|mum|mom|wife|husband)"
+        r"|o[uù] (?:ce|cette) (?:type|mec|gars|personne|utilisat\w+|nana|femme)"
+        r" (?:travaille|habite|bosse)"
+        r"|appeler son (?:patron|employeur|chef)"
+        r"|onde (?:esse|essa) (?:cara|pessoa|usu[aá]ri[oa]|mulher|mina|sujeito) (?:trabalha|mora)"
+        r"|ligar (?:pro|para o|pra o) (?:chefe|patr[aã]o) del[ea]|بمديره|بمديرها|مكان عملها"
+        r"|o nome (?:real|verdadeiro)"
+        r"|quem (?:esta|está) por tr[aá]s|onde (?:ele|ela) trabalha|اسمه الحقيقي|اسمها الحقيقي"
+        r"|من وراء (?:هذا |هذه )?(?:ال)?(?:حساب|حسابات|معرف|اسم)|مكان عمله|أين يعمل|وين يشتغل",
+        re.IGNORECASE,
+    )
 )
 _PERSON = re.compile(
     r"\b(?:his|her|him|their|he|she|lives?|living|works? at|call (?:him|her)|son|sa|ses|il|elle"
@@ -77,24 +83,28 @@ _DIGITS = re.compile(r"(?:\d[\s().\-/]{0,3}){7,}")
 
 _IP = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b")
 #: Someone's account elsewhere: a handle or profile named beside the network.
-_SOCIAL = re.compile(
-    r"\b(?:insta(?:gram)?|facebook|fb|twitter|tiktok|snap(?:chat)?|linkedin)\b[^.\n]{0,20}?@[\w.]{3,}"
-    r"|@[\w.]{3,}[^.\n]{0,20}?\b(?:insta(?:gram)?|facebook|twitter|tiktok|snap(?:chat)?)\b"
-    r"|(?:حسابه|حسابها) (?:على|في) (?:فيسبوك|فيس بوك|انستغرام|انستقرام|تويتر|تيك توك|سناب)",
-    re.IGNORECASE,
+_SOCIAL = Quick(
+    re.compile(
+        r"\b(?:insta(?:gram)?|facebook|fb|twitter|tiktok|snap(?:chat)?|linkedin)\b[^.\n]{0,20}?@[\w.]{3,}"
+        r"|@[\w.]{3,}[^.\n]{0,20}?\b(?:insta(?:gram)?|facebook|twitter|tiktok|snap(?:chat)?)\b"
+        r"|(?:حسابه|حسابها) (?:على|في) (?:فيسبوك|فيس بوك|انستغرام|انستقرام|تويتر|تيك توك|سناب)",
+        re.IGNORECASE,
+    )
 )
 #: A car's registration named as such: letters and digits after "plate", "plaque", "placa", لوحة.
-_PLATE = re.compile(
-    r"\b(?i:(?:number |licen[cs]e |registration |reg )?plate|registration(?: number)?"
-    r"|reg(?: no\.?)?"
-    r"|plaque(?: d'immatriculation)?|immatricul[ée]e?|placa|matr[ií]cula)\b"
-    r"(?: (?:of (?:his|her|their|the) (?:car|van|truck|bike)|de (?:sa|la) (?:voiture|moto)"
-    r"|d[oa] (?:carro|moto|ve[ií]culo)(?: del[ea])?))?"
-    r"(?: (?:is|est|é|e|:|n[º°o.]?))?:? ?"
-    r"(?=[A-Z0-9 -]{0,8}\d)(?=[A-Z0-9 -]{0,8}[A-Z])"  # a digit and a capital letter, at least
-    r"[A-Z0-9]{1,4}[ -]?[A-Z0-9]{2,5}(?:[ -][A-Z0-9]{1,3})?\b"
-    r"|(?:لوحة|لوحه|نمرة|نمره)(?: (?:السيارة|السياره|سيارته|سيارتها))?"
-    r":? ?[\u0600-\u06ffA-Z ]{0,8}\d{2,7}",
+_PLATE = Quick(
+    re.compile(
+        r"\b(?i:(?:number |licen[cs]e |registration |reg )?plate|registration(?: number)?"
+        r"|reg(?: no\.?)?"
+        r"|plaque(?: d'immatriculation)?|immatricul[ée]e?|placa|matr[ií]cula)\b"
+        r"(?: (?:of (?:his|her|their|the) (?:car|van|truck|bike)|de (?:sa|la) (?:voiture|moto)"
+        r"|d[oa] (?:carro|moto|ve[ií]culo)(?: del[ea])?))?"
+        r"(?: (?:is|est|é|e|:|n[º°o.]?))?:? ?"
+        r"(?=[A-Z0-9 -]{0,8}\d)(?=[A-Z0-9 -]{0,8}[A-Z])"  # a digit and a capital letter, at least
+        r"[A-Z0-9]{1,4}[ -]?[A-Z0-9]{2,5}(?:[ -][A-Z0-9]{1,3})?\b"
+        r"|(?:لوحة|لوحه|نمرة|نمره)(?: (?:السيارة|السياره|سيارته|سيارتها))?"
+        r":? ?[\u0600-\u06ffA-Z ]{0,8}\d{2,7}",
+    )
 )
 #: An account said to be a named person: 'Admin "Kestrel" is Priya Natarajan'.
 _ACCOUNT = (
@@ -104,13 +114,15 @@ _ACCOUNT = (
     # or a handle with a digit in it, quoted: « Hibou42 »
     r"|[\"“«»”]\s?(?=[\w.-]*\d)[\w.-]{3,}\s?[\"”»«“]"
 )
-_OUTED = re.compile(
-    r"(?:" + _ACCOUNT + r") (?i:is|=|c'est|est|é)(?: (?i:actually|really|in fact|in real life"
-    r"|irl|en fait|en r[ée]alit[ée]|na verdade|na vida real))?(?: (?:o|a))?"
-    r" [A-Z][a-zà-ÿ]+ [A-Z][\w'à-ÿ-]+"
-    # Arabic names have no capitals: "in reality" must say it is a person
-    r"|(?:" + _ACCOUNT + r") (?:هو|هي) (?:في الحقيقة|في الواقع|فعليا|بالحقيقة|اسمه|اسمها)"
-    r" [\u0621-\u064a]{2,} [\u0621-\u064a]{3,}"
+_OUTED = Quick(
+    re.compile(
+        r"(?:" + _ACCOUNT + r") (?i:is|=|c'est|est|é)(?: (?i:actually|really|in fact|in real life"
+        r"|irl|en fait|en r[ée]alit[ée]|na verdade|na vida real))?(?: (?:o|a))?"
+        r" [A-Z][a-zà-ÿ]+ [A-Z][\w'à-ÿ-]+"
+        # Arabic names have no capitals: "in reality" must say it is a person
+        r"|(?:" + _ACCOUNT + r") (?:هو|هي) (?:في الحقيقة|في الواقع|فعليا|بالحقيقة|اسمه|اسمها)"
+        r" [\u0621-\u064a]{2,} [\u0621-\u064a]{3,}"
+    )
 )
 #: Words that introduce a phone number: a number after them is one, even a made-up one.
 _PHONE_WORD = re.compile(
@@ -120,15 +132,20 @@ _PHONE_WORD = re.compile(
 )
 #: Someone's full name, and where someone works: each is everyday talk about an article's
 #: subject, so alone they never alert; beside other personal data they are doxxing.
-_NAMED = re.compile(
-    r"(?i:\b(?:il|elle) s'appelle|\b(?:ele|ela) se chama|\b(?:his|her|their) (?:full )?name is"
-    r"|\bchama-se)\s+[A-Z][a-zà-ÿ]+ [A-Z][\w'à-ÿ-]+"
-    r"|(?:اسمه|اسمها) (?:ال)?[\u0621-\u064a]{2,} (?:ال)?[\u0621-\u064a]{3,}"
+_NAMED = Quick(
+    re.compile(
+        r"(?i:\b(?:il|elle) s'appelle|\b(?:ele|ela) se chama|\b(?:his|her|their) (?:full )?name is"
+        r"|\bchama-se)\s+[A-Z][a-zà-ÿ]+ [A-Z][\w'à-ÿ-]+"
+        r"|(?:اسمه|اسمها) (?:ال)?[\u0621-\u064a]{2,} (?:ال)?[\u0621-\u064a]{3,}"
+    )
 )
-_WORKPLACE = re.compile(
-    r"(?i:\b(?:works?|working) (?:at|for)|\bbosse (?:à|a|chez|au)|\btravaille (?:à|a|chez|au|pour)"
-    r"|\btrabalha (?:no|na|em|pro|pra|para))\s+(?:la |le |l'|o |a |the )?[A-Z][\w'à-ÿ-]+"
-    r"|(?:يشتغل|يعمل|تشتغل|تعمل|ويشتغل|ويعمل|وتشتغل|وتعمل) (?:في|ب|لدى|عند) [\u0621-\u064a]{3,}"
+_WORKPLACE = Quick(
+    re.compile(
+        r"(?i:\b(?:works?|working) (?:at|for)|\bbosse (?:à|a|chez|au)"
+        r"|\btravaille (?:à|a|chez|au|pour)"
+        r"|\btrabalha (?:no|na|em|pro|pra|para))\s+(?:la |le |l'|o |a |the )?[A-Z][\w'à-ÿ-]+"
+        r"|(?:يشتغل|يعمل|تشتغل|تعمل|ويشتغل|ويعمل|وتشتغل|وتعمل) (?:في|ب|لدى|عند) [\u0621-\u064a]{3,}"
+    )
 )
 WEAK_KINDS = frozenset({"real name", "workplace"})
 #: A request to find out who an account is: about a person by what it asks.
@@ -156,7 +173,9 @@ def _phones(text: str, language: str) -> list[tuple[int, str]]:
 
 
 def _emails(text: str) -> list[tuple[int, str]]:
-    found = []
+    found: list[tuple[int, str]] = []
+    if "@" not in text:
+        return found
     for match in _EMAIL.finditer(text):
         try:
             validate_email(match.group(0), check_deliverability=False)
@@ -175,16 +194,17 @@ def doxxing(text: str, language: str) -> Finding | None:
     line, a date) stays below the alert threshold, and so does a full name or a
     workplace alone.
     """
+    low = text.lower()
     seen = [
         *(("phone number", at, p) for at, p in _phones(text, language)),
         *(("e-mail address", at, e) for at, e in _emails(text)),
-        *(("street address", m.start(), m.group(0).strip()) for m in _ADDRESS.finditer(text)),
-        *(("social media account", m.start(), m.group(0)) for m in _SOCIAL.finditer(text)),
-        *(("vehicle registration", m.start(), m.group(0)) for m in _PLATE.finditer(text)),
-        *((UNMASK_KIND, m.start(), m.group(0)) for m in _UNMASK.finditer(text)),
-        *((OUTED_KIND, m.start(), m.group(0).strip()) for m in _OUTED.finditer(text)),
-        *(("real name", m.start(), m.group(0)) for m in _NAMED.finditer(text)),
-        *(("workplace", m.start(), m.group(0)) for m in _WORKPLACE.finditer(text)),
+        *(("street address", m.start(), m[0].strip()) for m in _ADDRESS.finditer(text, low)),
+        *(("social media account", m.start(), m[0]) for m in _SOCIAL.finditer(text, low)),
+        *(("vehicle registration", m.start(), m[0]) for m in _PLATE.finditer(text, low)),
+        *((UNMASK_KIND, m.start(), m[0]) for m in _UNMASK.finditer(text, low)),
+        *((OUTED_KIND, m.start(), m[0].strip()) for m in _OUTED.finditer(text, low)),
+        *(("real name", m.start(), m[0]) for m in _NAMED.finditer(text, low)),
+        *(("workplace", m.start(), m[0]) for m in _WORKPLACE.finditer(text, low)),
     ]
     if not seen:
         return None
@@ -216,32 +236,38 @@ _AGE = re.compile(
     r"|في أي مدرسة|اي مدرسة",
     re.IGNORECASE,
 )
-_CONTACT = re.compile(
-    r"\b(?:photos?|pics?|pictures?|selfies?|snap(?:chat)?|whats ?app|insta(?:gram)?"
-    r"|dm me|private(?:ly)?"
-    r"|discord|telegram|kik|skype|your number|meet (?:me|up)|send me|add me|fotos?|zap"
-    r"|whats|privado"
-    r"|me chama|me manda|manda|envoie|envoies|ajoute|en priv[ée]|ton num[ée]ro|video ?call"
-    r"|facetime|depois da aula|s[oó] eu e (?:voc[eê]|vc|tu)|juste toi et moi|apr[eè]s l'[ée]cole"
-    r"|rencontrer|te voir|home alone|(?:pick|picking) you up|come over|sleepover"
-    r"|seule? (?:à|a) la maison|te chercher|sozinh[ao] em casa|te buscar|buscar voc[eê])\b"
-    r"|صور|صورتك|واتساب|واتس|خاص|رقمك|سناب|أرسلي|ارسلي|ارسل لي|كلميني|نلتقي|وحدك|وحدكِ"
-    r"|بعد المدرسة|نتقابل|بس أنا وأنت",
-    re.IGNORECASE,
+_CONTACT = Quick(
+    re.compile(
+        r"\b(?:photos?|pics?|pictures?|selfies?|snap(?:chat)?|whats ?app|insta(?:gram)?"
+        r"|dm me|private(?:ly)?"
+        r"|discord|telegram|kik|skype|your number|meet (?:me|up)|send me|add me|fotos?|zap"
+        r"|whats|privado"
+        r"|me chama|me manda|manda|envoie|envoies|ajoute|en priv[ée]|ton num[ée]ro|video ?call"
+        r"|facetime|depois da aula|s[oó] eu e (?:voc[eê]|vc|tu)|juste toi et moi"
+        r"|apr[eè]s l'[ée]cole"
+        r"|rencontrer|te voir|home alone|(?:pick|picking) you up|come over|sleepover"
+        r"|seule? (?:à|a) la maison|te chercher|sozinh[ao] em casa|te buscar|buscar voc[eê])\b"
+        r"|صور|صورتك|واتساب|واتس|خاص|رقمك|سناب|أرسلي|ارسلي|ارسل لي|كلميني|نلتقي|وحدك|وحدكِ"
+        r"|بعد المدرسة|نتقابل|بس أنا وأنت",
+        re.IGNORECASE,
+    )
 )
-_SECRET = re.compile(
-    r"don'?t tell (?:your )?(?:mum|mom|parents|dad|anyone)|our (?:little )?secret|between us"
-    r"|(?:ne )?(?:dis|dit) rien (?:à|a) (?:tes|ta|ton)|notre secret|nosso segredo"
-    r"|n[aã]o conta (?:pra|para)"
-    r"|لا تخبري|لا تخبر|سرنا|بيننا",
-    re.IGNORECASE,
+_SECRET = Quick(
+    re.compile(
+        r"don'?t tell (?:your )?(?:mum|mom|parents|dad|anyone)|our (?:little )?secret|between us"
+        r"|(?:ne )?(?:dis|dit) rien (?:à|a) (?:tes|ta|ton)|notre secret|nosso segredo"
+        r"|n[aã]o conta (?:pra|para)"
+        r"|لا تخبري|لا تخبر|سرنا|بيننا",
+        re.IGNORECASE,
+    )
 )
 
 
 def grooming(text: str, language: str) -> Finding | None:
     """A minor's age or school year (or asking for them) next to a request for contact."""
-    contact = [m.group(0) for m in _CONTACT.finditer(text)]
-    secret = [m.group(0) for m in _SECRET.finditer(text)]
+    low = text.lower()
+    contact = [m.group(0) for m in _CONTACT.finditer(text, low)]
+    secret = [m.group(0) for m in _SECRET.finditer(text, low)]
     if not (contact or secret):
         return None
     folded = normalise(text) if language.split("-")[0] != "ar" else text

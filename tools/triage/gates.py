@@ -75,6 +75,21 @@ def _weight(string: str) -> int:
     return sum(1 if ord(c) < 0x0800 else 3 for c in string)
 
 
+class Quick:
+    """A pattern with a quick test before it: a text without any of its required strings
+    (lower case) cannot match, and most comments hold none of a detector's words."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.strings = required(pattern.pattern)
+
+    def finditer(self, text: str, lowered: str) -> Iterable[re.Match[str]]:
+        """``pattern.finditer(text)``; ``lowered`` is ``text.lower()``, for the quick test."""
+        if self.strings is not None and not any(s in lowered for s in self.strings):
+            return ()
+        return self.pattern.finditer(text)
+
+
 class StringFinder:
     """Which of a fixed set of strings a text holds, in one search of the text.
 

@@ -195,7 +195,10 @@ def _thresholds(model: LearnedModel, dev_rows: Sequence[evaluate.Example]) -> di
 
     The per-language threshold of a queue category is the lowest that keeps
     :data:`TARGET_PRECISION` on that language's dev rows (the most recall at a
-    precision specialists can trust), else the category's own.
+    precision specialists can trust), else the category's own. It is lower than the
+    category's own only where real comments of that language keep it to their budget
+    too: written comments alone (French) are too few and too hard-won to trust it
+    on the everyday talk a patrol reads.
     """
     rules_only = CombinedScorer(default_scorer(), None)
     evidence = [rules_only.evidence(r.text, r.language) for r in dev_rows]
@@ -221,9 +224,14 @@ def _thresholds(model: LearnedModel, dev_rows: Sequence[evaluate.Example]) -> di
             found = precise_threshold(
                 p[mask], other[mask], labels[mask], sources[mask], clean[mask]
             )
-            if found is not None:
+            if found is not None and (found > chosen[category] or _has_real(sources[mask])):
                 chosen[f"{category}@{language}"] = found
     return chosen
+
+
+def _has_real(sources: np.ndarray) -> bool:
+    """Whether rows of a real set (one whose clean comments have a budget) are among these."""
+    return bool(np.isin(sources, list(LEARNS_FROM - WRITTEN_SOURCES - UNBUDGETED)).any())
 
 
 def precise_threshold(
@@ -233,15 +241,24 @@ def precise_threshold(
     sources: np.ndarray,
     clean: np.ndarray,
 ) -> float | None:
-    """The lowest threshold whose flags keep :data:`TARGET_PRECISION` (None: none does)."""
+    """The lowest threshold whose flags keep :data:`TARGET_PRECISION` (None: none does).
+
+    The flags the learned layer adds to the other evidence must keep it too, each
+    counted against this category: the rules' own precise flags would otherwise
+    carry a threshold that adds mostly comments of other categories (French legal
+    threats at 0.11 flagged French threats of violence as legal ones).
+    """
     groups = _budget_groups(sources)
     for t in np.round(np.arange(0.01, 0.99, 0.01), 2):
         flagged = evidence | (probabilities >= t)
         tp = int((flagged & (labels == 1)).sum())
         fp = int((flagged & (labels == 0)).sum())
+        added = flagged & ~evidence
+        added_tp = int((added & (labels == 1)).sum())
         if (
             tp
             and tp / (tp + fp) >= TARGET_PRECISION
+            and added_tp >= TARGET_PRECISION * int(added.sum())
             and _within_budgets(flagged, evidence, labels, groups, clean)
         ):
             return float(t)
