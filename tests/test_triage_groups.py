@@ -29,6 +29,7 @@ from tools.triage.derogation import neutral
         ("ar", "حان الوقت لحرق الروافض في قراهم"),
         ("en", "The first steward who locks my account gets a knife in the back."),
         ("fr", "Le prochain type qui supprime ma page, je le poignarde."),
+        ("pt", "Vamos esmagar esses ciganos um por um."),
     ],
 )
 def test_threats_to_a_group_with_no_you_in_them_alert(language: str, text: str) -> None:
@@ -74,6 +75,8 @@ def test_naming_a_group_is_not_abuse(language: str, text: str) -> None:
         ("en", "Adding colours is within the tools, without breaking any rule."),
         ("en", "Nice work on the article. Your school project must have taken weeks."),
         ("en", "The next release will kill the old bug for good."),
+        ("pt", "Vamos esmagar o Porto no domingo, três a zero."),
+        ("pt", "Esmague o alho e junte ao molho."),
     ],
 )
 def test_idioms_and_scattered_words_are_not_threats(language: str, text: str) -> None:

@@ -31,6 +31,10 @@ def flagged(text: str, language: str) -> set[str]:
         ("kiiiiill ｙｏｕ", "kill you"),
         ("سَأَقْتُلُكَ ـــ يا إبراهيم", "ساقتلك يا ابراهيم"),
         ("Tu vas MOURIR à 10h", "tu vas mourir a 10h"),
+        ("I'll SH**T you, you st*pid c*nt", "i'll shoot you, you st*pid cunt"),
+        ("vou te m*tar", "vou te matar"),
+        ("je vais te t*er", "je vais te tuer"),
+        ("files *.txt, 5*3, a*b and R*ck", "files *.txt, 5*3, a*b and r*ck"),
     ],
 )
 def test_obfuscated_text_is_read_as_plain_words(text: str, expected: str) -> None:
@@ -374,3 +378,18 @@ def test_a_language_without_real_comments_cannot_lower_its_threshold() -> None:
     assert training._has_real(np.array(["written", "jigsaw"]))
     assert training._has_real(np.array(["told_br"]))
     assert not training._has_real(np.array(["written", "own", "cssrs"]))
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "category"),
+    [
+        ("en", "touch my article again and i will st*b you", "violence"),
+        ("en", "shut up you dumb wh*re", "harassment"),
+        ("fr", "je vais te cr*ver sale p*te", "violence"),
+        ("pt", "cala a boca sua vagab*nda", "harassment"),
+    ],
+)
+def test_a_starred_word_is_read_as_the_word_it_hides(
+    language: str, text: str, category: str
+) -> None:
+    assert category in flagged(text, language)

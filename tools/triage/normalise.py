@@ -57,6 +57,20 @@ _WEAPONS = str.maketrans(
 #: Combining marks (accents after NFD), dropped: "é" reads as "e".
 _MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+#: A word with one or two letters starred out ("k*ll", "wh*re", "sh**t", "p*ta").
+_STARRED = re.compile(r"(?<![\w*])[a-z]+(?:\*{1,2}[a-z]+)+(?![\w*])")
+#: The words writers star out to slip past filters, in en/fr/pt: a starred word is read as
+#: the one of these its stars can spell. Not fitted to any comment: the usual suspects.
+_HIDDEN_WORDS = """
+    kill killed killing die dead death murder shoot shot stab stabbed rape raped bomb hang
+    burn fuck fucking fucker fucked shit bitch cunt whore slut nigger nigga faggot fag retard
+    retarded bastard dick cock pussy twat wanker asshole suicide
+    tuer tue crever creve mort putain pute salope merde connard connasse encule pede negre
+    bougnoule violer viol bute buter
+    matar mato morte morrer morra puta porra caralho viado vagabunda piranha merda buceta
+    arrombado estupro estuprar suicidio"""
+_HIDDEN = frozenset(_HIDDEN_WORDS.split())
+_STAR_FILLS = [*"abcdefghijklmnopqrstuvwxyz", *(a + b for a in "aeiou" for b in "aeiou")]
 
 
 @functools.lru_cache(maxsize=64)  # the rules, structure, detectors and model ask in turn
@@ -70,6 +84,8 @@ def normalise(text: str) -> str:
         text = _ARABIC_MARKS.sub("", _ARABIC_INFIX.sub("", text).translate(_ARABIC))
         text = _MARKS.sub("", unicodedata.normalize("NFD", text))
         text = _look_alikes(text).translate(_WEAPONS)
+    if "*" in text:
+        text = _STARRED.sub(_unstarred, text)
     leet = _LEET_WORD.sub(lambda m: m[0].translate(_LEET), _BANG.sub(r"\1i", text))
     if leet != text:  # "j3 v4is t3 d3f0nc3r": "j3" and "t3" are leet too, "b2" alone is not
         leet = _LEET_SHORT.sub(lambda m: m[0].translate(_LEET), leet)
@@ -77,6 +93,18 @@ def normalise(text: str) -> str:
     text = _SPACED.sub(lambda m: re.sub(r"[ .\-*_]", "", m[0]), text)
     text = _SPACES.sub(" ", text)  # "k i l l  y o u": the words' double spaces too
     return _REPEATS.sub(lambda m: m[1] if m[1] in _VOWELS else m[1] * 2, text)
+
+
+def _unstarred(match: re.Match[str]) -> str:
+    """The hidden word a starred one spells ("k*ll": kill), else the word as written."""
+    word = match[0]
+    stars = re.findall(r"\*+", word)
+    if len(stars) != 1:
+        return word
+    for fill in _STAR_FILLS:
+        if len(fill) == len(stars[0]) and (candidate := word.replace(stars[0], fill)) in _HIDDEN:
+            return candidate
+    return word
 
 
 @functools.cache
