@@ -35,6 +35,9 @@ from tools.triage.gates import StringFinder, alternation, required
 from tools.triage.verdict import CATEGORIES, Finding, Verdict
 
 RULES_DIR = Path(__file__).parent / "rules"
+#: Runs of rules a category's pattern is made of (see :meth:`CategoryRules.pattern`): at
+#: most 2**8 patterns per category, which the cache of :func:`gates.alternation` holds.
+CHUNKS = 8
 FALLBACK_LANGUAGE = "en"
 
 
@@ -94,15 +97,18 @@ class CategoryRules:
     _by_string: dict[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        by_string: dict[str, list[int]] = {}
+        by_string: dict[str, set[int]] = {}
         for index, strings in enumerate(self.required):
             for string in strings or ():
-                by_string.setdefault(string, []).append(index)
+                by_string.setdefault(string, set()).add(self._chunk(index))
         object.__setattr__(self, "_by_string", {k: tuple(v) for k, v in by_string.items()})
+
+    def _chunk(self, index: int) -> int:
+        return index * CHUNKS // max(1, len(self.alternatives))
 
     @functools.cached_property
     def _always(self) -> tuple[int, ...]:
-        return tuple(i for i, strings in enumerate(self.required) if strings is None)
+        return tuple({self._chunk(i) for i, need in enumerate(self.required) if need is None})
 
     @property
     def strings(self) -> Iterable[str]:
@@ -110,13 +116,25 @@ class CategoryRules:
         return self._by_string.keys()
 
     def pattern(self, present: frozenset[str]) -> re.Pattern[str] | None:
-        """The rules a text holding the strings ``present`` can match, as one pattern."""
+        """The rules a text holding the strings ``present`` can match, as one pattern.
+
+        Rules go in :data:`CHUNKS` runs: a run is in when one of its rules can match.
+        Each run of rules that cannot match costs little beside the compiling of a
+        pattern per exact set of rules, which long comments made frequent.
+        """
         chosen = set(self._always)
         for string in present:
             chosen.update(self._by_string.get(string, ()))
         if not chosen:
             return None
-        return alternation(tuple(self.alternatives[i] for i in sorted(chosen)))
+        return alternation(tuple(rule for run in sorted(chosen) for rule in self._runs[run]))
+
+    @functools.cached_property
+    def _runs(self) -> tuple[tuple[str, ...], ...]:
+        runs: list[list[str]] = [[] for _ in range(CHUNKS)]
+        for index, rule in enumerate(self.alternatives):
+            runs[self._chunk(index)].append(rule)
+        return tuple(map(tuple, runs))
 
 
 @dataclass(frozen=True)
