@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.integration
 
 BOARD = "Wikipedia:Administrators' noticeboard/Incidents"
-TEXT = "you are a disgusting pig and everyone in this project despises your face"
+TEXT = "nobody wants your ugly face here, you pathetic disgusting pig"
 
 
 @pytest.fixture

@@ -202,7 +202,7 @@ def test_eval_reports_each_real_set_separately(data_folder: Path) -> None:
 
 
 def test_a_learned_alert_says_which_words_fired_it() -> None:
-    text = "you are a disgusting pig and everyone in this project despises your face"
+    text = "nobody wants your ugly face here, you pathetic disgusting pig"
     verdict = classify(text, "en")
 
     learned = [f for f in verdict.above() if any(p.startswith(LEARNED) for p in f.phrases)]
