@@ -1,4 +1,4 @@
-"""The rule scorer: each language's rule file compiled into one regular expression per category.
+"""The rule scorer: each language's rule file, a category's rules matched as one alternation.
 
 A rule file (``rules/<language>.toml``) lists, per category, patterns with a
 weight between 0 and 1, and false friends: patterns that, where they match, cancel
@@ -17,7 +17,9 @@ language:
 A category's score combines its rules' weights as independent evidence,
 ``1 - Π(1 - w)``, each rule counted once. Text and patterns are compared with
 case, Latin accents and Arabic letter variants folded, so rules need not spell
-every variant; phrases are reported as the comment wrote them.
+every variant; phrases are reported as the comment wrote them. A text is matched
+only against the rules that can match it (:mod:`tools.triage.gates`): the same
+findings as the whole alternation, in less than half the time.
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ def fold(text: str) -> tuple[str, list[int] | None]:
 
 @dataclass(frozen=True)
 class CategoryRules:
-    """One category of one language: all its patterns in one regular expression."""
+    """One category of one language: its rules, and the pattern of those a text can match."""
 
     category: str
     alternatives: tuple[str, ...]  # one named group per rule, lower case
@@ -118,9 +120,9 @@ class CategoryRules:
     def pattern(self, present: frozenset[str]) -> re.Pattern[str] | None:
         """The rules a text holding the strings ``present`` can match, as one pattern.
 
-        Rules go in :data:`CHUNKS` runs: a run is in when one of its rules can match.
-        Each run of rules that cannot match costs little beside the compiling of a
-        pattern per exact set of rules, which long comments made frequent.
+        Rules go in :data:`CHUNKS` runs, and a run is in when one of its rules can
+        match: a pattern per exact set of rules was a new compile for one real comment
+        in five, while eight runs make at most 256 patterns per category, all cached.
         """
         chosen = set(self._always)
         for string in present:
