@@ -393,3 +393,17 @@ def test_a_starred_word_is_read_as_the_word_it_hides(
     language: str, text: str, category: str
 ) -> None:
     assert category in flagged(text, language)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("typical f****t admin, reverting again", True),  # four stars, one word they fit
+        ("Go back where you came from, paki.", True),
+        ("Slag. Skank. Slut. That's what everyone on IRC calls you.", True),
+        ("The page [[Faggot (slang)]] needs the etymology from the OED.", False),
+        ("s**t happens, the bot will run again tonight", False),  # shit, slut or shot: unread
+    ],
+)
+def test_slurs_said_to_someone_are_harassment(text: str, expected: bool) -> None:
+    assert ("harassment" in flagged(text, "en")) is expected

@@ -57,20 +57,22 @@ _WEAPONS = str.maketrans(
 #: Combining marks (accents after NFD), dropped: "é" reads as "e".
 _MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
-#: A word with one or two letters starred out ("k*ll", "wh*re", "sh**t", "p*ta").
-_STARRED = re.compile(r"(?<![\w*])[a-z]+(?:\*{1,2}[a-z]+)+(?![\w*])")
+#: A word with letters starred out ("k*ll", "wh*re", "sh**t", "f****t", "p*ta").
+_STARRED = re.compile(r"(?<![\w*])[a-z]+(?:\*+[a-z]+)+(?![\w*])")
 #: The words writers star out to slip past filters, in en/fr/pt: a starred word is read as
 #: the one of these its stars can spell. Not fitted to any comment: the usual suspects.
 _HIDDEN_WORDS = """
     kill killed killing die dead death murder shoot shot stab stabbed rape raped bomb hang
     burn fuck fucking fucker fucked shit bitch cunt whore slut nigger nigga faggot fag retard
-    retarded bastard dick cock pussy twat wanker asshole suicide
+    retarded bastard dick cock pussy twat wanker asshole suicide tranny paki
     tuer tue crever creve mort putain pute salope merde connard connasse encule pede negre
     bougnoule violer viol bute buter
     matar mato morte morrer morra puta porra caralho viado vagabunda piranha merda buceta
     arrombado estupro estuprar suicidio"""
-_HIDDEN = frozenset(_HIDDEN_WORDS.split())
-_STAR_FILLS = [*"abcdefghijklmnopqrstuvwxyz", *(a + b for a in "aeiou" for b in "aeiou")]
+_HIDDEN_BY_LENGTH = {
+    length: tuple(w for w in sorted(set(_HIDDEN_WORDS.split())) if len(w) == length)
+    for length in {len(w) for w in _HIDDEN_WORDS.split()}
+}
 
 
 @functools.lru_cache(maxsize=64)  # the rules, structure, detectors and model ask in turn
@@ -96,15 +98,22 @@ def normalise(text: str) -> str:
 
 
 def _unstarred(match: re.Match[str]) -> str:
-    """The hidden word a starred one spells ("k*ll": kill), else the word as written."""
+    """The hidden word a starred one spells ("k*ll": kill, "f****t": faggot), else the word.
+
+    The stars stand for as many letters; only a word that one hidden word alone fits
+    (its plural too) is read: "s**t" (shit, slut, shot) stays as written.
+    """
     word = match[0]
-    stars = re.findall(r"\*+", word)
-    if len(stars) != 1:
-        return word
-    for fill in _STAR_FILLS:
-        if len(fill) == len(stars[0]) and (candidate := word.replace(stars[0], fill)) in _HIDDEN:
-            return candidate
+    stem = word[:-1] if word.endswith("s") and len(word) > 4 else word
+    for candidate in (word, stem):
+        fits = [h for h in _HIDDEN_BY_LENGTH.get(len(candidate), ()) if _fits(candidate, h)]
+        if len(fits) == 1:
+            return fits[0] + word[len(candidate) :]
     return word
+
+
+def _fits(starred: str, word: str) -> bool:
+    return all(s == "*" or s == w for s, w in zip(starred, word, strict=True))
 
 
 @functools.cache

@@ -128,7 +128,7 @@ def _threat(
         )
         if _at_a_thing(lexicon, token, after):
             continue  # "I'm going to kill every mosquito", "matar esse bug"
-        if any(w in lexicon.negation for w in before[-4:]):
+        if _negation_before(lexicon, before[-4:]):
             if negated is not None:
                 negated.append(True)
             continue
@@ -154,6 +154,19 @@ def _threat(
         if score > best:
             best, phrase = score, tokens[max(0, index - 3) : index + 3]
     return best, phrase
+
+
+#: Arabic words after which ما is "what" or "as", not "not": مثل ما، زي ما، بعد ما.
+_AR_NOT_NEGATING = frozenset({"مثل", "زي", "زى", "كيف", "بعد", "قبل", "عند", "حسب", "اول"})
+
+
+def _negation_before(lexicon: Lexicon, before: list[str]) -> bool:
+    """Whether a negation stands in the words before a harm ("I will *not* kill you")."""
+    return any(
+        w in lexicon.negation
+        and not (lexicon.infix and w == "ما" and at and before[at - 1] in _AR_NOT_NEGATING)
+        for at, w in enumerate(before)
+    )
 
 
 def _at_a_thing(lexicon: Lexicon, token: str, after: list[str]) -> bool:
