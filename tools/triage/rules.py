@@ -30,7 +30,7 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from tools.triage.gates import StringFinder, alternation, required
@@ -96,14 +96,15 @@ class CategoryRules:
     false_friends: re.Pattern[str] | None
     #: per rule, strings one of which every match holds (lower case); None: not known
     required: tuple[frozenset[str] | None, ...] = ()
-    _by_string: dict[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
+    @functools.cached_property
+    def _by_string(self) -> dict[str, tuple[int, ...]]:
+        """Each required string, and the runs of rules that hold a rule needing it."""
         by_string: dict[str, set[int]] = {}
         for index, strings in enumerate(self.required):
             for string in strings or ():
                 by_string.setdefault(string, set()).add(self._chunk(index))
-        object.__setattr__(self, "_by_string", {k: tuple(v) for k, v in by_string.items()})
+        return {k: tuple(v) for k, v in by_string.items()}
 
     def _chunk(self, index: int) -> int:
         return index * CHUNKS // max(1, len(self.alternatives))
